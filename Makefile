@@ -1,0 +1,64 @@
+# TicketBuddy: `make run` trains and serves; `make test` runs the test suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export MLFLOW_DISABLE_TELEMETRY := true
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+MLFLOW_PORT ?= 5000
+
+.PHONY: setup data train run serve test lint format bench mlflow-ui clean
+
+## setup: create .venv and install TicketBuddy (CPU torch first, so no CUDA build is pulled)
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+## data: generate the labelled training and test histories (DVC stages synth, synth_test)
+data: setup
+	$(BIN)/dvc repro synth synth_test
+
+## train: reproduce the model (DVC: synth -> train), log to MLflow, register, promote if no worse
+train: setup
+	$(BIN)/dvc repro
+
+## run: set up, reproduce the model and serve the API on http://$(HOST):$(PORT)
+run: train serve
+
+## serve: serve the champion model
+serve: setup
+	$(BIN)/ticketbuddy serve --host $(HOST) --port $(PORT)
+
+## test: the whole test suite
+test: setup
+	$(BIN)/pytest
+
+## lint: ruff lint and format check
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: setup
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+## bench: speed and memory benchmarks (never part of the tests)
+bench: setup
+	$(BIN)/python -m bench
+
+## mlflow-ui: open the MLflow dashboard on http://127.0.0.1:$(MLFLOW_PORT)
+mlflow-ui: setup
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db \
+		--default-artifact-root ./mlartifacts --host 127.0.0.1 --port $(MLFLOW_PORT) --workers 1
+
+clean:
+	rm -rf .pytest_cache .ruff_cache

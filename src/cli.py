@@ -1,0 +1,111 @@
+"""The ``ticketbuddy`` command line: one sub-command per stage.
+
+Heavy libraries (MLflow, sentence-transformers, torch) are imported inside the commands that need
+them, so ``ticketbuddy --help`` and the data commands start in well under a second.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from ticketbuddy.data.cli import app as data_app
+from ticketbuddy.policy.cli import app as policy_app
+
+app = typer.Typer(
+    name="ticketbuddy",
+    help="Escalation management: learn when a ticket needs a human, score live tickets, hand them over.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_app, name="data")
+app.add_typer(policy_app, name="policy")
+
+ParamsOpt = Annotated[Path, typer.Option("--params", help="Hyper-parameters file (params.yaml).")]
+ModelUriOpt = Annotated[
+    str | None,
+    typer.Option("--model-uri", help="Model to use [default: models:/ticket-escalation@champion]."),
+]
+PolicyOpt = Annotated[
+    Path | None, typer.Option("--policy", help="Escalation policy file [default: shipped].")
+]
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Labelled ticket JSONL.", exists=True, dir_okay=False)],
+    test_data: Annotated[
+        Path | None, typer.Option(help="Labelled JSONL to evaluate on; default: a held-out split.")
+    ] = None,
+    experiment: Annotated[str | None, typer.Option(help="MLflow experiment [default: from params].")] = None,
+    params: ParamsOpt = Path("params.yaml"),
+    out_dir: Annotated[
+        Path, typer.Option(help="Where to write metrics.json and model_info.json (DVC outputs).")
+    ] = Path("models"),
+) -> None:
+    """Train the escalation model, log it to MLflow, register it and promote it if it is no worse."""
+    from ticketbuddy.train.params import load_params
+    from ticketbuddy.train.train import DataError
+    from ticketbuddy.train.train import train as run_training
+
+    try:
+        result = run_training(data, load_params(params), test_data=test_data, experiment=experiment)
+    except DataError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    shown = ("pr_auc", "roc_auc", "precision", "recall", "f1", "escalation_share")
+    figures = "  ".join(f"{k}={result.metrics[k]:.3f}" for k in shown)
+    typer.echo(f"run {result.run_id}: {figures}  threshold={result.threshold:.3f}")
+    result.write(out_dir)
+    verdict = "promoted to @champion" if result.promoted else "not promoted"
+    typer.echo(f"ticket-escalation version {result.model_version}: {verdict} ({result.promotion_reason})")
+
+
+@app.command()
+def score(
+    input: Annotated[Path, typer.Option("--input", help="Ticket JSONL to score.", exists=True)],
+    output: Annotated[Path, typer.Option("--output", help="Where to write one score JSON per line.")],
+    model_uri: ModelUriOpt = None,
+    policy: PolicyOpt = None,
+    allow_rejects: Annotated[bool, typer.Option(help="Exit 0 even when rows were rejected.")] = False,
+) -> None:
+    """Score a JSONL file of tickets with the same code as the API."""
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.serve.batch import score_file
+    from ticketbuddy.serve.scoring import Scorer, load_model
+    from ticketbuddy.serve.settings import Settings
+
+    uri = model_uri or Settings().model_uri
+    scorer = Scorer(load_policy(policy), load_model(uri))
+    report = score_file(scorer, input, output)
+    typer.echo(
+        f"rows read {report.rows_read} = scored {report.scored} + rejected {report.rejected};"
+        f" escalated {report.escalated}; scores in {output}"
+    )
+    if report.rejected:
+        typer.echo(f"rejected rows written to {output.with_suffix('.rejects.jsonl')}", err=True)
+    raise typer.Exit(1 if report.rejected and not allow_rejects else 0)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Serve the scoring API (loads the champion model once at start)."""
+    import uvicorn
+    from ticketbuddy.serve.app import create_app
+    from ticketbuddy.serve.settings import Settings
+    from ticketbuddy.train.tracking import tracking_uri
+
+    overrides = {k: v for k, v in {"host": host, "port": port, "policy_path": policy}.items() if v}
+    settings = Settings(**overrides)
+    typer.echo(f"TicketBuddy API docs: http://{settings.host}:{settings.port}/docs")
+    typer.echo(f"MLflow dashboard:     make mlflow-ui  (tracking store {tracking_uri()})")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

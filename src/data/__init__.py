@@ -1,0 +1,1 @@
+"""Ticket histories: the contract reader, the generator, importers and profiles."""

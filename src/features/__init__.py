@@ -1,0 +1,1 @@
+"""Feature transformers, composed into the one scikit-learn Pipeline every part uses."""

@@ -1,0 +1,113 @@
+"""The model's input frame: one flat row per ticket, and the step that parses it back into turns.
+
+MLflow signatures, Spark UDFs and pandas all want flat columns, so a ticket enters the model as a row
+whose ``messages`` column holds the conversation as a JSON string. ``TicketParser``, the first step of
+the pipeline, turns that string into a list of ``Turn`` so every later transformer reads the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from ticketbuddy.schemas import Ticket
+
+CUSTOMER_NUMERIC = ["lifetime_value", "tenure_days", "orders_12m", "prior_escalations"]
+FRAME_COLUMNS = [
+    "ticket_id",
+    "channel",
+    "created_at",
+    "subject",
+    "customer_id",
+    "tier",
+    *CUSTOMER_NUMERIC,
+    "messages",
+]
+
+
+class Turn(NamedTuple):
+    """One parsed message: who wrote it and what it says."""
+
+    role: str
+    text: str
+
+
+def ticket_row(ticket: Ticket) -> dict[str, object]:
+    """Flatten one ticket into the model's input row (missing numbers become NaN)."""
+    customer = ticket.customer
+    row: dict[str, object] = {
+        "ticket_id": ticket.ticket_id,
+        "channel": ticket.channel,
+        "created_at": ticket.created_at.isoformat(),
+        "subject": ticket.subject or "",
+        "customer_id": customer.customer_id or "",
+        "tier": customer.tier or "",
+    }
+    for name in CUSTOMER_NUMERIC:
+        value = getattr(customer, name)
+        row[name] = float(value) if value is not None else np.nan
+    row["messages"] = json.dumps(
+        [{"role": m.role, "text": m.text} for m in ticket.messages], ensure_ascii=False
+    )
+    return row
+
+
+def tickets_to_frame(tickets: Iterable[Ticket]) -> pd.DataFrame:
+    """The model's input frame for a batch of tickets, columns in ``FRAME_COLUMNS`` order."""
+    frame = pd.DataFrame([ticket_row(t) for t in tickets], columns=FRAME_COLUMNS)
+    return frame.astype({name: "float64" for name in CUSTOMER_NUMERIC})
+
+
+def parse_turns(value: object) -> list[Turn]:
+    """Turns from a JSON string or an already-parsed list of dicts / turns."""
+    items = json.loads(value) if isinstance(value, str) else (value or [])
+    return [
+        Turn(str(i[0]), str(i[1])) if isinstance(i, tuple | list) else Turn(str(i["role"]), str(i["text"]))
+        for i in items
+    ]
+
+
+def customer_texts(turns: Sequence[Turn]) -> list[str]:
+    """The customer's messages, in order."""
+    return [t.text for t in turns if t.role == "customer"]
+
+
+def messages_column(X: pd.Series | pd.DataFrame) -> pd.Series:
+    """The parsed ``messages`` column, whether a transformer gets it as a Series or a 1-column frame."""
+    return X.iloc[:, 0] if isinstance(X, pd.DataFrame) else X
+
+
+class TicketParser(TransformerMixin, BaseEstimator):
+    """First pipeline step: parse the ``messages`` JSON and tidy the customer columns.
+
+    Stateless; accepts frames from ``tickets_to_frame``, from a JSONL file read by pandas, or from a
+    Spark UDF. Missing customer columns are added as missing values, so a frame with only
+    ``ticket_id``, ``channel`` and ``messages`` can still be scored.
+    """
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> TicketParser:
+        """Nothing to learn; returns self."""
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """A copy of ``X`` whose ``messages`` are lists of ``Turn`` and whose numbers are floats."""
+        out = X.copy()
+        for name in FRAME_COLUMNS:
+            if name not in out:
+                out[name] = np.nan if name in CUSTOMER_NUMERIC else ""
+        out["messages"] = [parse_turns(v) for v in out["messages"]]
+        for name in CUSTOMER_NUMERIC:
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
+        tiers = out["tier"].fillna("").astype(str).str.strip().str.lower()
+        out["tier"] = tiers.where(tiers != "", "missing")
+        out["channel"] = out["channel"].fillna("").astype(str).replace("", "missing")
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """The frame's columns, unchanged."""
+        return np.asarray(FRAME_COLUMNS, dtype=object)

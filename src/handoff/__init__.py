@@ -1,0 +1,1 @@
+"""Hand-off to humans: the full-context packet and its summary."""

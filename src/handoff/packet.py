@@ -1,0 +1,59 @@
+"""The hand-off packet: history, confidence, reasons, summary and profile, built for one escalation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from ticketbuddy.handoff.summary import summarise
+from ticketbuddy.policy.engine import Decision, Facts
+from ticketbuddy.policy.model import Policy
+from ticketbuddy.schemas import Ticket
+from ticketbuddy.serve.schemas import CustomerProfileOut, HandoffOut, ReasonOut
+
+
+def confidence(probability: float | None, escalate: bool) -> float | None:
+    """How sure the model is of this decision: p when escalating, 1 - p when keeping the ticket."""
+    if probability is None:
+        return None
+    return probability if escalate else 1.0 - probability
+
+
+def customer_profile(ticket: Ticket, vip: bool) -> CustomerProfileOut:
+    """The customer's profile, with open orders taken from ``metadata.open_orders`` when present."""
+    open_orders = ticket.metadata.get("open_orders", [])
+    return CustomerProfileOut(
+        **ticket.customer.model_dump(),
+        vip=vip,
+        open_orders=open_orders if isinstance(open_orders, list) else [open_orders],
+    )
+
+
+def build_handoff(
+    ticket: Ticket, facts: Facts, decision: Decision, policy: Policy, now: datetime | None = None
+) -> HandoffOut:
+    """Assemble the packet an agent receives for an escalated ticket."""
+    if not decision.escalate or decision.route is None or decision.priority is None:
+        raise ValueError(f"ticket {ticket.ticket_id} is not escalated: no hand-off to build")
+    route = policy.routes[decision.route]
+    created = now or datetime.now(UTC)
+    summary = summarise(ticket, facts)
+    return HandoffOut(
+        handoff_id=uuid.uuid4().hex,
+        ticket_id=ticket.ticket_id,
+        route=decision.route,
+        team=route.team,
+        team_name=policy.teams[route.team].name,
+        priority=decision.priority,
+        sla_minutes=route.sla_minutes,
+        due_by=created + timedelta(minutes=route.sla_minutes),
+        created_at=created,
+        probability=facts.probability,
+        confidence=confidence(facts.probability, True),
+        summary=summary.text,
+        key_sentences=summary.key_sentences,
+        reasons=[ReasonOut(code=r.code, detail=r.detail) for r in decision.reasons],
+        customer=customer_profile(ticket, facts.vip),
+        trajectory=facts.sentiment,
+        history=list(ticket.messages),
+    )

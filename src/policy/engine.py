@@ -1,0 +1,177 @@
+"""The escalation decision: the model's probability combined with the policy's rules.
+
+The classifier learns *whether* to escalate; the policy says what the organisation insists on (legal
+threats always go to a human, regulatory matters to compliance, VIPs to senior agents) and how to
+prioritise and route. Every decision carries machine-readable reasons. Without a model the rules
+decide alone, and anything in doubt is escalated to the fallback route rather than dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ticketbuddy.features.conversation import Turn
+from ticketbuddy.features.sentiment import customer_trajectory
+from ticketbuddy.features.shape import conversation_shape
+from ticketbuddy.features.triggers import KeywordMatcher
+from ticketbuddy.policy.model import Condition, Policy
+from ticketbuddy.schemas import Ticket
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why part of a decision was taken: a stable ``code`` and a human-readable ``detail``."""
+
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the rules look at for one ticket."""
+
+    probability: float | None
+    threshold: float | None
+    triggers: dict[str, list[str]]
+    vip: bool
+    tier: str | None
+    lifetime_value: float | None
+    channel: str
+    customer_turns: int
+    sentiment: dict[str, float]
+    shape: dict[str, float]
+
+
+@dataclass
+class Decision:
+    """The outcome for one ticket: escalate or not, and if so at what priority and to which route."""
+
+    escalate: bool
+    priority: str | None
+    route: str | None
+    reasons: list[Reason] = field(default_factory=list)
+    rules_only: bool = False
+
+
+class PolicyEngine:
+    """Applies a ``Policy`` to tickets.
+
+    Args:
+        policy: A validated policy (see ``load_policy``).
+
+    Example:
+        >>> engine = PolicyEngine(load_policy())                      # doctest: +SKIP
+        >>> engine.decide(engine.facts(ticket, probability=0.9, threshold=0.4)).route  # doctest: +SKIP
+        'senior_cx'
+
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.matcher = KeywordMatcher(policy.keyword_families())
+
+    def facts(self, ticket: Ticket, probability: float | None, threshold: float | None) -> Facts:
+        """Gather what the rules need: triggers, VIP status, trajectory and conversation shape."""
+        turns = [Turn(m.role, m.text) for m in ticket.messages]
+        customer = "\n".join(m.text for m in ticket.messages if m.role == "customer")
+        shape = conversation_shape(turns)
+        return Facts(
+            probability=probability,
+            threshold=threshold,
+            triggers=self.matcher.find(customer),
+            vip=self.is_vip(ticket.customer.tier, ticket.customer.lifetime_value),
+            tier=ticket.customer.tier,
+            lifetime_value=ticket.customer.lifetime_value,
+            channel=ticket.channel,
+            customer_turns=int(shape["customer_turns"]),
+            sentiment=customer_trajectory(turns),
+            shape=shape,
+        )
+
+    def is_vip(self, tier: str | None, lifetime_value: float | None) -> bool:
+        """VIP by tier, or by lifetime value at or above the policy's floor."""
+        rule = self.policy.vip
+        by_value = rule.min_lifetime_value is not None and (lifetime_value or 0) >= rule.min_lifetime_value
+        return (tier or "") in rule.tiers or by_value
+
+    def decide(self, facts: Facts) -> Decision:
+        """Escalate or not, then priority and route by the first matching rules, with reasons."""
+        escalate, reasons = self._should_escalate(facts)
+        if not escalate:
+            return Decision(False, None, None, reasons, rules_only=facts.probability is None)
+        priority, why_priority = self._priority(facts)
+        route, why_route = self._route(facts)
+        reasons += [why_priority, why_route]
+        if facts.vip:
+            reasons.append(Reason("customer.vip", self._vip_detail(facts)))
+        return Decision(True, priority, route, reasons, rules_only=facts.probability is None)
+
+    def _should_escalate(self, facts: Facts) -> tuple[bool, list[Reason]]:
+        reasons = [self._trigger_reason(name, words) for name, words in sorted(facts.triggers.items())]
+        forced = [n for n in facts.triggers if self.policy.triggers[n].escalate == "always"]
+        if facts.probability is None:
+            return self._rules_only(facts, reasons, forced)
+        p, t = facts.probability, facts.threshold or 0.5
+        band = self.policy.low_confidence_band
+        if p >= t:
+            reasons.insert(0, Reason("model.probability", f"probability {p:.3f} >= threshold {t:.3f}"))
+        elif band > 0 and p >= t - band:
+            reasons.insert(0, Reason("model.low_confidence", f"probability {p:.3f} within {band} of {t:.3f}"))
+        else:
+            reasons.insert(0, Reason("model.below_threshold", f"probability {p:.3f} < threshold {t:.3f}"))
+        escalate = p >= t - band if band > 0 else p >= t
+        return escalate or bool(forced), reasons
+
+    def _rules_only(
+        self, facts: Facts, reasons: list[Reason], forced: list[str]
+    ) -> tuple[bool, list[Reason]]:
+        rules = self.policy.rules_only
+        reasons.insert(0, Reason("rules_only", "model unavailable: the policy's rules decide alone"))
+        low = facts.sentiment["last"] < rules.escalate_when_sentiment_last_below
+        if low:
+            reasons.append(
+                Reason("sentiment.last", f"last customer turn scores {facts.sentiment['last']:.2f}")
+            )
+        any_trigger = rules.escalate_on_any_trigger and bool(facts.triggers)
+        return bool(forced) or any_trigger or low, reasons
+
+    def _trigger_reason(self, family: str, words: list[str]) -> Reason:
+        mode = self.policy.triggers[family].escalate
+        suffix = " (policy: always escalate)" if mode == "always" else ""
+        return Reason(f"trigger.{family}", "matched " + ", ".join(repr(w) for w in words) + suffix)
+
+    def _priority(self, facts: Facts) -> tuple[str, Reason]:
+        for rule in self.policy.priority_rules:
+            if self.holds(rule.when, facts):
+                return rule.priority, Reason(
+                    f"priority.{rule.name}", f"{rule.priority} by rule {rule.name!r}"
+                )
+        return "P4", Reason("priority.default", "P4: no priority rule matched")
+
+    def _route(self, facts: Facts) -> tuple[str, Reason]:
+        for rule in self.policy.route_rules:
+            if self.holds(rule.when, facts):
+                return rule.route, Reason(f"route.{rule.name}", f"{rule.route} by rule {rule.name!r}")
+        fallback = self.policy.fallback_route
+        return fallback, Reason("route.fallback", f"{fallback}: no route rule matched")
+
+    def _vip_detail(self, facts: Facts) -> str:
+        value = f", lifetime value {facts.lifetime_value:,.0f}" if facts.lifetime_value is not None else ""
+        return f"tier {facts.tier or 'unknown'}{value}"
+
+    def holds(self, when: Condition, facts: Facts) -> bool:
+        """True when every condition set in ``when`` holds for ``facts``."""
+        p = facts.probability
+        checks = [
+            when.triggers_any is None or any(f in facts.triggers for f in when.triggers_any),
+            when.vip is None or facts.vip == when.vip,
+            when.tiers_any is None or (facts.tier or "") in when.tiers_any,
+            when.channels_any is None or facts.channel in when.channels_any,
+            when.min_lifetime_value is None or (facts.lifetime_value or 0) >= when.min_lifetime_value,
+            when.min_probability is None or (p is not None and p >= when.min_probability),
+            when.min_customer_turns is None or facts.customer_turns >= when.min_customer_turns,
+            when.sentiment_last_below is None or facts.sentiment["last"] < when.sentiment_last_below,
+            when.sentiment_drop_at_least is None
+            or facts.sentiment["largest_drop"] >= when.sentiment_drop_at_least,
+        ]
+        return all(checks)

@@ -1,0 +1,171 @@
+"""The escalation policy file: its typed shape, and the checks that refuse a policy that would drop work.
+
+A policy in which a trigger family or a route has no owning team, a chain names a team that does not
+exist, or the fallback route is missing is refused at load time with a message naming the entry, so a
+service never starts with an escalation type that nobody picks up.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from ticketbuddy.schemas import Priority
+
+
+class PolicyError(ValueError):
+    """The policy file is unreadable or inconsistent; the message names the entry at fault."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Team(_Strict):
+    """A team of human agents that owns routes."""
+
+    name: str
+
+
+class Route(_Strict):
+    """Where an escalated ticket goes: its owning team, SLA, escalation chain and acknowledgement."""
+
+    team: str
+    sla_minutes: int = Field(gt=0)
+    escalation_chain: list[str] = Field(default_factory=list)
+    acknowledgement: str
+
+    def reply(self) -> str:
+        """The acknowledgement sent to the customer, with the SLA filled in."""
+        return self.acknowledgement.format(sla_minutes=self.sla_minutes)
+
+
+class TriggerFamily(_Strict):
+    """A family of keywords and phrases that signal a kind of escalation."""
+
+    route: str
+    escalate: Literal["always", "signal"] = "signal"
+    keywords: list[str] = Field(min_length=1)
+
+
+class VipRule(_Strict):
+    """Who counts as a VIP: a listed tier, or lifetime value at or above a floor."""
+
+    tiers: list[str] = Field(default_factory=list)
+    min_lifetime_value: float | None = None
+
+
+class Condition(_Strict):
+    """Conditions that must all hold for a rule to fire; an empty condition always holds."""
+
+    triggers_any: list[str] | None = None
+    vip: bool | None = None
+    tiers_any: list[str] | None = None
+    channels_any: list[str] | None = None
+    min_lifetime_value: float | None = None
+    min_probability: float | None = None
+    min_customer_turns: int | None = None
+    sentiment_last_below: float | None = None
+    sentiment_drop_at_least: float | None = None
+
+
+class PriorityRule(_Strict):
+    """Gives ``priority`` to an escalated ticket when ``when`` holds."""
+
+    name: str
+    priority: Priority
+    when: Condition = Field(default_factory=Condition)
+
+
+class RouteRule(_Strict):
+    """Sends an escalated ticket to ``route`` when ``when`` holds."""
+
+    name: str
+    route: str
+    when: Condition = Field(default_factory=Condition)
+
+
+class RulesOnly(_Strict):
+    """How the policy decides when no model is available: fail safe, escalate what is in doubt."""
+
+    escalate_on_any_trigger: bool = True
+    escalate_when_sentiment_last_below: float = -0.3
+
+
+class Policy(_Strict):
+    """A whole escalation policy; see ``policy.yaml`` shipped with the package for a commented one."""
+
+    version: int = 1
+    fallback_route: str
+    teams: dict[str, Team]
+    routes: dict[str, Route]
+    triggers: dict[str, TriggerFamily]
+    vip: VipRule = Field(default_factory=VipRule)
+    low_confidence_band: float = Field(default=0.0, ge=0.0, le=0.5)
+    priority_rules: list[PriorityRule] = Field(min_length=1)
+    route_rules: list[RouteRule] = Field(default_factory=list)
+    rules_only: RulesOnly = Field(default_factory=RulesOnly)
+
+    @model_validator(mode="after")
+    def _every_escalation_has_an_owner(self) -> Policy:
+        problems = list(self._ownership_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _ownership_problems(self):
+        if self.fallback_route not in self.routes:
+            yield f"fallback_route {self.fallback_route!r} is not defined under routes"
+        for name, route in self.routes.items():
+            if route.team not in self.teams:
+                yield f"routes.{name}.team {route.team!r} is not a team defined under teams"
+            for step in route.escalation_chain:
+                if step not in self.teams:
+                    yield f"routes.{name}.escalation_chain names {step!r}, which is not a team"
+        for name, family in self.triggers.items():
+            if family.route not in self.routes:
+                yield f"triggers.{name}.route {family.route!r} has no owning team (not a route)"
+        for rule in self.route_rules:
+            if rule.route not in self.routes:
+                yield f"route_rules.{rule.name}.route {rule.route!r} is not a route"
+        for rule in [*self.priority_rules, *self.route_rules]:
+            for family in rule.when.triggers_any or []:
+                if family not in self.triggers:
+                    yield f"rule {rule.name!r} names trigger family {family!r}, which is not defined"
+
+    def keyword_families(self) -> dict[str, list[str]]:
+        """The trigger keywords by family, the shape the feature pipeline and matcher take."""
+        return {name: list(family.keywords) for name, family in self.triggers.items()}
+
+
+def default_policy_path() -> Path:
+    """The policy file shipped inside the package."""
+    return Path(str(resources.files("ticketbuddy.policy").joinpath("policy.yaml")))
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Read and validate a policy file (the packaged default when ``path`` is None).
+
+    Raises:
+        PolicyError: The file is missing, is not YAML, or fails validation; the message names the entry.
+
+    """
+    source = Path(path) if path is not None else default_policy_path()
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy file {source}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy file {source} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise PolicyError(f"policy file {source} must hold a mapping at the top level")
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'policy'}: {e['msg']}" for e in exc.errors()
+        )
+        raise PolicyError(f"policy file {source} refused: {details}") from exc

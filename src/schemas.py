@@ -1,0 +1,149 @@
+"""The ticket contract: the JSON shape every part of TicketBuddy reads and writes.
+
+One ticket per line in a ``.jsonl`` file, and the same shape in the scoring API. Training records add
+the labels ``escalated`` and optionally ``priority`` and ``route``. The models are strict about the
+top level (an unknown field is a typo, not data) and free inside ``metadata``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Channel = Literal["email", "chat", "social", "phone", "web"]
+Role = Literal["customer", "agent", "bot"]
+Priority = Literal["P1", "P2", "P3", "P4"]
+
+#: Longest message text accepted, in characters. Real e-mails with quoted history stay well below it;
+#: anything longer is a paste accident or an attack and is refused with a clear reason.
+MAX_MESSAGE_CHARS = 20_000
+#: Most messages in one ticket.
+MAX_MESSAGES = 500
+
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+TicketId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class Customer(BaseModel):
+    """What the organisation knows of the customer; every field is optional.
+
+    Attributes:
+        customer_id: The organisation's customer key; links tickets across channels.
+        tier: Loyalty tier, lower-cased (e.g. ``standard``, ``silver``, ``gold``, ``vip``).
+        lifetime_value: Money spent with the organisation, in its currency.
+        tenure_days: Days since the customer's first order or sign-up.
+        orders_12m: Orders in the past twelve months.
+        prior_escalations: Earlier tickets of this customer that went to a human.
+
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str | None = Field(default=None, max_length=128)
+    tier: str | None = Field(default=None, max_length=32)
+    lifetime_value: float | None = Field(default=None, ge=0)
+    tenure_days: float | None = Field(default=None, ge=0)
+    orders_12m: int | None = Field(default=None, ge=0)
+    prior_escalations: int | None = Field(default=None, ge=0)
+
+    @field_validator("tier")
+    @classmethod
+    def _normalise_tier(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().lower()
+        return value or None
+
+
+class Message(BaseModel):
+    """One turn of the conversation.
+
+    Attributes:
+        role: Who wrote it: ``customer``, ``agent`` (a human) or ``bot`` (the AI assistant).
+        text: What was written; never empty.
+        sent_at: When it was sent, if known.
+
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        max_length=MAX_MESSAGE_CHARS
+    )
+    sent_at: datetime | None = None
+
+    @field_validator("sent_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return _as_utc(value) if value is not None else None
+
+
+class Ticket(BaseModel):
+    """A customer-support ticket as TicketBuddy scores it.
+
+    Attributes:
+        ticket_id: Unique key of the ticket in the helpdesk.
+        channel: ``email``, ``chat``, ``social``, ``phone`` or ``web``.
+        created_at: When the ticket was opened (ISO 8601; a naive time is read as UTC).
+        subject: Subject line, for channels that have one.
+        customer: The customer's profile; any field may be missing.
+        messages: The conversation in time order; at least one message.
+        metadata: Free-form extra facts (open orders, source system, ...).
+
+    Example:
+        >>> Ticket.model_validate({"ticket_id": "T-1", "channel": "chat",
+        ...     "created_at": "2026-11-01T09:00:00Z",
+        ...     "messages": [{"role": "customer", "text": "Where is my order?"}]}).channel
+        'chat'
+
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: TicketId
+    channel: Channel
+    created_at: datetime
+    subject: str | None = Field(default=None, max_length=1_000)
+    customer: Customer = Field(default_factory=Customer)
+    messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _as_utc(value)
+
+    @field_validator("customer", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class LabelledTicket(Ticket):
+    """A historical ticket with the decision a human made about it.
+
+    Attributes:
+        escalated: Whether the ticket needed a human.
+        priority: The priority it was handled at, when escalated.
+        route: The team (route name) that handled it, when escalated.
+
+    """
+
+    escalated: bool
+    priority: Priority | None = None
+    route: str | None = Field(default=None, max_length=64)
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Read a naive timestamp as UTC so that times from different sources compare."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def customer_text(ticket: Ticket) -> str:
+    """All customer turns of a ticket joined with blank lines, in order."""
+    return "\n\n".join(m.text for m in ticket.messages if m.role == "customer")

@@ -1,0 +1,51 @@
+"""Batch scoring of a JSONL file with the same ``Scorer`` the API uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ticketbuddy.data.jsonl import read_tickets, write_rejects
+from ticketbuddy.serve.scoring import Scorer
+from tqdm import tqdm
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """Counts that reconcile: rows read = scored + rejected."""
+
+    rows_read: int
+    scored: int
+    rejected: int
+    escalated: int
+
+
+def score_file(
+    scorer: Scorer,
+    source: str | Path,
+    target: str | Path,
+    rejects_path: str | Path | None = None,
+    batch_size: int = 256,
+) -> BatchReport:
+    """Score every valid ticket of ``source`` into ``target`` (one score JSON per line, input order).
+
+    Rows that break the contract are not scored; they are written with line number and reason to
+    ``rejects_path`` (default: ``<target>.rejects.jsonl``) when there are any.
+    """
+    read = read_tickets(source)
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    escalated = 0
+    with (
+        target.open("w", encoding="utf-8") as out,
+        tqdm(total=len(read.tickets), unit="ticket", desc="scoring", disable=len(read.tickets) < 1000) as bar,
+    ):
+        for start in range(0, len(read.tickets), batch_size):
+            batch = read.tickets[start : start + batch_size]
+            for result in scorer.score(batch):
+                escalated += result.escalate
+                out.write(result.model_dump_json() + "\n")
+            bar.update(len(batch))
+    if read.rejects:
+        write_rejects(read.rejects, rejects_path or target.with_suffix(".rejects.jsonl"))
+    return BatchReport(read.rows_read, len(read.tickets), len(read.rejects), escalated)

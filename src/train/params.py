@@ -1,0 +1,101 @@
+"""Typed view of ``params.yaml``: the one source of hyper-parameters, grouped by DVC stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from ticketbuddy.features.pipeline import TextSettings
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextParams(_Section):
+    """Which turns the embedding reads."""
+
+    scope: Literal["customer", "all"] = "customer"
+    last_k: int = Field(default=0, ge=0)
+    batch_size: int = Field(default=64, ge=1)
+
+    def settings(self) -> TextSettings:
+        """The feature pipeline's view of these parameters."""
+        return TextSettings(scope=self.scope, last_k=self.last_k, batch_size=self.batch_size)
+
+
+class ClassifierParams(_Section):
+    """The logistic-regression head."""
+
+    C: float = Field(default=1.0, gt=0)
+    class_weight: Literal["balanced"] | None = "balanced"
+    max_iter: int = Field(default=3000, ge=100)
+
+
+class CalibrationParams(_Section):
+    """Probability calibration on held-out folds."""
+
+    method: Literal["sigmoid", "isotonic"] = "sigmoid"
+    cv: int = Field(default=5, ge=2)
+
+
+class ThresholdParams(_Section):
+    """How the operating threshold is chosen: a minimum recall, or a share of tickets humans take."""
+
+    strategy: Literal["min_recall", "review_budget"] = "min_recall"
+    min_recall: float = Field(default=0.9, gt=0, le=1)
+    review_budget: float = Field(default=0.2, gt=0, le=1)
+
+
+class TrainParams(_Section):
+    """``train:`` in params.yaml."""
+
+    data: str = "data/raw/tickets.jsonl"
+    test_data: str | None = None
+    experiment: str = "ticket-escalation"
+    test_size: float = Field(default=0.2, gt=0, lt=1)
+    seed: int = 42
+    text: TextParams = Field(default_factory=TextParams)
+    classifier: ClassifierParams = Field(default_factory=ClassifierParams)
+    calibration: CalibrationParams = Field(default_factory=CalibrationParams)
+    threshold: ThresholdParams = Field(default_factory=ThresholdParams)
+
+
+class PromotionParams(_Section):
+    """``promotion:``: the metric a candidate must match to take the champion alias."""
+
+    metric: Literal["pr_auc", "roc_auc", "f1", "recall"] = "pr_auc"
+    tolerance: float = Field(default=0.0, ge=0)
+
+
+class Params(BaseModel):
+    """The sections of params.yaml that training reads; other sections are left to their stages."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    train: TrainParams = Field(default_factory=TrainParams)
+    promotion: PromotionParams = Field(default_factory=PromotionParams)
+
+    def flat(self) -> dict[str, Any]:
+        """Dotted ``section.key`` → value pairs, the form logged as MLflow params."""
+        out: dict[str, Any] = {}
+
+        def walk(prefix: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    walk(f"{prefix}.{key}" if prefix else key, inner)
+            else:
+                out[prefix] = value
+
+        walk("", self.model_dump())
+        return out
+
+
+def load_params(path: str | Path | None = "params.yaml") -> Params:
+    """Read params.yaml; a missing file gives the defaults (which match the shipped file)."""
+    if path is None or not Path(path).exists():
+        return Params()
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return Params.model_validate(raw)

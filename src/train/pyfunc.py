@@ -1,0 +1,125 @@
+"""The escalation model as an MLflow pyfunc: self-contained, offline, loadable by any MLflow consumer.
+
+Why a custom pyfunc rather than the sklearn flavour: the pipeline holds TicketBuddy's own transformers,
+which the skops format refuses unless each is listed as trusted, and it needs the sentence-transformers
+weights beside it. The logged model therefore carries three things: the fitted ``EscalationModel``
+(joblib), a copy of the all-MiniLM-L6-v2 files, and the ``ticketbuddy`` source, so
+``mlflow.pyfunc.load_model`` or ``spark_udf`` can score raw tickets on a machine with no network.
+Loading joblib means trusting the artifact store, as with any pickled model.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+import mlflow
+import pandas as pd
+from mlflow.models import ModelSignature
+from mlflow.types.schema import ColSpec, Schema
+from ticketbuddy.features.conversation import CUSTOMER_NUMERIC
+from ticketbuddy.features.text import bundled_model_path
+from ticketbuddy.model import EscalationModel
+
+_RUNTIME_PACKAGES = [
+    "torch",
+    "scikit-learn",
+    "sentence-transformers",
+    "transformers",
+    "pandas",
+    "numpy",
+    "joblib",
+    "vaderSentiment",
+    "pydantic",
+    "PyYAML",
+    "mlflow",
+]
+
+
+class EscalationPyfunc(mlflow.pyfunc.PythonModel):
+    """Wraps ``EscalationModel`` for MLflow: ticket frame in, probability and decision out."""
+
+    def load_context(self, context: Any) -> None:
+        """Load the fitted model and point its embedding at the encoder stored with it."""
+        self.model: EscalationModel = joblib.load(context.artifacts["model"])
+        self.model.use_encoder_at(context.artifacts["encoder"])
+
+    def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+        """``ticket_id``, ``probability``, ``escalate`` and ``threshold`` for each input row."""
+        return self.model.predict(pd.DataFrame(model_input))
+
+
+def signature() -> ModelSignature:
+    """Input: the flat ticket frame (customer fields optional). Output: the prediction frame."""
+    optional_text = ["created_at", "subject", "customer_id", "tier"]
+    inputs = Schema(
+        [
+            ColSpec("string", "ticket_id"),
+            ColSpec("string", "channel"),
+            *[ColSpec("string", name, required=False) for name in optional_text],
+            *[ColSpec("double", name, required=False) for name in CUSTOMER_NUMERIC],
+            ColSpec("string", "messages"),
+        ]
+    )
+    outputs = Schema(
+        [
+            ColSpec("string", "ticket_id"),
+            ColSpec("double", "probability"),
+            ColSpec("boolean", "escalate"),
+            ColSpec("double", "threshold"),
+        ]
+    )
+    return ModelSignature(inputs=inputs, outputs=outputs)
+
+
+def pip_requirements() -> list[str]:
+    """Exact versions of the libraries the model needs, read from this environment."""
+    pins = []
+    for name in _RUNTIME_PACKAGES:
+        version = metadata.version(name).split("+")[0]
+        pins.append(f"{name}=={version}")
+    return pins
+
+
+def _package_source(workdir: Path) -> Path:
+    """A copy of the ``ticketbuddy`` source named as the package, for ``code_paths``."""
+    import ticketbuddy
+
+    target = workdir / "ticketbuddy"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(Path(ticketbuddy.__file__).parent, target, ignore=ignore)
+    return target
+
+
+def log_escalation_model(
+    model: EscalationModel, input_example: pd.DataFrame, registered_name: str | None = None
+) -> Any:
+    """Log ``model`` to the active run (and register it when ``registered_name`` is given).
+
+    Returns:
+        MLflow's ``ModelInfo``; its ``registered_model_version`` is set when registered.
+
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        model_file = workdir / "escalation_model.joblib"
+        joblib.dump(model, model_file)
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=EscalationPyfunc(),
+            artifacts={"model": str(model_file), "encoder": str(bundled_model_path())},
+            code_paths=[str(_package_source(workdir))],
+            signature=signature(),
+            input_example=input_example,
+            pip_requirements=pip_requirements(),
+            registered_model_name=registered_name,
+        )
+
+
+def unwrap(pyfunc_model: Any) -> EscalationModel:
+    """The ``EscalationModel`` inside a loaded pyfunc, for callers that need its threshold."""
+    return pyfunc_model.unwrap_python_model().model

@@ -1,0 +1,57 @@
+"""Where MLflow keeps runs and models, the same for train, score and serve.
+
+``MLFLOW_TRACKING_URI`` wins when set. Otherwise TicketBuddy uses the embedded default: a SQLite
+database ``mlflow.db`` and an artifact folder ``mlartifacts`` in the current directory (the repo root
+for ``make`` and DVC), the same pair ``mlflow ui`` is pointed at in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+DEFAULT_ARTIFACT_DIR = "mlartifacts"
+REGISTERED_MODEL = "ticket-escalation"
+CHAMPION = "champion"
+
+
+def tracking_uri() -> str:
+    """The tracking URI in force: ``MLFLOW_TRACKING_URI`` or the embedded SQLite default."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+
+def artifact_location(uri: str) -> str | None:
+    """Artifact root for new experiments on a local SQLite store: ``mlartifacts`` beside the db file.
+
+    Returns None for a tracking server, which decides its own artifact store.
+    """
+    parsed = urlparse(uri)
+    if parsed.scheme != "sqlite":
+        return None
+    db_path = Path(uri.removeprefix("sqlite:///"))
+    return (db_path.resolve().parent / DEFAULT_ARTIFACT_DIR).as_uri()
+
+
+def configure() -> str:
+    """Point MLflow at the tracking store in force, quietly; return the URI used."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import mlflow
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return uri
+
+
+def ensure_experiment(name: str) -> str:
+    """The id of experiment ``name``, created (with the local artifact root) when missing."""
+    import mlflow
+
+    uri = configure()
+    existing = mlflow.get_experiment_by_name(name)
+    if existing is not None:
+        return existing.experiment_id
+    return mlflow.create_experiment(name, artifact_location=artifact_location(uri))

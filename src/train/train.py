@@ -1,0 +1,123 @@
+"""Training: labelled history → fitted pipeline → threshold → MLflow run → registered version → gate.
+
+The feature half of the pipeline is fitted once; the classifier's out-of-fold probabilities on the
+training set choose the operating threshold, so the test set is touched only to report and to compare
+with the champion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.pipeline import Pipeline
+from ticketbuddy.data.jsonl import read_tickets
+from ticketbuddy.features.conversation import tickets_to_frame
+from ticketbuddy.features.pipeline import build_features
+from ticketbuddy.model import EscalationModel
+from ticketbuddy.policy.model import load_policy
+from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.train.metrics import choose_threshold, classification_metrics, evaluate
+from ticketbuddy.train.params import Params, TrainParams
+from ticketbuddy.train.runs import TrainResult, log_and_gate
+
+
+class DataError(ValueError):
+    """Training data failed the contract; the message lists the bad lines."""
+
+
+def load_labelled(path: str | Path) -> list[LabelledTicket]:
+    """Read a labelled JSONL file, refusing it (with line numbers) if any row breaks the contract."""
+    result = read_tickets(path, labelled=True)
+    if result.rejects:
+        shown = "\n".join(f"  line {r.line}: {r.reason}" for r in result.rejects[:20])
+        more = f"\n  ... and {len(result.rejects) - 20} more" if len(result.rejects) > 20 else ""
+        raise DataError(f"{path}: {len(result.rejects)} of {result.rows_read} rows rejected\n{shown}{more}")
+    if not result.tickets:
+        raise DataError(f"{path}: no tickets")
+    return result.tickets
+
+
+def file_digest(path: str | Path) -> str:
+    """Short SHA-256 of a data file, logged so a run names the exact data it saw."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def make_classifier(params: TrainParams) -> CalibratedClassifierCV:
+    """Logistic regression calibrated on held-out folds."""
+    head = LogisticRegression(
+        C=params.classifier.C,
+        class_weight=params.classifier.class_weight,
+        max_iter=params.classifier.max_iter,
+    )
+    folds = StratifiedKFold(params.calibration.cv, shuffle=True, random_state=params.seed)
+    return CalibratedClassifierCV(head, method=params.calibration.method, cv=folds)
+
+
+def split(
+    tickets: list[LabelledTicket], test: list[LabelledTicket] | None, params: TrainParams
+) -> tuple[list[LabelledTicket], list[LabelledTicket]]:
+    """Train and test tickets: the given test file, or a stratified held-out share of the data."""
+    if test is not None:
+        return tickets, test
+    labels = [t.escalated for t in tickets]
+    train, held_out = train_test_split(
+        tickets, test_size=params.test_size, random_state=params.seed, stratify=labels
+    )
+    return list(train), list(held_out)
+
+
+def fit_model(train: list[LabelledTicket], params: TrainParams) -> tuple[EscalationModel, np.ndarray]:
+    """Fit features and classifier; choose the threshold from out-of-fold probabilities.
+
+    Returns:
+        The fitted model and the out-of-fold probabilities on the training tickets.
+
+    """
+    policy = load_policy()
+    features = build_features(policy.keyword_families(), params.text.settings())
+    y = np.asarray([t.escalated for t in train], dtype=int)
+    Z = features.fit_transform(tickets_to_frame(train))
+    classifier = make_classifier(params)
+    folds = StratifiedKFold(params.calibration.cv, shuffle=True, random_state=params.seed + 1)
+    oof = cross_val_predict(clone(classifier), Z, y, cv=folds, method="predict_proba")[:, 1]
+    threshold = choose_threshold(y, oof, params.threshold)
+    classifier.fit(Z, y)
+    pipeline = Pipeline([*features.steps, ("classifier", classifier)])
+    info = {"n_train": len(train), "threshold_strategy": params.threshold.strategy}
+    return EscalationModel(pipeline, threshold, info), oof
+
+
+def train(
+    data: str | Path,
+    params: Params,
+    test_data: str | Path | None = None,
+    experiment: str | None = None,
+) -> TrainResult:
+    """Train, log to MLflow, register a version of ``ticket-escalation`` and run the promotion gate."""
+    tickets = load_labelled(data)
+    test = load_labelled(test_data) if test_data else None
+    train_set, test_set = split(tickets, test, params.train)
+    model, oof = fit_model(train_set, params.train)
+    metrics = evaluate(model, test_set)
+    train_y = np.asarray([t.escalated for t in train_set], dtype=int)
+    oof_metrics = classification_metrics(train_y, oof, model.threshold)
+    model.info.update({"data_digest": file_digest(data), "n_test": len(test_set)})
+    return log_and_gate(
+        model=model,
+        params=params,
+        metrics=metrics,
+        oof_metrics=oof_metrics,
+        test_set=test_set,
+        experiment=experiment or params.train.experiment,
+        sources={"data": str(data), "test_data": str(test_data or "held-out split")},
+    )

@@ -1,0 +1,47 @@
+import math
+
+import numpy as np
+import pytest
+
+from ticketbuddy.train.metrics import choose_threshold, classification_metrics
+from ticketbuddy.train.params import Params, ThresholdParams, load_params
+from ticketbuddy.train.registry import decide
+
+
+def test_min_recall_threshold_is_highest_that_reaches_target():
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    p = np.array([0.9, 0.8, 0.6, 0.3, 0.7, 0.5, 0.2, 0.1, 0.1, 0.05])
+    t = choose_threshold(y, p, ThresholdParams(strategy="min_recall", min_recall=0.75))
+    assert t == pytest.approx(0.6)
+    m = classification_metrics(y, p, t)
+    assert m["recall"] == pytest.approx(0.75)
+    assert m["precision"] == pytest.approx(3 / 4)
+
+
+def test_review_budget_never_exceeds_budget_even_with_ties():
+    rng = np.random.default_rng(0)
+    p = np.round(rng.random(1000), 1)  # heavy ties
+    y = (rng.random(1000) < p).astype(int)
+    t = choose_threshold(y, p, ThresholdParams(strategy="review_budget", review_budget=0.2))
+    assert (p >= t).mean() <= 0.2
+
+
+def test_metrics_with_one_class_are_nan_not_errors():
+    m = classification_metrics(np.zeros(5), np.linspace(0, 1, 5), 0.5)
+    assert math.isnan(m["pr_auc"]) and m["recall"] == 0.0
+
+
+def test_gate_decisions():
+    assert decide(0.80, None, "pr_auc", 0.0).promoted
+    assert decide(0.80, 0.80, "pr_auc", 0.0).promoted
+    kept = decide(0.79, 0.80, "pr_auc", 0.0)
+    assert not kept.promoted and "alias kept" in kept.reason
+    assert decide(0.79, 0.80, "pr_auc", 0.02).promoted
+    assert not decide(float("nan"), 0.8, "pr_auc", 0.0).promoted
+
+
+def test_shipped_params_parse_and_flatten():
+    params = load_params("params.yaml")
+    flat = params.flat()
+    assert flat["train.threshold.strategy"] in {"min_recall", "review_budget"}
+    assert load_params("does-not-exist.yaml") == Params()

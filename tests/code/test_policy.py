@@ -1,0 +1,127 @@
+import copy
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ticketbuddy.cli import app
+from ticketbuddy.policy.engine import PolicyEngine
+from ticketbuddy.policy.model import PolicyError, default_policy_path, load_policy
+from ticketbuddy.schemas import Ticket
+
+RAW = yaml.safe_load(default_policy_path().read_text())
+
+
+def write_policy(tmp_path, raw):
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def broken(mutate):
+    raw = copy.deepcopy(RAW)
+    mutate(raw)
+    return raw
+
+
+def make(text, customer=None, extra_turns=()):
+    messages = [*extra_turns, {"role": "customer", "text": text}]
+    return Ticket.model_validate(
+        {"ticket_id": "t", "channel": "chat", "created_at": "2026-11-01T09:00:00Z",
+         "customer": customer or {"tier": "standard"}, "messages": messages}
+    )
+
+
+def test_shipped_policy_is_valid_and_has_default_routes():
+    policy = load_policy()
+    assert {"senior_cx", "legal_compliance", "billing_disputes", "trust_safety", "technical_support",
+            "general_escalations"} <= set(policy.routes)
+    assert "{sla_minutes}" not in policy.routes["senior_cx"].reply()
+    assert "30 minutes" in policy.routes["senior_cx"].reply()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "named"),
+    [
+        (lambda r: r["routes"]["billing_disputes"].update(team="finance_ops"), "routes.billing_disputes.team"),
+        (lambda r: r["triggers"]["refund"].update(route="refunds_desk"), "triggers.refund.route"),
+        (lambda r: r.update(fallback_route="nowhere"), "fallback_route"),
+        (lambda r: r["routes"]["senior_cx"].update(escalation_chain=["ghosts"]), "routes.senior_cx.escalation_chain"),
+        (lambda r: r["route_rules"][0].update(route="legal"), "route_rules.legal-or-regulatory-to-compliance"),
+        (lambda r: r["priority_rules"][0]["when"].update(triggers_any=["lawyers"]), "'lawyers'"),
+    ],
+)
+def test_policy_without_owner_is_refused_naming_the_entry(tmp_path, mutate, named):
+    path = write_policy(tmp_path, broken(mutate))
+    with pytest.raises(PolicyError, match="refused") as info:
+        load_policy(path)
+    assert named in str(info.value)
+    result = CliRunner().invoke(app, ["policy", "check", str(path)])
+    assert result.exit_code == 1 and named in result.output
+
+
+def test_policy_check_accepts_shipped_policy():
+    result = CliRunner().invoke(app, ["policy", "check"])
+    assert result.exit_code == 0 and "policy ok" in result.output
+
+
+def test_unreadable_policy_is_a_policy_error(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("routes: [unclosed")
+    with pytest.raises(PolicyError, match="not valid YAML"):
+        load_policy(bad)
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(tmp_path / "missing.yaml")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return PolicyEngine(load_policy())
+
+
+def test_model_below_threshold_keeps_ticket(engine):
+    d = engine.decide(engine.facts(make("What time do you open on Sunday?"), 0.05, 0.4))
+    assert not d.escalate and d.priority is None and d.route is None
+    assert d.reasons[0].code == "model.below_threshold"
+
+
+def test_always_trigger_escalates_whatever_the_model_says(engine):
+    d = engine.decide(engine.facts(make("I am taking legal action over this"), 0.01, 0.4))
+    assert d.escalate and d.route == "legal_compliance" and d.priority == "P1"
+    assert any(r.code == "trigger.legal" and "always" in r.detail for r in d.reasons)
+
+
+def test_signal_trigger_alone_does_not_escalate(engine):
+    d = engine.decide(engine.facts(make("When will my refund arrive?"), 0.1, 0.4))
+    assert not d.escalate
+    assert any(r.code == "trigger.refund" for r in d.reasons)
+
+
+def test_vip_routes_to_senior_with_p1(engine):
+    vip = {"tier": "gold", "lifetime_value": 9000}
+    d = engine.decide(engine.facts(make("My parcel is late", customer=vip), 0.7, 0.4))
+    assert (d.escalate, d.priority, d.route) == (True, "P1", "senior_cx")
+    assert any(r.code == "customer.vip" for r in d.reasons)
+
+
+def test_regulatory_beats_vip_for_routing(engine):
+    vip = {"tier": "vip"}
+    d = engine.decide(engine.facts(make("I'll complain to the ombudsman", customer=vip), 0.9, 0.4))
+    assert d.route == "legal_compliance"
+
+
+def test_rules_only_escalates_in_doubt_to_fallback(engine):
+    d = engine.decide(engine.facts(make("This is absolutely awful and useless, I hate it"), None, None))
+    assert d.escalate and d.rules_only and d.route == "general_escalations"
+    assert d.reasons[0].code == "rules_only"
+    calm = engine.decide(engine.facts(make("Thanks, what time do you open?"), None, None))
+    assert not calm.escalate and calm.rules_only
+
+
+def test_low_confidence_band_escalates_near_threshold(tmp_path):
+    raw = copy.deepcopy(RAW)
+    raw["low_confidence_band"] = 0.1
+    banded = PolicyEngine(load_policy(write_policy(tmp_path, raw)))
+    d = banded.decide(banded.facts(make("hmm"), 0.35, 0.4))
+    assert d.escalate and d.reasons[0].code == "model.low_confidence"
+    assert not banded.decide(banded.facts(make("hmm"), 0.2, 0.4)).escalate

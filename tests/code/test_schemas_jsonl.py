@@ -1,0 +1,100 @@
+import json
+
+import pytest
+
+from ticketbuddy.data.jsonl import read_tickets, write_jsonl
+from ticketbuddy.schemas import LabelledTicket, Ticket
+
+
+def ticket(**over):
+    base = {
+        "ticket_id": "T-1",
+        "channel": "chat",
+        "created_at": "2026-11-01T09:00:00",
+        "messages": [{"role": "customer", "text": "Where is my order?"}],
+    }
+    base.update(over)
+    return base
+
+
+def write_lines(path, lines):
+    path.write_bytes(b"".join(line if isinstance(line, bytes) else line.encode() + b"\n" for line in lines))
+    return path
+
+
+def test_minimal_ticket_gets_defaults_and_utc():
+    t = Ticket.model_validate(ticket(customer=None))
+    assert t.customer.tier is None
+    assert t.created_at.tzinfo is not None and t.created_at.utcoffset().total_seconds() == 0
+
+
+def test_tier_is_normalised():
+    assert Ticket.model_validate(ticket(customer={"tier": "  VIP "})).customer.tier == "vip"
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"channel": "fax"}, "channel"),
+        ({"messages": []}, "messages"),
+        ({"messages": [{"role": "robot", "text": "x"}]}, "messages.0.role"),
+        ({"messages": [{"role": "customer", "text": "   "}]}, "messages.0.text"),
+        ({"created_at": "yesterday"}, "created_at"),
+        ({"customer": {"lifetime_value": -5}}, "customer.lifetime_value"),
+        ({"subject": None, "surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_fields_are_named(tmp_path, over, field):
+    path = write_lines(tmp_path / "t.jsonl", [json.dumps(ticket(**over))])
+    result = read_tickets(path)
+    assert len(result.rejects) == 1
+    assert result.rejects[0].reason.startswith(field + ":")
+
+
+def test_counts_reconcile_with_line_numbers(tmp_path):
+    lines = [
+        json.dumps(ticket(ticket_id="a")),
+        "",
+        "not json at all",
+        json.dumps(ticket(ticket_id="a")),
+        b"\xff\xfe{}\n",
+        json.dumps([1, 2]),
+        json.dumps(ticket(ticket_id="b")),
+    ]
+    result = read_tickets(write_lines(tmp_path / "t.jsonl", lines))
+    assert result.rows_read == 6 and result.reconciles
+    assert [t.ticket_id for t in result.tickets] == ["a", "b"]
+    by_line = {r.line: r.reason for r in result.rejects}
+    assert set(by_line) == {3, 4, 5, 6}
+    assert "not valid JSON" in by_line[3]
+    assert "duplicate of line 1" in by_line[4]
+    assert "not UTF-8" in by_line[5]
+    assert "JSON object" in by_line[6]
+
+
+def test_labels_required_only_when_labelled(tmp_path):
+    path = write_lines(tmp_path / "t.jsonl", [json.dumps(ticket(escalated=True, route="senior_cx"))])
+    assert read_tickets(path).tickets[0].ticket_id == "T-1"  # labels ignored for scoring
+    assert read_tickets(path, labelled=True).tickets[0].route == "senior_cx"
+    unlabelled = write_lines(tmp_path / "u.jsonl", [json.dumps(ticket())])
+    assert "escalated" in read_tickets(unlabelled, labelled=True).rejects[0].reason
+
+
+def test_bad_label_is_named(tmp_path):
+    path = write_lines(tmp_path / "t.jsonl", [json.dumps(ticket(escalated=True, priority="P9"))])
+    assert read_tickets(path, labelled=True).rejects[0].reason.startswith("priority:")
+
+
+def test_oversized_message_is_refused_with_reason(tmp_path):
+    huge = "a" * 5_000_000
+    path = write_lines(tmp_path / "t.jsonl", [json.dumps(ticket(messages=[{"role": "customer", "text": huge}]))])
+    result = read_tickets(path)
+    assert "messages.0.text" in result.rejects[0].reason
+    assert len(result.rejects[0].raw) <= 2000
+
+
+def test_write_then_read_round_trip(tmp_path):
+    original = [LabelledTicket.model_validate(ticket(ticket_id=f"t{i}", escalated=i % 2 == 0)) for i in range(3)]
+    write_jsonl(original, tmp_path / "out.jsonl")
+    back = read_tickets(tmp_path / "out.jsonl", labelled=True).tickets
+    assert back == original
