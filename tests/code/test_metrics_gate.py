@@ -2,7 +2,6 @@ import math
 
 import numpy as np
 import pytest
-
 from ticketbuddy.train.metrics import choose_threshold, classification_metrics
 from ticketbuddy.train.params import Params, ThresholdParams, load_params
 from ticketbuddy.train.registry import decide

@@ -2,12 +2,11 @@ import copy
 
 import pytest
 import yaml
-from typer.testing import CliRunner
-
 from ticketbuddy.cli import app
 from ticketbuddy.policy.engine import PolicyEngine
 from ticketbuddy.policy.model import PolicyError, default_policy_path, load_policy
 from ticketbuddy.schemas import Ticket
+from typer.testing import CliRunner
 
 RAW = yaml.safe_load(default_policy_path().read_text())
 
@@ -27,15 +26,26 @@ def broken(mutate):
 def make(text, customer=None, extra_turns=()):
     messages = [*extra_turns, {"role": "customer", "text": text}]
     return Ticket.model_validate(
-        {"ticket_id": "t", "channel": "chat", "created_at": "2026-11-01T09:00:00Z",
-         "customer": customer or {"tier": "standard"}, "messages": messages}
+        {
+            "ticket_id": "t",
+            "channel": "chat",
+            "created_at": "2026-11-01T09:00:00Z",
+            "customer": customer or {"tier": "standard"},
+            "messages": messages,
+        }
     )
 
 
 def test_shipped_policy_is_valid_and_has_default_routes():
     policy = load_policy()
-    assert {"senior_cx", "legal_compliance", "billing_disputes", "trust_safety", "technical_support",
-            "general_escalations"} <= set(policy.routes)
+    assert {
+        "senior_cx",
+        "legal_compliance",
+        "billing_disputes",
+        "trust_safety",
+        "technical_support",
+        "general_escalations",
+    } <= set(policy.routes)
     assert "{sla_minutes}" not in policy.routes["senior_cx"].reply()
     assert "30 minutes" in policy.routes["senior_cx"].reply()
 
@@ -43,11 +53,20 @@ def test_shipped_policy_is_valid_and_has_default_routes():
 @pytest.mark.parametrize(
     ("mutate", "named"),
     [
-        (lambda r: r["routes"]["billing_disputes"].update(team="finance_ops"), "routes.billing_disputes.team"),
+        (
+            lambda r: r["routes"]["billing_disputes"].update(team="finance_ops"),
+            "routes.billing_disputes.team",
+        ),
         (lambda r: r["triggers"]["refund"].update(route="refunds_desk"), "triggers.refund.route"),
         (lambda r: r.update(fallback_route="nowhere"), "fallback_route"),
-        (lambda r: r["routes"]["senior_cx"].update(escalation_chain=["ghosts"]), "routes.senior_cx.escalation_chain"),
-        (lambda r: r["route_rules"][0].update(route="legal"), "route_rules.legal-or-regulatory-to-compliance"),
+        (
+            lambda r: r["routes"]["senior_cx"].update(escalation_chain=["ghosts"]),
+            "routes.senior_cx.escalation_chain",
+        ),
+        (
+            lambda r: r["route_rules"][0].update(route="legal"),
+            "route_rules.legal-or-regulatory-to-compliance",
+        ),
         (lambda r: r["priority_rules"][0]["when"].update(triggers_any=["lawyers"]), "'lawyers'"),
     ],
 )

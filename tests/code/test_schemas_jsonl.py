@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from ticketbuddy.data.jsonl import read_tickets, write_jsonl
 from ticketbuddy.schemas import LabelledTicket, Ticket
 
@@ -87,14 +86,18 @@ def test_bad_label_is_named(tmp_path):
 
 def test_oversized_message_is_refused_with_reason(tmp_path):
     huge = "a" * 5_000_000
-    path = write_lines(tmp_path / "t.jsonl", [json.dumps(ticket(messages=[{"role": "customer", "text": huge}]))])
+    path = write_lines(
+        tmp_path / "t.jsonl", [json.dumps(ticket(messages=[{"role": "customer", "text": huge}]))]
+    )
     result = read_tickets(path)
     assert "messages.0.text" in result.rejects[0].reason
     assert len(result.rejects[0].raw) <= 2000
 
 
 def test_write_then_read_round_trip(tmp_path):
-    original = [LabelledTicket.model_validate(ticket(ticket_id=f"t{i}", escalated=i % 2 == 0)) for i in range(3)]
+    original = [
+        LabelledTicket.model_validate(ticket(ticket_id=f"t{i}", escalated=i % 2 == 0)) for i in range(3)
+    ]
     write_jsonl(original, tmp_path / "out.jsonl")
     back = read_tickets(tmp_path / "out.jsonl", labelled=True).tickets
     assert back == original

@@ -1,0 +1,101 @@
+"""Benchmarks: embedding throughput, single-ticket scoring latency, batch scoring, generator, memory.
+
+Run with ``make bench`` from the repo root after ``make train`` (it scores with the champion in the
+MLflow store in force). Prints a table and writes ``bench/latest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from ticketbuddy.cli import app
+from ticketbuddy.data.jsonl import read_tickets
+from typer.testing import CliRunner
+
+
+def _history(n: int, seed: int, folder: Path) -> list:
+    path = folder / f"bench-{n}-{seed}.jsonl"
+    started = time.perf_counter()
+    result = CliRunner().invoke(
+        app, ["data", "synth", "--n", str(n), "--seed", str(seed), "--out", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    _history.seconds = time.perf_counter() - started
+    return read_tickets(path).tickets
+
+
+def bench_embedding(tickets: list) -> dict:
+    import numpy as np
+    from ticketbuddy.features.encoder import bundled_model_path, ensure_encoder, load_onnx_encoder
+    from ticketbuddy.features.text import load_torch_encoder
+
+    texts = ["\n".join(m.text for m in t.messages if m.role == "customer") for t in tickets]
+    onnx = load_onnx_encoder(str(ensure_encoder()))
+    onnx.encode(texts[:16])
+    started = time.perf_counter()
+    fast = onnx.encode(texts)
+    onnx_rate = len(texts) / (time.perf_counter() - started)
+    torch_model = load_torch_encoder(str(bundled_model_path()))
+    torch_model.encode(texts[:16])
+    started = time.perf_counter()
+    exact = torch_model.encode(texts, batch_size=32, normalize_embeddings=True)
+    torch_rate = len(texts) / (time.perf_counter() - started)
+    cosine = (fast * exact).sum(axis=1)
+    return {
+        "embedding_onnx_int8_tickets_per_s": round(onnx_rate, 1),
+        "embedding_torch_tickets_per_s": round(torch_rate, 1),
+        "embedding_speedup": round(onnx_rate / torch_rate, 2),
+        "embedding_cosine_mean": round(float(cosine.mean()), 4),
+        "embedding_cosine_min": round(float(np.min(cosine)), 4),
+    }
+
+
+def bench_scoring(tickets: list) -> dict:
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.serve.scoring import Scorer, load_model
+
+    started = time.perf_counter()
+    scorer = Scorer(load_policy(), load_model("models:/ticket-escalation@champion"))
+    load_seconds = time.perf_counter() - started
+    for ticket in tickets[:5]:
+        scorer.score([ticket])
+    latencies = []
+    for ticket in tickets[:300]:
+        started = time.perf_counter()
+        scorer.score([ticket])
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    started = time.perf_counter()
+    for i in range(0, len(tickets), 256):
+        scorer.score(tickets[i : i + 256])
+    batch_rate = len(tickets) / (time.perf_counter() - started)
+    return {
+        "model_load_s": round(load_seconds, 2),
+        "score_one_ms_p50": round(statistics.median(latencies), 1),
+        "score_one_ms_p95": round(latencies[int(0.95 * len(latencies)) - 1], 1),
+        "batch_score_tickets_per_s": round(batch_rate, 1),
+    }
+
+
+def main() -> None:
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        _history(100_000, 1, Path(tmp))
+        results["synth_100k_s"] = round(_history.seconds, 1)
+        tickets = _history(1_000, 2, Path(tmp))
+    results.update(bench_embedding(tickets[:500]))
+    results.update(bench_scoring(tickets))
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    width = max(len(k) for k in results)
+    for key, value in results.items():
+        print(f"{key:<{width}}  {value}")
+    Path("bench/latest.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

