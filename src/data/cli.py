@@ -1,4 +1,4 @@
-"""``ticketbuddy data ...``: validate, generate and profile ticket histories."""
+"""``ticketbuddy data ...``: validate, import, generate and profile ticket histories."""
 
 from __future__ import annotations
 
@@ -18,8 +18,13 @@ def validate(
         Path | None,
         typer.Option(help="Write rejected rows (line, reason, raw) to this JSONL file."),
     ] = None,
+    allow_rejects: Annotated[bool, typer.Option(help="Exit 0 even when rows were rejected.")] = False,
 ) -> None:
-    """Check a JSONL file against the ticket contract: exit 0 when valid, 1 with a line per bad row."""
+    """Check a JSONL file against the ticket contract: exit 0 when valid, 1 with a line per bad row.
+
+    The file is only read: rejected rows go to --rejects when given (validate never writes beside
+    the data it checks, which may be an immutable data/raw folder).
+    """
     from ticketbuddy.data.jsonl import read_tickets, write_rejects
 
     result = read_tickets(path, labelled=labelled)
@@ -31,7 +36,90 @@ def validate(
         f"rows read {result.rows_read} = tickets valid {len(result.tickets)}"
         f" + rows rejected {len(result.rejects)}"
     )
-    raise typer.Exit(1 if result.rejects else 0)
+    if result.rows_read and not result.tickets and all(_not_json(r.reason) for r in result.rejects):
+        typer.echo(
+            f"error: {path} is not ticket JSONL (no line is a JSON object); to convert a helpdesk"
+            " export use `ticketbuddy data import`",
+            err=True,
+        )
+    raise typer.Exit(1 if result.rejects and not allow_rejects else 0)
+
+
+def _not_json(reason: str) -> bool:
+    return reason.startswith(("not valid JSON", "not UTF-8", "expected a JSON object", "line is "))
+
+
+@app.command("import")
+def import_(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="mapping | cfpb | twcs")],
+    src: Annotated[Path, typer.Argument(help="The export file.", exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option(help="Ticket JSONL to write.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column-mapping YAML (mapping format; see docs/IMPORTING.md).")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="CFPB label/route/channel rules YAML (default: built-in rules).")
+    ] = None,
+    label_rule: Annotated[
+        list[str] | None,
+        typer.Option(help="twcs: label threads, e.g. 'customer_turns>=3'; repeat to OR rules."),
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Rejected rows (line, reason, raw) (default: --out with suffix .rejects.jsonl)."),
+    ] = None,
+    skipped: Annotated[
+        Path | None,
+        typer.Option(help="Skipped rows (not tickets) (default: --out with suffix .skipped.jsonl)."),
+    ] = None,
+    allow_rejects: Annotated[bool, typer.Option(help="Exit 0 even when rows were rejected.")] = False,
+) -> None:
+    """Import a helpdesk export (CSV / JSONL / Parquet) as ticket JSONL, accounting for every row.
+
+    Every ticket is validated against the contract before it is written; a row that cannot become
+    one goes to the rejects file with its line number (CSV: the header is line 1) and the reason.
+    Prints `rows read N = tickets written T (from R rows) + rows rejected X (+ rows skipped S)`.
+    Exit 1 when rows were rejected (unless --allow-rejects) or the source cannot be read (e.g.
+    missing columns, all named); 2 for bad options or configuration files.
+    """
+    from ticketbuddy.data.importers.runner import ConfigError, import_file
+    from ticketbuddy.data.importers.sources import SourceError
+
+    try:
+        report = import_file(
+            fmt.lower(),
+            src,
+            out,
+            mapping=mapping,
+            rules=rules,
+            label_rules=label_rule or [],
+            rejects=rejects,
+            skipped=skipped,
+        )
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except SourceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for reject in report.first_rejects:
+        typer.echo(f"line {reject.line}: {reject.reason}", err=True)
+    if report.rows_rejected > len(report.first_rejects):
+        typer.echo(f"... and {report.rows_rejected - len(report.first_rejects)} more", err=True)
+    typer.echo(report.summary())
+    if balance := report.label_balance():
+        typer.echo(balance)
+    typer.echo(f"tickets in {report.out}")
+    for count, path, what in (
+        (report.rows_rejected, report.rejects_path, "rejected"),
+        (report.rows_skipped, report.skipped_path, "skipped"),
+    ):
+        if count:
+            typer.echo(f"{what} rows in {path}")
+    if not report.reconciles:  # a bug, never a data problem: say so loudly
+        typer.echo("error: the counts do not reconcile; please report this", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(1 if report.rows_rejected and not allow_rejects else 0)
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.data.synth import config_from_dict, write_history
 

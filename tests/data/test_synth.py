@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
+
 from ticketbuddy.data.cli import app
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.data.synth import config_from_dict, generate, load_settings, write_history
@@ -24,7 +26,6 @@ from ticketbuddy.data.synth.scenario import Act, Scenario
 from ticketbuddy.features.triggers import KeywordMatcher
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.schemas import customer_text
-from typer.testing import CliRunner
 
 pytestmark = pytest.mark.data
 

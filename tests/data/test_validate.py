@@ -1,0 +1,132 @@
+"""`ticketbuddy data validate`: every bad row is named with its line and a clear reason, nothing is lost."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from ticketbuddy.cli import app
+
+pytestmark = pytest.mark.data
+
+FIVE_MB = "a" * 5_000_000
+
+
+def ticket(**over):
+    base = {
+        "ticket_id": "T-1",
+        "channel": "email",
+        "created_at": "2026-11-01T09:00:00Z",
+        "messages": [{"role": "customer", "text": "Where is my order?"}],
+    }
+    base.update(over)
+    return base
+
+
+def encode(obj) -> bytes:
+    return obj if isinstance(obj, bytes) else json.dumps(obj).encode() + b"\n"
+
+
+def write(path, rows):
+    path.write_bytes(b"".join(encode(r) for r in rows))
+    return path
+
+
+def validate(path, *extra):
+    return CliRunner().invoke(app, ["data", "validate", str(path), *extra])
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (
+            ticket(messages=[{"role": "customer", "text": "   "}]),
+            "messages.0.text: String should have at least 1",
+        ),
+        (ticket(messages=[{"role": "robot", "text": "hi"}]), "messages.0.role: Input should be 'customer'"),
+        (ticket(created_at="yesterday"), "created_at: Input should be a valid datetime"),
+        (
+            ticket(messages=[{"role": "customer", "text": "hi", "sent_at": "31/02/2026"}]),
+            "messages.0.sent_at: Input should be a valid datetime",
+        ),
+        (b'{"ticket_id": "T-9", "subject": "caf\xe9"}\n', "not UTF-8 text (byte 36: b'\\xe9')"),
+        (
+            ticket(messages=[{"role": "customer", "text": FIVE_MB}]),
+            "messages.0.text: String should have at most 20000 characters",
+        ),
+    ],
+    ids=["empty-text", "unknown-role", "bad-created-at", "bad-sent-at", "not-utf8", "5mb-message"],
+)
+def test_a_bad_row_is_named_by_line_and_reason(tmp_path, bad, reason):
+    path = write(tmp_path / "t.jsonl", [ticket(ticket_id="A"), bad, ticket(ticket_id="C")])
+    result = validate(path)
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"line 2: {reason}")
+    assert "rows read 3 = tickets valid 2 + rows rejected 1" in result.stdout
+
+
+def test_a_5mb_message_is_reported_without_echoing_it(tmp_path):
+    path = write(tmp_path / "t.jsonl", [ticket(messages=[{"role": "customer", "text": FIVE_MB}])])
+    result = validate(path)
+    assert len(result.stderr) < 500
+
+
+def test_duplicate_ids_name_the_first_line(tmp_path):
+    path = write(tmp_path / "t.jsonl", [ticket(), ticket(ticket_id="T-2"), ticket()])
+    result = validate(path)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "line 3: ticket_id: duplicate of line 1 ('T-1')"
+
+
+def test_labelled_requires_the_label(tmp_path):
+    path = write(tmp_path / "t.jsonl", [ticket()])
+    assert validate(path).exit_code == 0
+    result = validate(path, "--labelled")
+    assert result.exit_code == 1
+    assert "line 1: escalated: Field required" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"ticket_id,channel,text\nT-1,email,hello\n", "line 1: not valid JSON"),
+        (b"\x1f\x8b\x08\x00\xff\xfe\x00\x00binary\n", "line 1: not UTF-8 text"),
+    ],
+    ids=["csv", "binary"],
+)
+def test_a_file_that_is_not_json_gets_a_clear_message(tmp_path, content, reason):
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(content)
+    result = validate(path)
+    assert result.exit_code == 1
+    assert reason in result.stderr
+    assert "is not ticket JSONL" in result.stderr
+    assert "ticketbuddy data import" in result.stderr
+
+
+def test_a_json_file_with_some_bad_rows_gets_no_format_hint(tmp_path):
+    path = write(tmp_path / "t.jsonl", [ticket(), b"not json\n"])
+    result = validate(path)
+    assert result.exit_code == 1
+    assert "is not ticket JSONL" not in result.stderr
+
+
+def test_allow_rejects_and_the_rejects_file(tmp_path):
+    path = write(tmp_path / "t.jsonl", [ticket(), ticket(channel="fax")])
+    rejects = tmp_path / "bad.jsonl"
+    result = validate(path, "--allow-rejects", "--rejects", str(rejects))
+    assert result.exit_code == 0
+    assert "rows read 2 = tickets valid 1 + rows rejected 1" in result.stdout
+    [row] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert row["line"] == 2
+    assert row["reason"].startswith("channel:")
+    assert json.loads(row["raw"])["channel"] == "fax"
+
+
+def test_a_valid_file_passes_and_writes_nothing_beside_it(tmp_path):
+    path = write(tmp_path / "t.jsonl", [ticket(), ticket(ticket_id="T-2")])
+    result = validate(path)
+    assert result.exit_code == 0
+    assert "rows read 2 = tickets valid 2 + rows rejected 0" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl"]
