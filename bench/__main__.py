@@ -13,9 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
-from typer.testing import CliRunner
 
 
 def _history(n: int, seed: int, folder: Path) -> list:
@@ -31,6 +32,7 @@ def _history(n: int, seed: int, folder: Path) -> list:
 
 def bench_embedding(tickets: list) -> dict:
     import numpy as np
+
     from ticketbuddy.features.encoder import bundled_model_path, ensure_encoder, load_onnx_encoder
     from ticketbuddy.features.text import load_torch_encoder
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from ticketbuddy.data.cli import app as data_app
 from ticketbuddy.policy.cli import app as policy_app
 
@@ -96,6 +97,7 @@ def serve(
 ) -> None:
     """Serve the scoring API (loads the champion model once at start)."""
     import uvicorn
+
     from ticketbuddy.serve.app import create_app
     from ticketbuddy.serve.settings import Settings
     from ticketbuddy.train.tracking import tracking_uri

@@ -1,8 +1,8 @@
-"""The escalation model: the fitted Pipeline plus the decision threshold chosen for it.
+"""The escalation model: fitted features, calibrated escalation head, route and priority heads, threshold.
 
 The threshold is part of the model, chosen at training time from ``params.yaml`` (a minimum recall or
 a review budget), so every consumer — batch scoring, the API, the MLflow pyfunc — decides with exactly
-the threshold the model was evaluated at.
+the threshold the model was evaluated at. Features are computed once per batch and shared by the heads.
 """
 
 from __future__ import annotations
@@ -13,53 +13,94 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
+
 from ticketbuddy.features.pipeline import text_embedder
 
 #: Columns of the frame ``EscalationModel.predict`` returns.
-PREDICTION_COLUMNS = ["ticket_id", "probability", "escalate", "threshold"]
+PREDICTION_COLUMNS = [
+    "ticket_id",
+    "probability",
+    "escalate",
+    "threshold",
+    "route",
+    "route_confidence",
+    "priority",
+    "priority_confidence",
+]
 
 
 @dataclass
 class EscalationModel:
-    """A fitted escalation pipeline and its operating threshold.
+    """A fitted escalation model and its operating threshold.
 
     Attributes:
-        pipeline: ``TicketParser`` → features → calibrated classifier; ``predict_proba`` on the
-            model input frame (see ``ticketbuddy.features.conversation.tickets_to_frame``).
+        features: ``TicketParser`` → feature transformers (a fitted scikit-learn Pipeline).
+        classifier: Calibrated binary head: probability that a human is needed.
         threshold: Probability at or above which a ticket is escalated.
-        info: Facts about the training run (data hash, sizes, threshold strategy) kept with the model.
+        route_head: Multiclass head over the routes of escalated history, or None.
+        priority_head: Multiclass head over P1–P4 of escalated history, or None.
+        info: Facts about the training run (data digest, sizes, strategy), kept with the model.
 
     Example:
-        >>> model = EscalationModel(pipeline, threshold=0.4)   # doctest: +SKIP
         >>> model.predict(tickets_to_frame(tickets))            # doctest: +SKIP
-           ticket_id  probability  escalate  threshold
+           ticket_id  probability  escalate  threshold  route  route_confidence  priority  ...
 
     """
 
-    pipeline: Pipeline
+    features: Pipeline
+    classifier: Any
     threshold: float
+    route_head: Any | None = None
+    priority_head: Any | None = None
     info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """Features and escalation head as one scikit-learn Pipeline (``predict_proba`` on frames)."""
+        return Pipeline([*self.features.steps, ("classifier", self.classifier)])
 
     def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated probability that each ticket needs a human."""
         if len(frame) == 0:
             return np.zeros(0)
-        return self.pipeline.predict_proba(frame)[:, 1]
+        return self.classifier.predict_proba(self.features.transform(frame))[:, 1]
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Probability and decision for each row of the model input frame."""
-        proba = self.probabilities(frame)
-        ids = frame["ticket_id"].astype(str).to_numpy() if "ticket_id" in frame else np.arange(len(frame))
+        """Probability, decision, and the learned route and priority for each row of the input frame."""
+        n = len(frame)
+        Z = self.features.transform(frame) if n else None
+        proba = self.classifier.predict_proba(Z)[:, 1] if n else np.zeros(0)
+        route, route_conf = _head(self.route_head, Z, n)
+        priority, priority_conf = _head(self.priority_head, Z, n)
+        ids = frame["ticket_id"].astype(str).to_numpy() if "ticket_id" in frame else np.arange(n).astype(str)
         return pd.DataFrame(
             {
                 "ticket_id": ids,
                 "probability": proba.astype(float),
                 "escalate": proba >= self.threshold,
-                "threshold": np.full(len(proba), float(self.threshold)),
+                "threshold": np.full(n, float(self.threshold)),
+                "route": route,
+                "route_confidence": route_conf,
+                "priority": priority,
+                "priority_confidence": priority_conf,
             },
             columns=PREDICTION_COLUMNS,
         )
 
+    @property
+    def routes(self) -> list[str]:
+        """Routes the route head can predict (the policy must own each of them)."""
+        return [str(c) for c in self.route_head.classes_] if self.route_head is not None else []
+
     def use_encoder_at(self, path: str) -> None:
         """Point the text embedding at a local copy of the encoder (the one stored with the model)."""
-        text_embedder(self.pipeline).model_path = path
+        text_embedder(self.features).model_path = path
+
+
+def _head(head: Any | None, Z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Most likely class and its probability, or empty strings and zeros without a head."""
+    if head is None or Z is None:
+        return np.full(n, "", dtype=object), np.zeros(n)
+    proba = head.predict_proba(Z)
+    best = proba.argmax(axis=1)
+    return head.classes_[best].astype(object), proba[np.arange(n), best]

@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.train.params import CalibrationParams, Params, TrainParams
-from typer.testing import CliRunner
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TRAIN_TICKETS = 2500

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+
 from ticketbuddy.schemas import LabelledTicket, Ticket
 
 T = TypeVar("T", bound=Ticket)

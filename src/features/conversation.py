@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+
 from ticketbuddy.schemas import Ticket
 
 CUSTOMER_NUMERIC = ["lifetime_value", "tenure_days", "orders_12m", "prior_escalations"]

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+
 from ticketbuddy.features.conversation import CUSTOMER_NUMERIC, TicketParser
 from ticketbuddy.features.customer import customer_value_features
 from ticketbuddy.features.sentiment import SentimentTrajectory
@@ -58,16 +59,6 @@ def build_features(families: Mapping[str, Sequence[str]], text: TextSettings | N
         verbose_feature_names_out=False,
     )
     return Pipeline([("parse", TicketParser()), ("features", columns)])
-
-
-def build_pipeline(
-    families: Mapping[str, Sequence[str]],
-    classifier: BaseEstimator,
-    text: TextSettings | None = None,
-) -> Pipeline:
-    """Features followed by ``classifier``: the object every part of TicketBuddy calls."""
-    features = build_features(families, text)
-    return Pipeline([*features.steps, ("classifier", classifier)])
 
 
 def text_embedder(pipeline: Pipeline) -> TextEmbedder:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+
 from ticketbuddy.features.conversation import customer_texts, messages_column
 
 TRAJECTORY_FIGURES = [

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+
 from ticketbuddy.features.conversation import Turn, messages_column
 
 SHAPE_FIGURES = [

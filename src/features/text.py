@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+
 from ticketbuddy.features.conversation import Turn, messages_column
 from ticketbuddy.features.encoder import bundled_model_path, ensure_encoder, load_onnx_encoder
 

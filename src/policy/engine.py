@@ -14,7 +14,7 @@ from ticketbuddy.features.conversation import Turn
 from ticketbuddy.features.sentiment import customer_trajectory
 from ticketbuddy.features.shape import conversation_shape
 from ticketbuddy.features.triggers import KeywordMatcher
-from ticketbuddy.policy.model import Condition, Policy
+from ticketbuddy.policy.model import Condition, Policy, PriorityRule, RouteRule
 from ticketbuddy.schemas import Ticket
 
 
@@ -24,6 +24,16 @@ class Reason:
 
     code: str
     detail: str
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The model's route and priority for a ticket, with their confidences (empty without a model)."""
+
+    route: str | None = None
+    route_confidence: float = 0.0
+    priority: str | None = None
+    priority_confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class Facts:
     customer_turns: int
     sentiment: dict[str, float]
     shape: dict[str, float]
+    learned: Learned = field(default_factory=lambda: Learned())
 
 
 @dataclass
@@ -70,8 +81,14 @@ class PolicyEngine:
         self.policy = policy
         self.matcher = KeywordMatcher(policy.keyword_families())
 
-    def facts(self, ticket: Ticket, probability: float | None, threshold: float | None) -> Facts:
-        """Gather what the rules need: triggers, VIP status, trajectory and conversation shape."""
+    def facts(
+        self,
+        ticket: Ticket,
+        probability: float | None,
+        threshold: float | None,
+        learned: Learned | None = None,
+    ) -> Facts:
+        """Gather what the rules need: triggers, VIP status, trajectory, shape and the model's answers."""
         turns = [Turn(m.role, m.text) for m in ticket.messages]
         customer = "\n".join(m.text for m in ticket.messages if m.role == "customer")
         shape = conversation_shape(turns)
@@ -86,6 +103,7 @@ class PolicyEngine:
             customer_turns=int(shape["customer_turns"]),
             sentiment=customer_trajectory(turns),
             shape=shape,
+            learned=learned or Learned(),
         )
 
     def is_vip(self, tier: str | None, lifetime_value: float | None) -> bool:
@@ -141,17 +159,19 @@ class PolicyEngine:
         return Reason(f"trigger.{family}", "matched " + ", ".join(repr(w) for w in words) + suffix)
 
     def _priority(self, facts: Facts) -> tuple[str, Reason]:
+        learned = (facts.learned.priority, facts.learned.priority_confidence)
         for rule in self.policy.priority_rules:
-            if self.holds(rule.when, facts):
-                return rule.priority, Reason(
-                    f"priority.{rule.name}", f"{rule.priority} by rule {rule.name!r}"
-                )
+            chosen = _apply(rule, rule.priority, learned, "priority", self.holds(rule.when, facts))
+            if chosen:
+                return chosen
         return "P4", Reason("priority.default", "P4: no priority rule matched")
 
     def _route(self, facts: Facts) -> tuple[str, Reason]:
+        learned = (facts.learned.route, facts.learned.route_confidence)
         for rule in self.policy.route_rules:
-            if self.holds(rule.when, facts):
-                return rule.route, Reason(f"route.{rule.name}", f"{rule.route} by rule {rule.name!r}")
+            chosen = _apply(rule, rule.route, learned, "route", self.holds(rule.when, facts))
+            if chosen and chosen[0] in self.policy.routes:
+                return chosen
         fallback = self.policy.fallback_route
         return fallback, Reason("route.fallback", f"{fallback}: no route rule matched")
 
@@ -175,3 +195,22 @@ class PolicyEngine:
             or facts.sentiment["largest_drop"] >= when.sentiment_drop_at_least,
         ]
         return all(checks)
+
+
+def _apply(
+    rule: PriorityRule | RouteRule,
+    fixed: str | None,
+    learned: tuple[str | None, float],
+    kind: str,
+    holds: bool,
+) -> tuple[str, Reason] | None:
+    """The answer of one priority / route rule, or None when it does not fire."""
+    if not holds:
+        return None
+    if not rule.from_model:
+        return str(fixed), Reason(f"{kind}.{rule.name}", f"{fixed} by rule {rule.name!r}")
+    answer, confidence = learned
+    if not answer or confidence < rule.min_confidence:
+        return None
+    detail = f"{answer} from the {kind} model (confidence {confidence:.2f}) by rule {rule.name!r}"
+    return answer, Reason(f"{kind}.{rule.name}", detail)

@@ -13,6 +13,7 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
 from ticketbuddy.schemas import Priority
 
 
@@ -72,20 +73,41 @@ class Condition(_Strict):
     sentiment_drop_at_least: float | None = None
 
 
-class PriorityRule(_Strict):
-    """Gives ``priority`` to an escalated ticket when ``when`` holds."""
+class _Rule(_Strict):
+    """A priority or route rule.
+
+    It fires when ``when`` holds; a ``from_model`` rule gives the learned answer instead of a fixed one,
+    when the model has one with at least ``min_confidence``.
+    """
 
     name: str
-    priority: Priority
     when: Condition = Field(default_factory=Condition)
+    from_model: bool = False
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
-class RouteRule(_Strict):
-    """Sends an escalated ticket to ``route`` when ``when`` holds."""
+class PriorityRule(_Rule):
+    """Gives ``priority`` (or the priority model's answer) to an escalated ticket when ``when`` holds."""
 
-    name: str
-    route: str
-    when: Condition = Field(default_factory=Condition)
+    priority: Priority | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PriorityRule:
+        if (self.priority is None) == (not self.from_model):
+            raise ValueError(f"priority rule {self.name!r} needs exactly one of priority / from_model")
+        return self
+
+
+class RouteRule(_Rule):
+    """Sends an escalated ticket to ``route`` (or the route model's answer) when ``when`` holds."""
+
+    route: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RouteRule:
+        if (self.route is None) == (not self.from_model):
+            raise ValueError(f"route rule {self.name!r} needs exactly one of route / from_model")
+        return self
 
 
 class RulesOnly(_Strict):
@@ -129,12 +151,26 @@ class Policy(_Strict):
             if family.route not in self.routes:
                 yield f"triggers.{name}.route {family.route!r} has no owning team (not a route)"
         for rule in self.route_rules:
-            if rule.route not in self.routes:
+            if rule.route is not None and rule.route not in self.routes:
                 yield f"route_rules.{rule.name}.route {rule.route!r} is not a route"
         for rule in [*self.priority_rules, *self.route_rules]:
             for family in rule.when.triggers_any or []:
                 if family not in self.triggers:
                     yield f"rule {rule.name!r} names trigger family {family!r}, which is not defined"
+
+    def check_model_routes(self, routes: list[str]) -> None:
+        """Refuse a model that can predict a route this policy gives no owning team.
+
+        Raises:
+            PolicyError: Naming the routes without an owner.
+
+        """
+        orphans = sorted(set(routes) - set(self.routes))
+        if orphans and any(rule.from_model for rule in self.route_rules):
+            raise PolicyError(
+                f"the model predicts routes with no owning team in the policy: {', '.join(orphans)}"
+                " (add them under routes, or retrain on the policy's routes)"
+            )
 
     def keyword_families(self) -> dict[str, list[str]]:
         """The trigger keywords by family, the shape the feature pipeline and matcher take."""

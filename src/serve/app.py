@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
 from ticketbuddy import __version__
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.serve.routers import health, score

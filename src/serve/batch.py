@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from ticketbuddy.data.jsonl import read_tickets, write_rejects
 from ticketbuddy.serve.scoring import Scorer
-from tqdm import tqdm
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
 from ticketbuddy.schemas import Message, Priority, Ticket
 
 TicketIn = Ticket

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.handoff.packet import build_handoff
-from ticketbuddy.policy.engine import Decision, Facts, PolicyEngine
+from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
 from ticketbuddy.serve.schemas import ModelRefOut, ReasonOut, ScoreOut
@@ -24,24 +24,27 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class LoadedModel:
-    """A model ready to score: the pyfunc, its registry name and version, and its threshold."""
+    """A model ready to score: the pyfunc, its registry name and version, threshold and routes."""
 
     pyfunc: Any
     name: str
     version: str | None
     threshold: float
+    routes: list[str] = field(default_factory=list)
 
 
 def load_model(uri: str) -> LoadedModel:
     """Load a pyfunc model from MLflow (``models:/ticket-escalation@champion`` or any model URI)."""
     import mlflow
+
     from ticketbuddy.train.pyfunc import unwrap
     from ticketbuddy.train.tracking import configure
 
     configure()
     pyfunc = mlflow.pyfunc.load_model(uri)
     name, version = _registry_ref(uri)
-    return LoadedModel(pyfunc, name, version, float(unwrap(pyfunc).threshold))
+    inner = unwrap(pyfunc)
+    return LoadedModel(pyfunc, name, version, float(inner.threshold), inner.routes)
 
 
 def _registry_ref(uri: str) -> tuple[str, str | None]:
@@ -69,6 +72,8 @@ class Scorer:
     """
 
     def __init__(self, policy: Policy, model: LoadedModel | None) -> None:
+        if model is not None:
+            policy.check_model_routes(model.routes)
         self.policy = policy
         self.engine = PolicyEngine(policy)
         self.model = model
@@ -78,23 +83,24 @@ class Scorer:
         """True when no model is loaded and the rules decide alone."""
         return self.model is None
 
-    def probabilities(self, tickets: Sequence[Ticket]) -> list[float | None]:
-        """Model probabilities, or None for every ticket when the model is missing or fails."""
+    def predictions(self, tickets: Sequence[Ticket]) -> list[tuple[float | None, Learned]]:
+        """Model probability and learned route / priority per ticket; (None, empty) when it cannot."""
+        nothing = [(None, Learned())] * len(tickets)
         if self.model is None or not tickets:
-            return [None] * len(tickets)
+            return nothing
         try:
             predicted = self.model.pyfunc.predict(tickets_to_frame(tickets))
-            return [float(p) for p in predicted["probability"]]
         except Exception:  # fail safe: the rules still decide; the error is logged without ticket text
             log.exception("model failed on a batch of %d tickets; rules decide alone", len(tickets))
-            return [None] * len(tickets)
+            return nothing
+        return [(float(row.probability), _learned(row)) for row in predicted.itertuples(index=False)]
 
     def score(self, tickets: Sequence[Ticket]) -> list[ScoreOut]:
         """Score a batch of tickets, in order."""
         threshold = self.model.threshold if self.model else None
         return [
-            self.score_one(ticket, self.engine.facts(ticket, p, threshold))
-            for ticket, p in zip(tickets, self.probabilities(tickets), strict=True)
+            self.score_one(ticket, self.engine.facts(ticket, p, threshold, learned))
+            for ticket, (p, learned) in zip(tickets, self.predictions(tickets), strict=True)
         ]
 
     def score_one(self, ticket: Ticket, facts: Facts) -> ScoreOut:
@@ -119,6 +125,16 @@ class Scorer:
         if self.model is None or facts.probability is None:
             return ModelRefOut(name=self.model.name if self.model else REGISTERED_MODEL, version=None)
         return ModelRefOut(name=self.model.name, version=self.model.version, threshold=self.model.threshold)
+
+
+def _learned(row: Any) -> Learned:
+    """The learned route and priority of one prediction row (older models have neither)."""
+    return Learned(
+        route=getattr(row, "route", None) or None,
+        route_confidence=float(getattr(row, "route_confidence", 0.0) or 0.0),
+        priority=getattr(row, "priority", None) or None,
+        priority_confidence=float(getattr(row, "priority_confidence", 0.0) or 0.0),
+    )
 
 
 def _reasons(decision: Decision) -> list[ReasonOut]:

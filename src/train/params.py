@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
 from ticketbuddy.features.pipeline import TextSettings
 
 
@@ -35,6 +36,15 @@ class ClassifierParams(_Section):
     max_iter: int = Field(default=3000, ge=100)
 
 
+class HgbParams(_Section):
+    """The gradient-boosted head (``HistGradientBoostingClassifier``)."""
+
+    learning_rate: float = Field(default=0.08, gt=0)
+    max_iter: int = Field(default=300, ge=10)
+    max_leaf_nodes: int = Field(default=31, ge=2)
+    l2_regularization: float = Field(default=1.0, ge=0)
+
+
 class CalibrationParams(_Section):
     """Probability calibration on held-out folds."""
 
@@ -59,7 +69,9 @@ class TrainParams(_Section):
     test_size: float = Field(default=0.2, gt=0, lt=1)
     seed: int = 42
     text: TextParams = Field(default_factory=TextParams)
+    head: Literal["linear", "hgb"] = "linear"
     classifier: ClassifierParams = Field(default_factory=ClassifierParams)
+    hgb: HgbParams = Field(default_factory=HgbParams)
     calibration: CalibrationParams = Field(default_factory=CalibrationParams)
     threshold: ThresholdParams = Field(default_factory=ThresholdParams)
 

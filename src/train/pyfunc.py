@@ -21,6 +21,7 @@ import mlflow
 import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
+
 from ticketbuddy.features.conversation import CUSTOMER_NUMERIC
 from ticketbuddy.features.pipeline import text_embedder
 from ticketbuddy.model import EscalationModel
@@ -50,7 +51,7 @@ class EscalationPyfunc(mlflow.pyfunc.PythonModel):
         self.model.use_encoder_at(context.artifacts["encoder"])
 
     def predict(self, context, model_input, params=None):  # noqa: ANN001 - MLflow reads hints as a schema
-        """``ticket_id``, ``probability``, ``escalate`` and ``threshold`` for each input row."""
+        """Probability, decision, threshold and the learned route and priority for each input row."""
         return self.model.predict(pd.DataFrame(model_input))
 
 
@@ -72,6 +73,10 @@ def signature() -> ModelSignature:
             ColSpec("double", "probability"),
             ColSpec("boolean", "escalate"),
             ColSpec("double", "threshold"),
+            ColSpec("string", "route"),
+            ColSpec("double", "route_confidence"),
+            ColSpec("string", "priority"),
+            ColSpec("double", "priority_confidence"),
         ]
     )
     return ModelSignature(inputs=inputs, outputs=outputs)
@@ -105,7 +110,7 @@ def log_escalation_model(
         MLflow's ``ModelInfo``; its ``registered_model_version`` is set when registered.
 
     """
-    embedder = text_embedder(model.pipeline)
+    embedder = text_embedder(model.features)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         model_file = workdir / "escalation_model.joblib"

@@ -60,6 +60,7 @@ def log_and_gate(
     """
     import mlflow
     from mlflow import MlflowClient
+
     from ticketbuddy.train.pyfunc import log_escalation_model
 
     experiment_id = ensure_experiment(experiment)

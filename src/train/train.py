@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
-from sklearn.pipeline import Pipeline
+from sklearn.model_selection import train_test_split
+
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.features.pipeline import build_features
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.train.heads import escalation_head, label_head
 from ticketbuddy.train.metrics import choose_threshold, classification_metrics, evaluate
 from ticketbuddy.train.params import Params, TrainParams
 from ticketbuddy.train.runs import TrainResult, log_and_gate
@@ -52,18 +51,6 @@ def file_digest(path: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def make_classifier(params: TrainParams) -> CalibratedClassifierCV:
-    """Logistic regression calibrated on held-out folds."""
-    head = LogisticRegression(
-        C=params.classifier.C,
-        solver=params.classifier.solver,
-        class_weight=params.classifier.class_weight,
-        max_iter=params.classifier.max_iter,
-    )
-    folds = StratifiedKFold(params.calibration.cv, shuffle=True, random_state=params.seed)
-    return CalibratedClassifierCV(head, method=params.calibration.method, cv=folds)
-
-
 def split(
     tickets: list[LabelledTicket], test: list[LabelledTicket] | None, params: TrainParams
 ) -> tuple[list[LabelledTicket], list[LabelledTicket]]:
@@ -77,25 +64,40 @@ def split(
     return list(train), list(held_out)
 
 
-def fit_model(train: list[LabelledTicket], params: TrainParams) -> tuple[EscalationModel, np.ndarray]:
-    """Fit features and classifier; choose the threshold from out-of-fold probabilities.
+def fit_model(train: list[LabelledTicket], params: TrainParams) -> EscalationModel:
+    """Fit features once, then the calibrated escalation head and the route and priority heads.
 
-    Returns:
-        The fitted model and the out-of-fold probabilities on the training tickets.
-
+    The threshold is chosen on the escalation head's out-of-fold probabilities; their metrics are kept
+    in ``info["oof"]``.
     """
     policy = load_policy()
     features = build_features(policy.keyword_families(), params.text.settings())
     y = np.asarray([t.escalated for t in train], dtype=int)
     Z = features.fit_transform(tickets_to_frame(train))
-    classifier = make_classifier(params)
-    folds = StratifiedKFold(params.calibration.cv, shuffle=True, random_state=params.seed + 1)
-    oof = cross_val_predict(clone(classifier), Z, y, cv=folds, method="predict_proba")[:, 1]
-    threshold = choose_threshold(y, oof, params.threshold)
-    classifier.fit(Z, y)
-    pipeline = Pipeline([*features.steps, ("classifier", classifier)])
-    info = {"n_train": len(train), "threshold_strategy": params.threshold.strategy}
-    return EscalationModel(pipeline, threshold, info), oof
+    classifier = escalation_head(params).fit(Z, y)
+    threshold = choose_threshold(y, classifier.oof_proba_, params.threshold)
+    info = {
+        "n_train": len(train),
+        "head": params.head,
+        "threshold_strategy": params.threshold.strategy,
+        "oof": classification_metrics(y, classifier.oof_proba_, threshold),
+    }
+    return EscalationModel(
+        features=features,
+        classifier=classifier,
+        threshold=threshold,
+        route_head=_fit_label_head(Z, train, "route", params),
+        priority_head=_fit_label_head(Z, train, "priority", params),
+        info=info,
+    )
+
+
+def _fit_label_head(Z: np.ndarray, train: list[LabelledTicket], label: str, params: TrainParams) -> Any:
+    """A head for ``route`` or ``priority``, learned from the escalated tickets that carry the label."""
+    rows = [i for i, t in enumerate(train) if t.escalated and getattr(t, label)]
+    labels = [str(getattr(train[i], label)) for i in rows]
+    head = label_head(params, labels)
+    return head.fit(Z[rows], labels) if head is not None else None
 
 
 def train(
@@ -108,10 +110,9 @@ def train(
     tickets = load_labelled(data)
     test = load_labelled(test_data) if test_data else None
     train_set, test_set = split(tickets, test, params.train)
-    model, oof = fit_model(train_set, params.train)
+    model = fit_model(train_set, params.train)
     metrics = evaluate(model, test_set)
-    train_y = np.asarray([t.escalated for t in train_set], dtype=int)
-    oof_metrics = classification_metrics(train_y, oof, model.threshold)
+    oof_metrics = model.info.pop("oof")
     model.info.update({"data_digest": file_digest(data), "n_test": len(test_set)})
     return log_and_gate(
         model=model,

@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from ticketbuddy.features.conversation import TicketParser, Turn, tickets_to_frame
 from ticketbuddy.features.customer import customer_value_features
 from ticketbuddy.features.sentiment import SentimentTrajectory, message_sentiment, trajectory

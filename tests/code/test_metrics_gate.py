@@ -2,7 +2,14 @@ import math
 
 import numpy as np
 import pytest
-from ticketbuddy.train.metrics import choose_threshold, classification_metrics
+
+from ticketbuddy.train.metrics import (
+    choose_threshold,
+    classification_metrics,
+    expected_calibration_error,
+    kept_at_recall,
+    recall_at_kept,
+)
 from ticketbuddy.train.params import Params, ThresholdParams, load_params
 from ticketbuddy.train.registry import decide
 
@@ -44,3 +51,19 @@ def test_shipped_params_parse_and_flatten():
     flat = params.flat()
     assert flat["train.threshold.strategy"] in {"min_recall", "review_budget"}
     assert load_params("does-not-exist.yaml") == Params()
+
+
+def test_recall_at_kept_and_kept_at_recall():
+    # 10 tickets, 2 escalations ranked 1st and 4th
+    y = np.array([1, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+    p = np.linspace(1, 0.1, 10)
+    assert recall_at_kept(y, p, kept=0.8) == pytest.approx(0.5)  # humans see the top 2: one caught
+    assert kept_at_recall(y, p, recall=0.95) == pytest.approx(0.6)  # need the top 4 to catch both
+    assert kept_at_recall(y, p, recall=0.5) == pytest.approx(0.9)
+
+
+def test_expected_calibration_error():
+    y = np.array([0, 0, 1, 1])
+    assert expected_calibration_error(y, np.array([0.0, 0.0, 1.0, 1.0])) == pytest.approx(0.0)
+    assert expected_calibration_error(y, np.array([0.5, 0.5, 0.5, 0.5])) == pytest.approx(0.0)
+    assert expected_calibration_error(y, np.array([0.9, 0.9, 0.9, 0.9])) == pytest.approx(0.4)

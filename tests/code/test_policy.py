@@ -2,11 +2,12 @@ import copy
 
 import pytest
 import yaml
+from typer.testing import CliRunner
+
 from ticketbuddy.cli import app
-from ticketbuddy.policy.engine import PolicyEngine
+from ticketbuddy.policy.engine import Learned, PolicyEngine
 from ticketbuddy.policy.model import PolicyError, default_policy_path, load_policy
 from ticketbuddy.schemas import Ticket
-from typer.testing import CliRunner
 
 RAW = yaml.safe_load(default_policy_path().read_text())
 
@@ -144,3 +145,33 @@ def test_low_confidence_band_escalates_near_threshold(tmp_path):
     d = banded.decide(banded.facts(make("hmm"), 0.35, 0.4))
     assert d.escalate and d.reasons[0].code == "model.low_confidence"
     assert not banded.decide(banded.facts(make("hmm"), 0.2, 0.4)).escalate
+
+
+def test_learned_route_and_priority_used_below_the_hard_rules(engine):
+    learned = Learned(route="billing_disputes", route_confidence=0.8, priority="P2", priority_confidence=0.9)
+    d = engine.decide(engine.facts(make("The charge on my card is wrong"), 0.9, 0.4, learned))
+    assert (d.route, d.priority) == ("billing_disputes", "P2")
+    assert any(r.code == "route.learned-route" and "confidence 0.80" in r.detail for r in d.reasons)
+    hard = engine.decide(engine.facts(make("I'll report you to the ombudsman"), 0.9, 0.4, learned))
+    assert hard.route == "legal_compliance"  # regulatory always goes to compliance, whatever was learned
+
+
+def test_unconfident_learned_route_falls_through_to_keyword_rules(engine):
+    learned = Learned(route="technical_support", route_confidence=0.3)
+    d = engine.decide(engine.facts(make("I want a refund for this"), 0.9, 0.4, learned))
+    assert d.route == "billing_disputes"
+    assert any(r.code == "route.money-to-billing" for r in d.reasons)
+
+
+def test_policy_refuses_a_model_route_without_owner():
+    with pytest.raises(PolicyError, match="no owning team in the policy: returns_desk"):
+        load_policy().check_model_routes(["senior_cx", "returns_desk"])
+    load_policy().check_model_routes(["senior_cx", "billing_disputes"])
+
+
+def test_rule_needs_exactly_one_source(tmp_path):
+    raw = broken(
+        lambda r: r["route_rules"].append({"name": "both", "route": "senior_cx", "from_model": True})
+    )
+    with pytest.raises(PolicyError, match="exactly one of route / from_model"):
+        load_policy(write_policy(tmp_path, raw))

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from ticketbuddy.data.jsonl import read_tickets, write_jsonl
 from ticketbuddy.schemas import LabelledTicket, Ticket
 

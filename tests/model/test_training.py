@@ -6,6 +6,7 @@ import random
 import mlflow
 import pytest
 from mlflow import MlflowClient
+
 from ticketbuddy.train.train import DataError, load_labelled, train
 
 pytestmark = pytest.mark.slow
@@ -31,13 +32,22 @@ def test_tracking_uri_from_environment_is_used(trained, mlflow_store):
 
 def test_logged_model_has_signature_example_and_scores_raw_tickets(trained, seed_tickets):
     from ticketbuddy.features.conversation import tickets_to_frame
+    from ticketbuddy.model import PREDICTION_COLUMNS
 
     uri = f"models:/ticket-escalation/{trained.model_version}"
     info = mlflow.models.get_model_info(uri)
     assert "messages" in info.signature.inputs.input_names()
     pyfunc = mlflow.pyfunc.load_model(uri)
     out = pyfunc.predict(tickets_to_frame(seed_tickets))
-    assert list(out.columns) == ["ticket_id", "probability", "escalate", "threshold"]
+    assert list(out.columns) == PREDICTION_COLUMNS
+    assert set(out["route"]) <= {
+        "senior_cx",
+        "legal_compliance",
+        "billing_disputes",
+        "trust_safety",
+        "technical_support",
+        "general_escalations",
+    }
     assert out["threshold"].iloc[0] == pytest.approx(trained.threshold)
 
 

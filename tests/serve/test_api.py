@@ -4,6 +4,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
+
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.deps import get_scorer

@@ -2,8 +2,9 @@
 
 import json
 
-from ticketbuddy.cli import app
 from typer.testing import CliRunner
+
+from ticketbuddy.cli import app
 
 
 def test_batch_scoring_reconciles_and_keeps_rejects(trained, tmp_path, seed_tickets, faq_ticket):

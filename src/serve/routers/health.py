@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
+
 from ticketbuddy.serve.deps import ScorerDep
 
 router = APIRouter(tags=["health"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+
 from ticketbuddy.serve.deps import ScorerDep
 from ticketbuddy.serve.schemas import ScoreOut, TicketIn
 
