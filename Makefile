@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MLFLOW_PORT ?= 5000
 
-.PHONY: setup data train run serve test lint format bench mlflow-ui clean
+.PHONY: setup data train compare run serve test lint format bench mlflow-ui clean
 
 ## setup: create .venv and install TicketBuddy (CPU torch first, so no CUDA build is pulled)
 setup: $(VENV)/.installed
@@ -30,6 +30,10 @@ data: setup
 ## train: reproduce the model (DVC: synth -> train), log to MLflow, register, promote if no worse
 train: setup
 	$(BIN)/dvc repro
+
+## compare: train and evaluate the variants in params.yaml (compare:), one MLflow run each
+compare: data
+	$(BIN)/ticketbuddy compare --data data/raw/tickets.jsonl --test-data data/raw/tickets_test.jsonl
 
 ## run: set up, reproduce the model and serve the API on http://$(HOST):$(PORT)
 run: train serve

@@ -13,6 +13,7 @@ import typer
 
 from ticketbuddy.data.cli import app as data_app
 from ticketbuddy.policy.cli import app as policy_app
+from ticketbuddy.train.cli import register as register_training
 
 app = typer.Typer(
     name="ticketbuddy",
@@ -22,8 +23,8 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(policy_app, name="policy")
+register_training(app)
 
-ParamsOpt = Annotated[Path, typer.Option("--params", help="Hyper-parameters file (params.yaml).")]
 ModelUriOpt = Annotated[
     str | None,
     typer.Option("--model-uri", help="Model to use [default: models:/ticket-escalation@champion]."),
@@ -31,36 +32,6 @@ ModelUriOpt = Annotated[
 PolicyOpt = Annotated[
     Path | None, typer.Option("--policy", help="Escalation policy file [default: shipped].")
 ]
-
-
-@app.command()
-def train(
-    data: Annotated[Path, typer.Option(help="Labelled ticket JSONL.", exists=True, dir_okay=False)],
-    test_data: Annotated[
-        Path | None, typer.Option(help="Labelled JSONL to evaluate on; default: a held-out split.")
-    ] = None,
-    experiment: Annotated[str | None, typer.Option(help="MLflow experiment [default: from params].")] = None,
-    params: ParamsOpt = Path("params.yaml"),
-    out_dir: Annotated[
-        Path, typer.Option(help="Where to write metrics.json and model_info.json (DVC outputs).")
-    ] = Path("models"),
-) -> None:
-    """Train the escalation model, log it to MLflow, register it and promote it if it is no worse."""
-    from ticketbuddy.train.params import load_params
-    from ticketbuddy.train.train import DataError
-    from ticketbuddy.train.train import train as run_training
-
-    try:
-        result = run_training(data, load_params(params), test_data=test_data, experiment=experiment)
-    except DataError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
-    shown = ("pr_auc", "roc_auc", "precision", "recall", "f1", "escalation_share")
-    figures = "  ".join(f"{k}={result.metrics[k]:.3f}" for k in shown)
-    typer.echo(f"run {result.run_id}: {figures}  threshold={result.threshold:.3f}")
-    result.write(out_dir)
-    verdict = "promoted to @champion" if result.promoted else "not promoted"
-    typer.echo(f"ticket-escalation version {result.model_version}: {verdict} ({result.promotion_reason})")
 
 
 @app.command()

@@ -29,6 +29,18 @@ def synth(path: Path, n: int, seed: int) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache_in_tmp(tmp_path_factory):
+    """Training-time embedding cache in a temporary folder, never the user's home."""
+    previous = os.environ.get("TICKETBUDDY_EMBEDDING_CACHE")
+    os.environ["TICKETBUDDY_EMBEDDING_CACHE"] = str(tmp_path_factory.mktemp("cache") / "embeddings.sqlite")
+    yield
+    if previous is None:
+        os.environ.pop("TICKETBUDDY_EMBEDDING_CACHE", None)
+    else:
+        os.environ["TICKETBUDDY_EMBEDDING_CACHE"] = previous
+
+
 @pytest.fixture(scope="session")
 def histories(tmp_path_factory) -> tuple[Path, Path]:
     """A labelled training history and a test history from a different seed."""
@@ -65,6 +77,26 @@ def trained(mlflow_store, histories, params, tmp_path_factory):
     result = train(train_path, params, test_data=test_path, experiment="tests")
     result.write(tmp_path_factory.mktemp("models"))
     return result
+
+
+@pytest.fixture(scope="session")
+def worse_trained(trained, histories, params, tmp_path_factory):
+    """A second version trained on shuffled labels: it must not take the champion alias."""
+    import json
+    import random
+
+    from ticketbuddy.train.train import train
+
+    train_path, test_path = histories
+    rng = random.Random(0)
+    rows = []
+    for line in train_path.read_text().splitlines()[:800]:
+        row = json.loads(line)
+        row["escalated"] = rng.random() < 0.2  # labels no longer follow the tickets
+        rows.append(json.dumps(row))
+    noisy = tmp_path_factory.mktemp("noisy") / "noisy.jsonl"
+    noisy.write_text("\n".join(rows) + "\n")
+    return train(noisy, params, test_data=test_path, experiment="tests")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ sentence-transformers model, whose import alone costs seconds, so it happens onl
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ticketbuddy.features import embedding_cache
 from ticketbuddy.features.conversation import Turn, messages_column
 from ticketbuddy.features.encoder import bundled_model_path, ensure_encoder, load_onnx_encoder
 
@@ -99,7 +101,8 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         unique = list(dict.fromkeys(texts))
         if not unique:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        vectors = self._encode(unique)
+        cache = embedding_cache.active()
+        vectors = cache.encode(self._variant(), unique, self._encode) if cache else self._encode(unique)
         index = {text: i for i, text in enumerate(unique)}
         return vectors[[index[t] for t in texts]].astype(np.float32)
 
@@ -108,6 +111,13 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         if self.model_path:
             return Path(self.model_path)
         return ensure_encoder() if self.backend == "onnx" else bundled_model_path()
+
+    def _variant(self) -> str:
+        """Identity of the encoder, so cached vectors of another encoder are never reused."""
+        path = self.encoder_path()
+        if self.backend == "onnx":
+            return "onnx:" + json.loads((path / "encoder.json").read_text())["variant"]
+        return f"torch:{path.name}"
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         path = str(self.encoder_path())

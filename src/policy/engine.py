@@ -117,12 +117,17 @@ class PolicyEngine:
         escalate, reasons = self._should_escalate(facts)
         if not escalate:
             return Decision(False, None, None, reasons, rules_only=facts.probability is None)
-        priority, why_priority = self._priority(facts)
-        route, why_route = self._route(facts)
-        reasons += [why_priority, why_route]
+        priority, route, why = self.assign(facts)
+        reasons += why
         if facts.vip:
             reasons.append(Reason("customer.vip", self._vip_detail(facts)))
         return Decision(True, priority, route, reasons, rules_only=facts.probability is None)
+
+    def assign(self, facts: Facts) -> tuple[str, str, list[Reason]]:
+        """Priority and route an escalation of this ticket gets, with the reasons, by the ordered rules."""
+        priority, why_priority = self._priority(facts)
+        route, why_route = self._route(facts)
+        return priority, route, [why_priority, why_route]
 
     def _should_escalate(self, facts: Facts) -> tuple[bool, list[Reason]]:
         reasons = [self._trigger_reason(name, words) for name, words in sorted(facts.triggers.items())]

@@ -9,8 +9,6 @@ operating threshold (precision, recall, F1, share sent to humans).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sklearn.metrics import (
     average_precision_score,
@@ -21,8 +19,6 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from ticketbuddy.features.conversation import tickets_to_frame
-from ticketbuddy.schemas import LabelledTicket
 from ticketbuddy.train.params import ThresholdParams
 
 
@@ -113,11 +109,3 @@ def choose_threshold(y: np.ndarray, proba: np.ndarray, settings: ThresholdParams
         return 0.5
     needed = int(np.ceil(settings.min_recall * positives.size))
     return float(positives[needed - 1])
-
-
-def evaluate(model: Any, test: list[LabelledTicket]) -> dict[str, float]:
-    """Metrics of a model (``EscalationModel`` or loaded pyfunc) on labelled tickets."""
-    predictions = model.predict(tickets_to_frame(test))
-    y = np.asarray([t.escalated for t in test], dtype=int)
-    threshold = float(predictions["threshold"].iloc[0]) if len(predictions) else 0.5
-    return classification_metrics(y, predictions["probability"].to_numpy(), threshold)

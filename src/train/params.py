@@ -77,10 +77,28 @@ class TrainParams(_Section):
 
 
 class PromotionParams(_Section):
-    """``promotion:``: the metric a candidate must match to take the champion alias."""
+    """``promotion:``: what a candidate must match, on the same data, to take the champion alias."""
 
-    metric: Literal["pr_auc", "roc_auc", "f1", "recall"] = "pr_auc"
+    metrics: list[Literal["pr_auc", "roc_auc", "f1", "recall", "recall_at_80_kept", "kept_at_95_recall"]] = (
+        Field(default_factory=lambda: ["pr_auc", "recall_at_80_kept"], min_length=1)
+    )
+    slices: list[str] = Field(default_factory=lambda: ["vip=vip"])
     tolerance: float = Field(default=0.0, ge=0)
+
+
+class Variant(_Section):
+    """One variant to compare: a name and the training settings it changes."""
+
+    name: str
+    head: Literal["linear", "hgb"] | None = None
+    text: TextParams | None = None
+
+
+class CompareParams(_Section):
+    """``compare:``: variants trained and evaluated side by side, each as its own MLflow run."""
+
+    experiment: str = "ticket-escalation-compare"
+    variants: list[Variant] = Field(default_factory=list)
 
 
 class Params(BaseModel):
@@ -90,6 +108,12 @@ class Params(BaseModel):
 
     train: TrainParams = Field(default_factory=TrainParams)
     promotion: PromotionParams = Field(default_factory=PromotionParams)
+    compare: CompareParams = Field(default_factory=CompareParams)
+
+    def variant(self, variant: Variant) -> TrainParams:
+        """The training settings with ``variant``'s changes applied."""
+        changes = {k: v for k, v in {"head": variant.head, "text": variant.text}.items() if v is not None}
+        return self.train.model_copy(update=changes)
 
     def flat(self) -> dict[str, Any]:
         """Dotted ``section.key`` → value pairs, the form logged as MLflow params."""

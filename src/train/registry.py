@@ -1,30 +1,33 @@
 """The model registry: which version is the champion, and the gate a candidate must pass to become it.
 
 Serving loads ``models:/ticket-escalation@champion`` — an explicitly promoted model, never "the best
-run by some metric". A candidate takes the alias only when there is no champion yet, or when it is at
-least as good as the champion on the same test data by the metric named in ``params.yaml``.
-Every promotion is tagged on the model version: who, when, and the figures that justified it.
+run by some metric". A candidate takes the alias only when there is no champion yet, or when it is no
+worse than the champion on the same evaluation data by every metric named in ``params.yaml``, overall
+and on the named slices (the VIP customers by default). Every promotion is tagged on the model version:
+who, when, and the figures that justified it; a refusal is tagged with its reason.
 """
 
 from __future__ import annotations
 
 import getpass
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ticketbuddy.train.params import PromotionParams
 from ticketbuddy.train.tracking import CHAMPION, REGISTERED_MODEL
 
 
 @dataclass(frozen=True)
 class GateDecision:
-    """Outcome of the promotion gate."""
+    """Outcome of the promotion gate, with every check's figures."""
 
     promoted: bool
     reason: str
-    candidate: float
-    champion: float | None
+    candidate: dict[str, float]
+    champion: dict[str, float] | None
+    checks: list[str] = field(default_factory=list)
 
 
 def champion_version(client: Any, name: str = REGISTERED_MODEL) -> Any | None:
@@ -37,41 +40,53 @@ def champion_version(client: Any, name: str = REGISTERED_MODEL) -> Any | None:
         return None
 
 
-def decide(candidate: float, champion: float | None, metric: str, tolerance: float) -> GateDecision:
-    """Compare candidate and champion scores on the same data (higher is better)."""
+def gate_checks(promotion: PromotionParams) -> list[str]:
+    """Metric names the gate compares: each metric overall and on each slice (``slice/col/value/m``)."""
+    checks = list(promotion.metrics)
+    for spec in promotion.slices:
+        column, _, value = spec.partition("=")
+        checks += [f"slice/{column}/{value}/{metric}" for metric in promotion.metrics]
+    return checks
+
+
+def decide(
+    candidate: dict[str, float],
+    champion: dict[str, float] | None,
+    checks: list[str],
+    tolerance: float,
+) -> GateDecision:
+    """Compare candidate and champion figures (higher is better) on the same data.
+
+    A check the evaluation data cannot compute for the champion (e.g. no VIP in it) is passed; one it
+    cannot compute for the candidate overall is failed, since nothing vouches for the candidate.
+    """
     if champion is None:
-        return GateDecision(True, "no champion yet", candidate, None)
-    if math.isnan(candidate):
-        return GateDecision(False, f"candidate {metric} is undefined on this data", candidate, champion)
-    if math.isnan(champion) or candidate >= champion - tolerance:
-        return GateDecision(
-            True,
-            f"candidate {metric} {candidate:.4f} >= champion {champion:.4f} - {tolerance}",
-            candidate,
-            champion,
-        )
-    return GateDecision(
-        False,
-        f"candidate {metric} {candidate:.4f} < champion {champion:.4f} - {tolerance}: alias kept",
-        candidate,
-        champion,
-    )
+        return GateDecision(True, "no champion yet", candidate, None, checks)
+    failures, passes = [], []
+    for check in checks:
+        mine, theirs = candidate.get(check, math.nan), champion.get(check, math.nan)
+        if math.isnan(mine):
+            if not check.startswith("slice/"):
+                failures.append(f"{check} undefined for the candidate")
+            continue
+        if math.isnan(theirs) or mine >= theirs - tolerance:
+            passes.append(f"{check} {mine:.4f} >= {theirs:.4f}")
+        else:
+            failures.append(f"{check} {mine:.4f} < champion {theirs:.4f}")
+    if failures:
+        reason = f"alias kept: {'; '.join(failures)} (tolerance {tolerance})"
+        return GateDecision(False, reason, candidate, champion, checks)
+    return GateDecision(True, f"no worse than the champion: {'; '.join(passes)}", candidate, champion, checks)
 
 
-def promote(
-    client: Any,
-    version: str,
-    decision: GateDecision,
-    metrics: dict[str, float],
-    name: str = REGISTERED_MODEL,
-) -> None:
-    """Point the champion alias at ``version`` and tag it with who, when and why."""
+def promote(client: Any, version: str, decision: GateDecision, name: str = REGISTERED_MODEL) -> None:
+    """Point the champion alias at ``version`` and tag it with who, when, why and the figures."""
     client.set_registered_model_alias(name, CHAMPION, version)
     tags = {
         "promoted_by": getpass.getuser(),
         "promoted_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "promotion_reason": decision.reason,
-        **{f"metric.{k}": f"{v:.4f}" for k, v in metrics.items()},
+        "promotion_reason": decision.reason[:5000],
+        **{f"gate.{check}": f"{decision.candidate.get(check, math.nan):.4f}" for check in decision.checks},
     }
     for key, value in tags.items():
         client.set_model_version_tag(name, version, key, value)
@@ -79,4 +94,5 @@ def promote(
 
 def record_refusal(client: Any, version: str, decision: GateDecision, name: str = REGISTERED_MODEL) -> None:
     """Tag a candidate that did not pass the gate, so the UI shows why it is not serving."""
-    client.set_model_version_tag(name, version, "promotion_refused", decision.reason)
+    client.set_model_version_tag(name, version, "promotion_refused", decision.reason[:5000])
+    client.set_model_version_tag(name, version, "refused_at", datetime.now(UTC).isoformat(timespec="seconds"))

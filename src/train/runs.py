@@ -1,18 +1,27 @@
-"""Logging a trained model to MLflow, registering it, and passing it through the promotion gate."""
+"""MLflow runs: logging an evaluation (metrics, slice table, plots), a trained model, and the gate."""
 
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.model import EscalationModel
+from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import LabelledTicket
-from ticketbuddy.train.metrics import evaluate
+from ticketbuddy.train.evaluate import Evaluation, evaluate
 from ticketbuddy.train.params import Params
-from ticketbuddy.train.registry import champion_version, decide, promote, record_refusal
+from ticketbuddy.train.registry import (
+    GateDecision,
+    champion_version,
+    decide,
+    gate_checks,
+    promote,
+    record_refusal,
+)
 from ticketbuddy.train.tracking import REGISTERED_MODEL, ensure_experiment
 
 
@@ -28,10 +37,9 @@ class TrainResult:
     promotion_reason: str
 
     def write(self, out_dir: str | Path) -> None:
-        """Write ``metrics.json`` (test metrics) and ``model_info.json`` (run, version, gate) for DVC."""
+        """Write ``model_info.json`` (run, version, threshold, gate decision) for DVC and people."""
         folder = Path(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "metrics.json").write_text(json.dumps(self.metrics, indent=2, sort_keys=True) + "\n")
         info = {
             "run_id": self.run_id,
             "model_uri": f"models:/{REGISTERED_MODEL}/{self.model_version}",
@@ -43,21 +51,54 @@ class TrainResult:
         (folder / "model_info.json").write_text(json.dumps(info, indent=2) + "\n")
 
 
+def log_evaluation(evaluation: Evaluation) -> None:
+    """Log an evaluation to the active run: every figure, the slice table and the plots."""
+    import mlflow
+
+    from ticketbuddy.train.plots import save_all
+
+    mlflow.log_metrics(evaluation.flat())
+    mlflow.log_table(evaluation.slices, artifact_file="evaluation/slices.json")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        save_all(evaluation, folder)
+        (folder / "metrics.json").write_text(json.dumps(evaluation.nested(), indent=2, allow_nan=False))
+        evaluation.slices.to_csv(folder / "slices.csv", index=False)
+        mlflow.log_artifacts(str(folder), artifact_path="evaluation")
+
+
+def run_gate(
+    client: Any, candidate: dict[str, float], test: list[LabelledTicket], policy: Policy, params: Params
+) -> GateDecision:
+    """Evaluate the current champion on the same tickets and compare it with the candidate's figures."""
+    import mlflow
+
+    current = champion_version(client)
+    champion = None
+    if current is not None:
+        pyfunc = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}/{current.version}")
+        champion = evaluate(pyfunc, test, policy).flat()
+    return decide(candidate, champion, gate_checks(params.promotion), params.promotion.tolerance)
+
+
+def apply_gate(client: Any, version: str, decision: GateDecision) -> None:
+    """Move the alias (with tags) or record the refusal on the version."""
+    if decision.promoted:
+        promote(client, version, decision)
+    else:
+        record_refusal(client, version, decision)
+
+
 def log_and_gate(
     model: EscalationModel,
     params: Params,
-    metrics: dict[str, float],
-    oof_metrics: dict[str, float],
+    evaluation: Evaluation,
     test_set: list[LabelledTicket],
+    policy: Policy,
     experiment: str,
     sources: dict[str, str],
 ) -> TrainResult:
-    """Log params, metrics and the model in one run; register it; promote it if it passes the gate.
-
-    Returns:
-        A ``TrainResult`` naming the run, the registered version and the gate's decision.
-
-    """
+    """Log params, evaluation and model in one run; register it; promote it if it passes the gate."""
     import mlflow
     from mlflow import MlflowClient
 
@@ -65,39 +106,24 @@ def log_and_gate(
 
     experiment_id = ensure_experiment(experiment)
     client = MlflowClient()
+    oof = model.info.pop("oof", {})
     with mlflow.start_run(experiment_id=experiment_id) as run:
         mlflow.log_params(params.flat())
         mlflow.log_params({f"source.{k}": v for k, v in sources.items()})
         mlflow.log_params({f"model.{k}": v for k, v in model.info.items()})
-        mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items()})
-        mlflow.log_metrics({f"train_oof_{k}": v for k, v in oof_metrics.items()})
+        mlflow.log_metrics({f"train_oof_{k}": v for k, v in oof.items()})
+        log_evaluation(evaluation)
         example = tickets_to_frame(test_set[:2])
         info = log_escalation_model(model, example, registered_name=REGISTERED_MODEL)
         version = str(info.registered_model_version)
-        gate = _gate(client, params, metrics, test_set)
-        if gate.promoted:
-            promote(client, version, gate, metrics)
-        else:
-            record_refusal(client, version, gate)
-        mlflow.set_tags({"promoted": str(gate.promoted).lower(), "promotion_reason": gate.reason})
+        gate = run_gate(client, evaluation.flat(), test_set, policy, params)
+        apply_gate(client, version, gate)
+        mlflow.set_tags({"promoted": str(gate.promoted).lower(), "promotion_reason": gate.reason[:5000]})
     return TrainResult(
         run_id=run.info.run_id,
         model_version=version,
-        metrics=metrics,
+        metrics=evaluation.metrics,
         threshold=model.threshold,
         promoted=gate.promoted,
         promotion_reason=gate.reason,
     )
-
-
-def _gate(client: Any, params: Params, metrics: dict[str, float], test_set: list) -> Any:
-    """Score the current champion on the same test tickets and compare."""
-    import mlflow
-
-    metric = params.promotion.metric
-    current = champion_version(client)
-    champion_score = None
-    if current is not None:
-        champion = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}/{current.version}")
-        champion_score = evaluate(champion, test_set)[metric]
-    return decide(metrics[metric], champion_score, metric, params.promotion.tolerance)

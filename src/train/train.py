@@ -16,12 +16,14 @@ from sklearn.model_selection import train_test_split
 
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.features.conversation import tickets_to_frame
+from ticketbuddy.features.embedding_cache import embedding_cache
 from ticketbuddy.features.pipeline import build_features
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.train.evaluate import evaluate
 from ticketbuddy.train.heads import escalation_head, label_head
-from ticketbuddy.train.metrics import choose_threshold, classification_metrics, evaluate
+from ticketbuddy.train.metrics import choose_threshold, classification_metrics
 from ticketbuddy.train.params import Params, TrainParams
 from ticketbuddy.train.runs import TrainResult, log_and_gate
 
@@ -106,20 +108,27 @@ def train(
     test_data: str | Path | None = None,
     experiment: str | None = None,
 ) -> TrainResult:
-    """Train, log to MLflow, register a version of ``ticket-escalation`` and run the promotion gate."""
-    tickets = load_labelled(data)
-    test = load_labelled(test_data) if test_data else None
-    train_set, test_set = split(tickets, test, params.train)
-    model = fit_model(train_set, params.train)
-    metrics = evaluate(model, test_set)
-    oof_metrics = model.info.pop("oof")
-    model.info.update({"data_digest": file_digest(data), "n_test": len(test_set)})
-    return log_and_gate(
-        model=model,
-        params=params,
-        metrics=metrics,
-        oof_metrics=oof_metrics,
-        test_set=test_set,
-        experiment=experiment or params.train.experiment,
-        sources={"data": str(data), "test_data": str(test_data or "held-out split")},
-    )
+    """Train, evaluate (with baselines and slices), log to MLflow, register, and run the promotion gate.
+
+    Embeddings are cached on disk for the duration (see ``embedding_cache``), so retraining and the
+    champion's evaluation on the same test data do not embed the same texts again.
+    """
+    policy = load_policy()
+    with embedding_cache():
+        tickets = load_labelled(data)
+        test = load_labelled(test_data) if test_data else None
+        train_set, test_set = split(tickets, test, params.train)
+        model = fit_model(train_set, params.train)
+        evaluation = evaluate(
+            model, test_set, policy, train=train_set, threshold_params=params.train.threshold
+        )
+        model.info.update({"data_digest": file_digest(data), "n_test": len(test_set)})
+        return log_and_gate(
+            model=model,
+            params=params,
+            evaluation=evaluation,
+            test_set=test_set,
+            policy=policy,
+            experiment=experiment or params.train.experiment,
+            sources={"data": str(data), "test_data": str(test_data or "held-out split")},
+        )

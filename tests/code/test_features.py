@@ -102,3 +102,24 @@ def test_customer_value_imputes_with_indicators_and_ignores_unknown_tiers():
     tier_cols = [i for i, n in enumerate(names) if n.startswith("tier__")]
     assert row[tier_cols].sum() == 0  # unknown tier: no column set, no error
     assert row[names.index("value__missingindicator_lifetime_value")] == 1
+
+
+def test_embedding_cache_stores_and_reuses_vectors(tmp_path):
+    from ticketbuddy.features.embedding_cache import EmbeddingCache, active, embedding_cache
+
+    calls = []
+
+    def fake_encode(texts):
+        calls.append(list(texts))
+        return np.asarray([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    first = cache.encode("v1", ["a", "bb"], fake_encode)
+    again = cache.encode("v1", ["bb", "ccc", "a"], fake_encode)
+    assert calls == [["a", "bb"], ["ccc"]]
+    assert again.tolist() == [[2, 1], [3, 1], [1, 1]] and first.tolist() == [[1, 1], [2, 1]]
+    cache.encode("v2", ["a"], fake_encode)  # another encoder never reuses v1's vectors
+    assert calls[-1] == ["a"] and (cache.hits, cache.misses) == (2, 4)
+    with embedding_cache(tmp_path / "f.sqlite") as switched:
+        assert active() is switched
+    assert active() is None

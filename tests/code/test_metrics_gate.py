@@ -11,7 +11,7 @@ from ticketbuddy.train.metrics import (
     recall_at_kept,
 )
 from ticketbuddy.train.params import Params, ThresholdParams, load_params
-from ticketbuddy.train.registry import decide
+from ticketbuddy.train.registry import decide, gate_checks
 
 
 def test_min_recall_threshold_is_highest_that_reaches_target():
@@ -38,12 +38,29 @@ def test_metrics_with_one_class_are_nan_not_errors():
 
 
 def test_gate_decisions():
-    assert decide(0.80, None, "pr_auc", 0.0).promoted
-    assert decide(0.80, 0.80, "pr_auc", 0.0).promoted
-    kept = decide(0.79, 0.80, "pr_auc", 0.0)
-    assert not kept.promoted and "alias kept" in kept.reason
-    assert decide(0.79, 0.80, "pr_auc", 0.02).promoted
-    assert not decide(float("nan"), 0.8, "pr_auc", 0.0).promoted
+    checks = ["pr_auc", "slice/vip/vip/pr_auc"]
+    first = decide({"pr_auc": 0.8}, None, checks, 0.0)
+    assert first.promoted and first.reason == "no champion yet"
+    champion = {"pr_auc": 0.80, "slice/vip/vip/pr_auc": 0.70}
+    assert decide({"pr_auc": 0.80, "slice/vip/vip/pr_auc": 0.70}, champion, checks, 0.0).promoted
+    worse_vip = decide({"pr_auc": 0.85, "slice/vip/vip/pr_auc": 0.65}, champion, checks, 0.0)
+    assert not worse_vip.promoted and "slice/vip/vip/pr_auc 0.6500 < champion 0.7000" in worse_vip.reason
+    assert decide({"pr_auc": 0.79, "slice/vip/vip/pr_auc": 0.7}, champion, checks, 0.02).promoted
+    assert not decide({"pr_auc": float("nan")}, champion, checks, 0.0).promoted
+    no_vips = decide({"pr_auc": 0.81}, champion, checks, 0.0)  # a data set without VIPs cannot block
+    assert no_vips.promoted
+
+
+def test_gate_checks_from_params():
+    from ticketbuddy.train.params import PromotionParams
+
+    checks = gate_checks(PromotionParams(metrics=["pr_auc", "recall_at_80_kept"], slices=["vip=vip"]))
+    assert checks == [
+        "pr_auc",
+        "recall_at_80_kept",
+        "slice/vip/vip/pr_auc",
+        "slice/vip/vip/recall_at_80_kept",
+    ]
 
 
 def test_shipped_params_parse_and_flatten():

@@ -1,0 +1,106 @@
+"""A disk cache of text embeddings for training-time work (train, evaluate, compare).
+
+Embedding is by far the slowest step, and data scientists embed the same tickets again and again:
+retraining, evaluating the champion on the same test set, comparing heads. Vectors are stored in one
+SQLite file keyed by the encoder variant and a hash of the text. The cache is switched on only inside
+``embedding_cache(...)`` blocks, so the scoring service never writes one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+_ACTIVE: EmbeddingCache | None = None
+
+
+def default_cache_path() -> Path | None:
+    """``TICKETBUDDY_EMBEDDING_CACHE`` (``off`` disables), else ``~/.cache/ticketbuddy/embeddings.sqlite``."""
+    setting = os.environ.get("TICKETBUDDY_EMBEDDING_CACHE", "")
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "ticketbuddy" / "embeddings.sqlite"
+
+
+class EmbeddingCache:
+    """Embeddings by (encoder variant, text) in a SQLite file.
+
+    Args:
+        path: The SQLite file (created with its folder when missing).
+
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(variant: str, text: str) -> str:
+        """Stable key of one text under one encoder."""
+        return hashlib.sha256(f"{variant}\x00{text}".encode()).hexdigest()
+
+    def encode(self, variant: str, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Vectors for ``texts``: cached ones read, the rest computed by ``encode`` and stored."""
+        keys = [self.key(variant, t) for t in texts]
+        found = self._lookup(keys)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        fresh = encode([texts[i] for i in missing]) if missing else np.zeros((0, 0), dtype=np.float32)
+        rows = [(keys[i], fresh[j].astype(np.float32).tobytes()) for j, i in enumerate(missing)]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+        computed = {keys[i]: fresh[j].astype(np.float32) for j, i in enumerate(missing)}
+        vectors = [found.get(k, computed.get(k)) for k in keys]
+        return np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+
+    def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self._db.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk
+            ):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+def active() -> EmbeddingCache | None:
+    """The cache switched on for this block of work, if any."""
+    return _ACTIVE
+
+
+@contextmanager
+def embedding_cache(path: Path | None = None) -> Iterator[EmbeddingCache | None]:
+    """Switch the cache on (at ``path`` or the default) for the duration of the block."""
+    global _ACTIVE
+    target = path or default_cache_path()
+    if target is None:
+        yield None
+        return
+    cache = EmbeddingCache(target)
+    previous, _ACTIVE = _ACTIVE, cache
+    try:
+        yield cache
+    finally:
+        _ACTIVE = previous
+        cache.close()

@@ -1,0 +1,163 @@
+"""``ticketbuddy train | evaluate | promote | compare``: the data scientist's commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ParamsOpt = Annotated[Path, typer.Option("--params", help="Hyper-parameters file (params.yaml).")]
+DataOpt = Annotated[Path, typer.Option("--data", help="Labelled ticket JSONL.", exists=True, dir_okay=False)]
+ExperimentOpt = Annotated[str | None, typer.Option(help="MLflow experiment [default: from params].")]
+
+
+def _labelled(path: Path) -> list:
+    from ticketbuddy.train.train import DataError, load_labelled
+
+    try:
+        return load_labelled(path)
+    except DataError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+
+
+def train(
+    data: DataOpt,
+    test_data: Annotated[
+        Path | None, typer.Option(help="Labelled JSONL to evaluate on; default: a held-out split.")
+    ] = None,
+    experiment: ExperimentOpt = None,
+    params: ParamsOpt = Path("params.yaml"),
+    out_dir: Annotated[Path, typer.Option(help="Where to write model_info.json (a DVC output).")] = Path(
+        "models"
+    ),
+) -> None:
+    """Train the escalation model, log it to MLflow, register it and promote it if it is no worse."""
+    from ticketbuddy.train.params import load_params
+    from ticketbuddy.train.train import DataError
+    from ticketbuddy.train.train import train as run_training
+
+    try:
+        result = run_training(data, load_params(params), test_data=test_data, experiment=experiment)
+    except DataError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    shown = ("pr_auc", "recall_at_80_kept", "ece", "precision", "recall", "escalation_share")
+    figures = "  ".join(f"{k}={result.metrics[k]:.3f}" for k in shown)
+    typer.echo(f"run {result.run_id}: {figures}  threshold={result.threshold:.3f}")
+    result.write(out_dir)
+    verdict = "promoted to @champion" if result.promoted else "not promoted"
+    typer.echo(f"ticket-escalation version {result.model_version}: {verdict} ({result.promotion_reason})")
+
+
+def evaluate(
+    data: DataOpt,
+    model_uri: Annotated[
+        str | None, typer.Option(help="Model to evaluate [default: the one in --model-info, else @champion].")
+    ] = None,
+    model_info: Annotated[
+        Path, typer.Option(help="model_info.json written by train (names the version trained).")
+    ] = Path("models/model_info.json"),
+    train_data: Annotated[
+        Path | None, typer.Option(help="Training history: fit and report the baselines on it.")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option(help="Where metrics.json and plots/ are written.")] = Path(
+        "models"
+    ),
+    experiment: ExperimentOpt = None,
+    params: ParamsOpt = Path("params.yaml"),
+) -> None:
+    """Evaluate a model on labelled tickets: table, metrics.json, plots, and an MLflow run."""
+    import mlflow
+
+    from ticketbuddy.features.embedding_cache import embedding_cache
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.train.evaluate import evaluate as run_evaluation
+    from ticketbuddy.train.params import load_params
+    from ticketbuddy.train.plots import save_all
+    from ticketbuddy.train.report import evaluation_table
+    from ticketbuddy.train.runs import log_evaluation
+    from ticketbuddy.train.tracking import configure, ensure_experiment
+
+    settings = load_params(params)
+    uri = model_uri or _model_from_info(model_info) or "models:/ticket-escalation@champion"
+    configure()
+    with embedding_cache():
+        test = _labelled(data)
+        model = mlflow.pyfunc.load_model(uri)
+        train_set = _labelled(train_data) if train_data else None
+        ev = run_evaluation(
+            model, test, load_policy(), train=train_set, threshold_params=settings.train.threshold
+        )
+    typer.echo(f"{uri} on {data} ({len(test):,} tickets)\n")
+    typer.echo(evaluation_table(ev))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "metrics.json").write_text(json.dumps(ev.nested(), indent=2, allow_nan=False) + "\n")
+    save_all(ev, out_dir / "plots")
+    with mlflow.start_run(experiment_id=ensure_experiment(experiment or settings.train.experiment),
+                          run_name="evaluate") as run:  # fmt: skip
+        mlflow.set_tags({"evaluation_of": uri, "evaluation_data": str(data)})
+        log_evaluation(ev)
+    typer.echo(
+        f"\nmetrics in {out_dir / 'metrics.json'}, plots in {out_dir / 'plots'}, MLflow run {run.info.run_id}"
+    )
+
+
+def _model_from_info(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text()).get("model_uri")
+
+
+def promote(
+    version: Annotated[str, typer.Option(help="Registered version of ticket-escalation to promote.")],
+    data: DataOpt,
+    params: ParamsOpt = Path("params.yaml"),
+) -> None:
+    """Move @champion to VERSION only if it is no worse than the champion on DATA (metrics in params)."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from ticketbuddy.features.embedding_cache import embedding_cache
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.train.evaluate import evaluate as run_evaluation
+    from ticketbuddy.train.params import load_params
+    from ticketbuddy.train.runs import apply_gate, run_gate
+    from ticketbuddy.train.tracking import configure
+
+    settings = load_params(params)
+    configure()
+    policy = load_policy()
+    with embedding_cache():
+        test = _labelled(data)
+        candidate = mlflow.pyfunc.load_model(f"models:/ticket-escalation/{version}")
+        decision = run_gate(
+            MlflowClient(), run_evaluation(candidate, test, policy).flat(), test, policy, settings
+        )
+    apply_gate(MlflowClient(), version, decision)
+    verdict = "promoted to @champion" if decision.promoted else "NOT promoted"
+    typer.echo(f"ticket-escalation version {version}: {verdict}\n{decision.reason}")
+    raise typer.Exit(0 if decision.promoted else 1)
+
+
+def compare(
+    data: DataOpt,
+    test_data: Annotated[Path | None, typer.Option(help="Labelled JSONL to evaluate on.")] = None,
+    experiment: ExperimentOpt = None,
+    params: ParamsOpt = Path("params.yaml"),
+) -> None:
+    """Train and evaluate each variant in params.yaml (compare.variants), one MLflow run each."""
+    from ticketbuddy.train.compare import compare as run_compare
+    from ticketbuddy.train.params import load_params
+    from ticketbuddy.train.report import comparison_table
+
+    results = run_compare(data, load_params(params), test_data=test_data, experiment=experiment)
+    typer.echo(comparison_table(results))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the training commands to the root ``ticketbuddy`` app."""
+    for command in (train, evaluate, promote, compare):
+        app.command()(command)
