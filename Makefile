@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MLFLOW_PORT ?= 5000
 
-.PHONY: setup data train compare run serve test lint format bench mlflow-ui clean
+.PHONY: setup data train compare run dev-key serve test lint format bench mlflow-ui clean
 
 ## setup: create .venv and install TicketBuddy (CPU torch first, so no CUDA build is pulled)
 setup: $(VENV)/.installed
@@ -38,8 +38,13 @@ compare: data
 ## run: set up, reproduce the model and serve the API on http://$(HOST):$(PORT)
 run: train serve
 
+## dev-key: a local all-scope API key in .env (made once; .env is git-ignored)
+dev-key: setup
+	@grep -qs '^TICKETBUDDY_API_KEYS=' .env || $(BIN)/python -m ticketbuddy.serve.security score+agent+admin --env >> .env
+	@echo "API key (from .env): $$(grep '^TICKETBUDDY_API_KEYS=' .env | cut -d= -f2- | cut -d: -f1)"
+
 ## serve: serve the champion model
-serve: setup
+serve: setup dev-key
 	$(BIN)/ticketbuddy serve --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite

@@ -84,6 +84,60 @@ def bench_scoring(tickets: list) -> dict:
     }
 
 
+def bench_server(tickets: list) -> dict:
+    """p50 / p95 of /v1/score on a real uvicorn server (persistence included), one client, 200 tickets."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    from ticketbuddy.serve.security import new_key
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    key = new_key()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "TICKETBUDDY_API_KEYS": f"{key}:score",
+            "TICKETBUDDY_DB_URL": f"sqlite:///{tmp}/h.db",
+            "TICKETBUDDY_MODEL_POLL_SECONDS": "0",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ticketbuddy.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            headers = {"Authorization": f"Bearer {key}"}
+            latencies = []
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                for ticket in tickets[:205]:
+                    body = json.loads(ticket.model_dump_json())
+                    started = time.perf_counter()
+                    assert client.post("/v1/score", json=body).status_code == 200
+                    latencies.append((time.perf_counter() - started) * 1000)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    latencies = sorted(latencies[5:])
+    return {
+        "server_score_ms_p50": round(statistics.median(latencies), 1),
+        "server_score_ms_p95": round(latencies[int(0.95 * len(latencies)) - 1], 1),
+    }
+
+
 def main() -> None:
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,6 +146,7 @@ def main() -> None:
         tickets = _history(1_000, 2, Path(tmp))
     results.update(bench_embedding(tickets[:500]))
     results.update(bench_scoring(tickets))
+    results.update(bench_server(tickets))
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     width = max(len(k) for k in results)
     for key, value in results.items():

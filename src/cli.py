@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 
 from ticketbuddy.data.cli import app as data_app
+from ticketbuddy.handoff.cli import app as handoffs_app
+from ticketbuddy.handoff.cli import sweep as sweep_command
 from ticketbuddy.policy.cli import app as policy_app
 from ticketbuddy.train.cli import register as register_training
 
@@ -23,6 +25,8 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(policy_app, name="policy")
+app.add_typer(handoffs_app, name="handoffs")
+app.command("sweep")(sweep_command)
 register_training(app)
 
 ModelUriOpt = Annotated[
@@ -42,7 +46,11 @@ def score(
     policy: PolicyOpt = None,
     allow_rejects: Annotated[bool, typer.Option(help="Exit 0 even when rows were rejected.")] = False,
 ) -> None:
-    """Score a JSONL file of tickets with the same code as the API."""
+    """Score a JSONL file of tickets with the same code as the API.
+
+    Batch scoring is offline analysis: it writes each escalation's packet to the output but queues
+    nothing (no hand-off, no ticket record); live tickets go through the API, which stores them.
+    """
     from ticketbuddy.policy.model import load_policy
     from ticketbuddy.serve.batch import score_file
     from ticketbuddy.serve.scoring import Scorer, load_model

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.serve.api import TEST_KEY
 from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.train.params import CalibrationParams, Params, TrainParams
@@ -39,6 +40,18 @@ def embedding_cache_in_tmp(tmp_path_factory):
         os.environ.pop("TICKETBUDDY_EMBEDDING_CACHE", None)
     else:
         os.environ["TICKETBUDDY_EMBEDDING_CACHE"] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def api_key_for_tests():
+    """Every app and server of the session accepts TEST_KEY with all scopes."""
+    previous = os.environ.get("TICKETBUDDY_API_KEYS")
+    os.environ["TICKETBUDDY_API_KEYS"] = f"{TEST_KEY}:score+agent+admin"
+    yield
+    if previous is None:
+        os.environ.pop("TICKETBUDDY_API_KEYS", None)
+    else:
+        os.environ["TICKETBUDDY_API_KEYS"] = previous
 
 
 @pytest.fixture(scope="session")

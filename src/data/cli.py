@@ -162,6 +162,38 @@ def synth(
 
 
 @app.command()
+def oracle(
+    out: Annotated[Path, typer.Option(help="Where to write {ticket_id, probability, ...} per line.")],
+    n: Annotated[int | None, typer.Option(help="Tickets (default: the section's n).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the section's seed).")] = None,
+    params: Annotated[Path | None, typer.Option(help="Params file (as for synth).")] = None,
+    section: Annotated[str, typer.Option(help="Params section for n/seed: synth or synth_test.")] = "synth",
+    drift: Annotated[bool, typer.Option("--drift", help="The drifted history.")] = False,
+) -> None:
+    """Write the Bayes-optimal escalation probability of each ticket of a generated history.
+
+    Replays ``data synth`` with the same settings and seed (same ticket ids and labels) and gives the
+    probability the hidden process itself implies: the ceiling a trained model is read against
+    (``ticketbuddy evaluate --oracle FILE`` reports it next to the model).
+    """
+    import json
+
+    from ticketbuddy.data.synth import load_settings
+    from ticketbuddy.data.synth.oracle import oracle as replay
+
+    cfg, run = load_settings(params, section=section, drifted=drift)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with out.open("w", encoding="utf-8") as handle:
+        for ticket_id, p, escalated, flipped in replay(cfg, run.n if n is None else n,
+                                                        run.seed if seed is None else seed):  # fmt: skip
+            row = {"ticket_id": ticket_id, "probability": p, "escalated": escalated, "label_flipped": flipped}
+            handle.write(json.dumps(row) + "\n")
+            count += 1
+    typer.echo(f"wrote the oracle's probabilities of {count} tickets to {out}")
+
+
+@app.command()
 def profile(
     path: Annotated[Path, typer.Argument(help="A labelled JSONL file.", exists=True, dir_okay=False)],
     as_json: Annotated[

@@ -20,6 +20,7 @@ from ticketbuddy.features.sentiment import SentimentTrajectory
 from ticketbuddy.features.shape import ConversationShape
 from ticketbuddy.features.text import TextEmbedder
 from ticketbuddy.features.triggers import TriggerSignals
+from ticketbuddy.features.words import WordScore
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class TextSettings:
     scope: str = "customer"
     last_k: int = 0
     batch_size: int = 64
+    word_score: bool = True
 
 
 def _scaled(step: BaseEstimator) -> Pipeline:
@@ -36,7 +38,7 @@ def _scaled(step: BaseEstimator) -> Pipeline:
 
 
 def build_features(families: Mapping[str, Sequence[str]], text: TextSettings | None = None) -> Pipeline:
-    """The feature half of the model: parse, then text, sentiment, shape, triggers and customer value.
+    """The feature half of the model: parse, then text, sentiment, shape, triggers, value and words.
 
     Args:
         families: Trigger keyword families (normally ``Policy.keyword_families()``).
@@ -55,6 +57,7 @@ def build_features(families: Mapping[str, Sequence[str]], text: TextSettings | N
             ("shape", _scaled(ConversationShape()), "messages"),
             ("triggers", TriggerSignals(families), "messages"),
             ("customer", customer_value_features(), ["tier", "channel", *CUSTOMER_NUMERIC]),
+            *([("words", _scaled(WordScore()), "messages")] if text.word_score else []),
         ],
         verbose_feature_names_out=False,
     )

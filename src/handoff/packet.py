@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from ticketbuddy.handoff.linking import Conversation, linked_tickets, merged_history
 from ticketbuddy.handoff.summary import summarise
 from ticketbuddy.policy.engine import Decision, Facts
 from ticketbuddy.policy.model import Policy
@@ -29,17 +31,46 @@ def customer_profile(ticket: Ticket, vip: bool) -> CustomerProfileOut:
     )
 
 
+def new_handoff_id() -> str:
+    """A fresh, unguessable hand-off id."""
+    return uuid.uuid4().hex
+
+
 def build_handoff(
-    ticket: Ticket, facts: Facts, decision: Decision, policy: Policy, now: datetime | None = None
+    ticket: Ticket,
+    facts: Facts,
+    decision: Decision,
+    policy: Policy,
+    now: datetime | None = None,
+    conversations: Sequence[Conversation] | None = None,
+    handoff_id: str | None = None,
 ) -> HandoffOut:
-    """Assemble the packet an agent receives for an escalated ticket."""
+    """Assemble the packet an agent receives for an escalated ticket.
+
+    Args:
+        ticket: The escalated ticket, as scored.
+        facts: What the policy saw on it.
+        decision: The escalation decision (route and priority set).
+        policy: The policy in force (team names, SLA).
+        now: Creation time; the SLA runs from it. Defaults to the wall clock.
+        conversations: The ticket's stored conversation and its linked tickets' (for the history);
+            the ticket alone when None.
+        handoff_id: The id of the hand-off this packet is for; a new one when None.
+
+    Raises:
+        ValueError: The decision is not an escalation.
+
+    """
     if not decision.escalate or decision.route is None or decision.priority is None:
         raise ValueError(f"ticket {ticket.ticket_id} is not escalated: no hand-off to build")
     route = policy.routes[decision.route]
     created = now or datetime.now(UTC)
-    summary = summarise(ticket, facts)
+    if conversations is None:
+        conversations = [Conversation(ticket.ticket_id, ticket.channel, ticket.created_at, ticket.messages)]
+    history = merged_history(conversations)
+    summary = summarise(ticket, facts, history)
     return HandoffOut(
-        handoff_id=uuid.uuid4().hex,
+        handoff_id=handoff_id or new_handoff_id(),
         ticket_id=ticket.ticket_id,
         route=decision.route,
         team=route.team,
@@ -55,5 +86,6 @@ def build_handoff(
         reasons=[ReasonOut(code=r.code, detail=r.detail) for r in decision.reasons],
         customer=customer_profile(ticket, facts.vip),
         trajectory=facts.sentiment,
-        history=list(ticket.messages),
+        history=history,
+        linked_tickets=linked_tickets(conversations),
     )

@@ -1,20 +1,38 @@
-"""The FastAPI application: built by ``create_app``, loading policy and model once at start-up."""
+"""The FastAPI application: built by ``create_app``, loading policy and model once at start-up.
+
+Start-up also opens the hand-off store and starts the SLA sweeper; shutdown stops the sweeper and
+closes the store. If the store cannot be reached at start-up the service still starts, and every
+request that needs the store answers 503 until it is back (the schema is created on first success).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from ticketbuddy import __version__
+from ticketbuddy.handoff import sweeper
+from ticketbuddy.handoff.clock import Clock, SystemClock
+from ticketbuddy.handoff.queue import depth_by_status_route
+from ticketbuddy.handoff.store import HandoffConflict, HandoffNotFound, HandoffStore, StoreUnavailable
 from ticketbuddy.policy.model import load_policy
-from ticketbuddy.serve.routers import health, score
-from ticketbuddy.serve.scoring import LoadedModel, Scorer, load_model
+from ticketbuddy.serve import reload
+from ticketbuddy.serve.limits import LimitsSettings, install_limits
+from ticketbuddy.serve.metrics import Metrics, install_metrics
+from ticketbuddy.serve.redaction import install_redaction
+from ticketbuddy.serve.reload import ModelHolder, ModelPoller, ReloadSettings
+from ticketbuddy.serve.routers import handoffs, health, score
+from ticketbuddy.serve.scoring import LoadedModel, load_model
+from ticketbuddy.serve.security import SecuritySettings, install_security, require_scope
 from ticketbuddy.serve.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+#: Seconds a client is told to wait before retrying when the store is unavailable.
+RETRY_AFTER_SECONDS = 5
 
 
 def _load_model_or_none(settings: Settings) -> LoadedModel | None:
@@ -30,19 +48,61 @@ def _load_model_or_none(settings: Settings) -> LoadedModel | None:
     return model
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the scoring service. Nothing is loaded until the app starts (lifespan).
+def _open_store(store: HandoffStore) -> None:
+    """Create the store's tables now if possible; otherwise requests retry and answer 503 meanwhile."""
+    try:
+        store.open()
+    except StoreUnavailable as exc:
+        log.error("%s: scoring answers 503 until it is reachable", exc)
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    detail = f"{exc}. Nothing was recorded for this request; retry it."
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return JSONResponse(status_code=503, content={"detail": detail}, headers=headers)
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+
+async def _conflict(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """Build the service. Nothing is loaded or connected until the app starts (lifespan).
 
     A policy that fails validation stops start-up with a message naming the entry at fault.
+
+    Args:
+        settings: How to run; read from the environment when None.
+        clock: Where SLA times come from; the wall clock when None (tests pass a fake one).
+
     """
     settings = settings or get_settings()
+    clock = clock or SystemClock()
+    store = HandoffStore(settings.db_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         policy = load_policy(settings.policy_path)
-        app.state.settings = settings
-        app.state.scorer = Scorer(policy, _load_model_or_none(settings))
-        yield
+        holder = ModelHolder(
+            policy,
+            settings.model_uri,
+            _load_model_or_none(settings),
+            on_reload=lambda result: metrics.record_reload(result.outcome),
+        )
+        app.state.model_holder = holder
+        _open_store(store)
+        interval, retention = settings.sweep_interval_seconds, settings.ticket_retention
+        task = sweeper.start(store, policy, clock, interval, retention, on_move=_count_breaches(metrics))
+        try:
+            async with ModelPoller(holder, ReloadSettings().model_poll_seconds):
+                yield
+        finally:
+            await sweeper.stop(task)
+            store.close()
 
     app = FastAPI(
         title="TicketBuddy",
@@ -50,6 +110,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Decides whether a support ticket needs a human now, and hands it over with full context.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.store = store
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
+    app.add_exception_handler(HandoffNotFound, _not_found)
+    app.add_exception_handler(HandoffConflict, _conflict)
     app.include_router(health.router)
-    app.include_router(score.router)
+    app.include_router(score.router, dependencies=[Depends(require_scope("score"))])
+    app.include_router(handoffs.router, dependencies=[Depends(require_scope("agent"))])
+    app.include_router(reload.router, dependencies=[Depends(require_scope("admin"))])
+    # Middleware: the last added is outermost, so a request meets metrics, redaction, the API key
+    # check (401 before any body is read), then the body-size limit (413), then the routes.
+    install_limits(app, LimitsSettings())
+    install_security(app, SecuritySettings())
+    install_redaction(app)
+    metrics = install_metrics(
+        app,
+        queue_depth=lambda: depth_by_status_route(store),
+        model_source=lambda: _serving_model(app),
+    )
     return app
+
+
+def _serving_model(app: FastAPI) -> LoadedModel | None:
+    """The model the app serves now (None before start-up or when running on the rules alone)."""
+    holder = getattr(app.state, "model_holder", None)
+    return holder.current().model if holder is not None else None
+
+
+def _count_breaches(metrics: Metrics) -> Callable[[sweeper.Move], None]:
+    def record(move: sweeper.Move) -> None:
+        if move.kind == "sla_breached":
+            metrics.record_sla_breach(move.to_team)
+
+    return record

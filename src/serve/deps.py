@@ -6,12 +6,52 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ticketbuddy.handoff.clock import Clock
+from ticketbuddy.handoff.intake import Intake
+from ticketbuddy.handoff.queue import HandoffQueue
+from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.serve.scoring import Scorer
+from ticketbuddy.serve.settings import Settings
 
 
 def get_scorer(request: Request) -> Scorer:
-    """The scorer the service loaded at start-up."""
-    return request.app.state.scorer
+    """The scorer in use now; it changes when the champion alias moves (see ``serve.reload``).
+
+    A request keeps the scorer it got for its whole life, so a reload never changes a model mid-request.
+    """
+    return request.app.state.model_holder.current()
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> HandoffStore:
+    """The hand-off store (its schema is created on first use if start-up could not reach it)."""
+    return request.app.state.store
+
+
+def get_clock(request: Request) -> Clock:
+    """The clock SLA times are read from (a fake one in tests)."""
+    return request.app.state.clock
 
 
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+StoreDep = Annotated[HandoffStore, Depends(get_store)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_intake(store: StoreDep, clock: ClockDep, settings: SettingsDep) -> Intake:
+    """Scoring that stores every escalation before answering."""
+    return Intake(store, clock, settings.link_window)
+
+
+def get_queue(store: StoreDep, clock: ClockDep) -> HandoffQueue:
+    """The agents' queue."""
+    return HandoffQueue(store, clock)
+
+
+IntakeDep = Annotated[Intake, Depends(get_intake)]
+QueueDep = Annotated[HandoffQueue, Depends(get_queue)]

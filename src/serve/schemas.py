@@ -1,4 +1,4 @@
-"""Request and response models of the scoring API (``XIn`` / ``XOut``), the score contract of DESIGN.md.
+"""Request and response models of the API (``XIn`` / ``XOut``): scores (DESIGN.md) and hand-offs.
 
 The same ``ScoreOut`` is written, one per line, by ``ticketbuddy score``.
 """
@@ -6,13 +6,26 @@ The same ``ScoreOut`` is written, one per line, by ``ticketbuddy score``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from ticketbuddy.schemas import Message, Priority, Ticket
+from ticketbuddy.schemas import Channel, Message, Priority, Ticket
 
 TicketIn = Ticket
+HandoffStatus = Literal["queued", "claimed", "resolved"]
+Outcome = Literal["needed", "not_needed"]
+EventKind = Literal[
+    "created",
+    "message_appended",
+    "linked",
+    "priority_raised",
+    "claimed",
+    "rerouted",
+    "sla_breached",
+    "resolved",
+    "reopened",
+]
 
 
 class ReasonOut(BaseModel):
@@ -43,8 +56,29 @@ class CustomerProfileOut(BaseModel):
     open_orders: list[Any] = Field(default_factory=list)
 
 
+class HistoryMessageOut(Message):
+    """One message of a hand-off's history, marked with the ticket and channel it came from."""
+
+    ticket_id: str | None = None
+    channel: Channel | None = None
+
+
+class LinkedTicketOut(BaseModel):
+    """A ticket whose messages are in the hand-off's history (the escalated one and its linked ones)."""
+
+    ticket_id: str
+    channel: Channel
+    created_at: datetime
+    messages: int
+
+
 class HandoffOut(BaseModel):
-    """Everything a human agent needs so the customer never repeats themselves."""
+    """Everything a human agent needs so the customer never repeats themselves.
+
+    ``history`` holds every message of the escalated ticket and of the customer's linked tickets from
+    other channels, merged in time order; ``status``, ``team``, ``priority`` and ``due_by`` are the
+    queue's current state when the hand-off comes from the store.
+    """
 
     handoff_id: str
     ticket_id: str
@@ -52,6 +86,8 @@ class HandoffOut(BaseModel):
     team: str
     team_name: str
     priority: Priority
+    status: HandoffStatus = "queued"
+    claimed_by: str | None = None
     sla_minutes: int
     due_by: datetime
     created_at: datetime
@@ -62,7 +98,8 @@ class HandoffOut(BaseModel):
     reasons: list[ReasonOut]
     customer: CustomerProfileOut
     trajectory: dict[str, float]
-    history: list[Message]
+    history: list[HistoryMessageOut]
+    linked_tickets: list[LinkedTicketOut] = Field(default_factory=list)
 
 
 class ScoreOut(BaseModel):
@@ -79,3 +116,76 @@ class ScoreOut(BaseModel):
     customer_reply: str | None = Field(
         default=None, description="Acknowledgement to send the customer, naming the team's SLA."
     )
+
+
+AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class ClaimIn(BaseModel):
+    """An agent takes a queued hand-off."""
+
+    agent_id: AgentId = Field(examples=["agent-042"])
+
+
+class ResolveIn(BaseModel):
+    """The agent's verdict on a claimed hand-off; it becomes a training label.
+
+    Attributes:
+        outcome: ``needed`` when the ticket really needed a human, ``not_needed`` otherwise.
+        note: Free text for the record.
+        agent_id: When given, must be the agent holding the claim.
+
+    """
+
+    outcome: Outcome
+    note: str | None = Field(default=None, max_length=5_000)
+    agent_id: AgentId | None = None
+
+
+class HandoffEventOut(BaseModel):
+    """One entry of a hand-off's event log: what happened, when, who did it, from and to which team."""
+
+    kind: EventKind
+    at: datetime
+    actor: str | None = None
+    from_team: str | None = None
+    to_team: str | None = None
+    detail: str | None = None
+
+
+class HandoffItemOut(BaseModel):
+    """A hand-off as the queue shows it: where it is, who has it, when it is due, and its summary."""
+
+    handoff_id: str
+    ticket_id: str
+    customer_id: str | None
+    route: str
+    team: str
+    team_name: str
+    priority: Priority
+    status: HandoffStatus
+    sla_minutes: int
+    due_by: datetime
+    created_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    outcome: Outcome | None = None
+    note: str | None = None
+    escalation_step: int = Field(description="Steps taken along the route's escalation chain.")
+    sla_breaches: int = Field(description="SLA periods that passed unclaimed after the chain ran out.")
+    summary: str
+
+
+class HandoffListOut(BaseModel):
+    """A page of the queue, most urgent first (P1 before P2 ..., then oldest)."""
+
+    count: int
+    items: list[HandoffItemOut]
+
+
+class HandoffDetailOut(HandoffItemOut):
+    """One hand-off in full: its queue state, the packet and the event log."""
+
+    packet: HandoffOut
+    events: list[HandoffEventOut]

@@ -2,6 +2,8 @@
 
 ``Scorer`` is the one place a score is made. If the model is missing or fails on a batch, the policy's
 rules decide alone (fail safe): the ticket is still answered, and anything in doubt is escalated.
+The API goes through ``handoff.intake.Intake``, which stores every escalation before answering;
+``Scorer.score`` alone (batch scoring) builds packets but queues nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from typing import Any
 
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.handoff.packet import build_handoff
-from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine
+from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine, Reason
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
-from ticketbuddy.serve.schemas import ModelRefOut, ReasonOut, ScoreOut
+from ticketbuddy.serve.schemas import HandoffOut, ModelRefOut, ReasonOut, ScoreOut
 from ticketbuddy.train.tracking import REGISTERED_MODEL
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,15 @@ def _registry_ref(uri: str) -> tuple[str, str | None]:
     return name, version or None
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """One ticket as the policy saw it: the ticket, its facts and the decision."""
+
+    ticket: Ticket
+    facts: Facts
+    decision: Decision
+
+
 class Scorer:
     """Scores tickets with a model (optional) and a policy.
 
@@ -95,33 +106,68 @@ class Scorer:
             return nothing
         return [(float(row.probability), _learned(row)) for row in predicted.itertuples(index=False)]
 
-    def score(self, tickets: Sequence[Ticket]) -> list[ScoreOut]:
-        """Score a batch of tickets, in order."""
+    def assess(self, tickets: Sequence[Ticket]) -> list[Assessment]:
+        """The facts and the policy's decision for each ticket, in order (no packet is built)."""
         threshold = self.model.threshold if self.model else None
-        return [
-            self.score_one(ticket, self.engine.facts(ticket, p, threshold, learned))
-            for ticket, (p, learned) in zip(tickets, self.predictions(tickets), strict=True)
-        ]
+        assessments = []
+        for ticket, (p, learned) in zip(tickets, self.predictions(tickets), strict=True):
+            facts = self.engine.facts(ticket, p, threshold, learned)
+            assessments.append(Assessment(ticket, facts, self.engine.decide(facts)))
+        return assessments
 
-    def score_one(self, ticket: Ticket, facts: Facts) -> ScoreOut:
-        """Decide one ticket from its facts and build the response (and packet when escalated)."""
-        decision = self.engine.decide(facts)
-        model_ref = self._model_ref(facts)
-        handoff = build_handoff(ticket, facts, decision, self.policy) if decision.escalate else None
-        reply = self.policy.routes[decision.route].reply() if decision.escalate and decision.route else None
+    def score(self, tickets: Sequence[Ticket]) -> list[ScoreOut]:
+        """Score a batch of tickets, in order, each escalation with a packet built from its own messages.
+
+        Nothing is queued here: the API puts escalations in the hand-off store (``Intake``);
+        batch scoring writes these packets to its output file only.
+        """
+        return [self.respond(a, self.preview(a)) for a in self.assess(tickets)]
+
+    def preview(self, assessment: Assessment) -> HandoffOut | None:
+        """The packet an escalation would get from the ticket alone (None when the AI keeps it)."""
+        if not assessment.decision.escalate:
+            return None
+        return build_handoff(assessment.ticket, assessment.facts, assessment.decision, self.policy)
+
+    def respond(
+        self, assessment: Assessment, handoff: HandoffOut | None, notes: Sequence[Reason] = ()
+    ) -> ScoreOut:
+        """The score response: the decision, its reasons (plus ``notes``) and the hand-off, if any.
+
+        With a hand-off the ticket is escalated, at the hand-off's priority and route: a ticket a human
+        already holds stays with them even when its newest message alone would not be escalated.
+        """
+        decision = assessment.decision
+        route = handoff.route if handoff else None
         return ScoreOut(
-            ticket_id=ticket.ticket_id,
-            escalate=decision.escalate,
-            probability=facts.probability,
-            priority=decision.priority,
-            route=decision.route,
-            reasons=_reasons(decision),
-            model=model_ref,
+            ticket_id=assessment.ticket.ticket_id,
+            escalate=handoff is not None,
+            probability=assessment.facts.probability,
+            priority=handoff.priority if handoff else None,
+            route=route,
+            reasons=_reasons([*decision.reasons, *notes]),
+            model=self.model_ref(assessment.facts),
             handoff=handoff,
-            customer_reply=reply,
+            customer_reply=self.policy.routes[route].reply() if route in self.policy.routes else None,
         )
 
-    def _model_ref(self, facts: Facts) -> ModelRefOut:
+    def respond_stored(self, handoff: HandoffOut, model: ModelRefOut, note: Reason) -> ScoreOut:
+        """The answer already given for a stored hand-off (an ``Idempotency-Key`` replay), with a note."""
+        route = self.policy.routes.get(handoff.route)
+        return ScoreOut(
+            ticket_id=handoff.ticket_id,
+            escalate=True,
+            probability=handoff.probability,
+            priority=handoff.priority,
+            route=handoff.route,
+            reasons=[*handoff.reasons, *_reasons([note])],
+            model=model,
+            handoff=handoff,
+            customer_reply=route.reply() if route else None,
+        )
+
+    def model_ref(self, facts: Facts) -> ModelRefOut:
+        """Which model decided (``version`` None when the rules decided alone)."""
         if self.model is None or facts.probability is None:
             return ModelRefOut(name=self.model.name if self.model else REGISTERED_MODEL, version=None)
         return ModelRefOut(name=self.model.name, version=self.model.version, threshold=self.model.threshold)
@@ -137,5 +183,5 @@ def _learned(row: Any) -> Learned:
     )
 
 
-def _reasons(decision: Decision) -> list[ReasonOut]:
-    return [ReasonOut(code=r.code, detail=r.detail) for r in decision.reasons]
+def _reasons(reasons: Sequence[Reason]) -> list[ReasonOut]:
+    return [ReasonOut(code=r.code, detail=r.detail) for r in reasons]

@@ -6,10 +6,11 @@ users expect, with the embedded ``sqlite:///mlflow.db`` as the default (see ``tr
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +23,13 @@ class Settings(BaseSettings):
         host: Interface to listen on.
         port: Port to listen on.
         require_model: Refuse to start without a model, instead of serving by the rules alone.
+        db_url: The hand-off store (SQLAlchemy URL): a SQLite file by default, PostgreSQL when several
+            replicas share one queue.
+        link_window_hours: A customer's tickets this close in time (any channel) share one history.
+        ticket_retention_days: Scored tickets are kept this long for linking (never less than the link
+            window; tickets an open hand-off may need are kept longer).
+        sweep_interval_seconds: How often the in-service SLA sweeper runs; 0 turns it off (then run
+            ``ticketbuddy sweep`` from a scheduler).
 
     """
 
@@ -32,6 +40,29 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     require_model: bool = False
+    db_url: str = "sqlite:///handoffs.db"
+    link_window_hours: float = Field(default=72.0, gt=0)
+    ticket_retention_days: float = Field(default=30.0, gt=0)
+    sweep_interval_seconds: float = Field(default=30.0, ge=0)
+
+    @model_validator(mode="after")
+    def _retention_covers_linking(self) -> Settings:
+        if self.ticket_retention_days * 24 < self.link_window_hours:
+            raise ValueError(
+                f"ticket_retention_days ({self.ticket_retention_days}) must cover link_window_hours"
+                f" ({self.link_window_hours}): tickets would be forgotten before they could be linked"
+            )
+        return self
+
+    @property
+    def link_window(self) -> timedelta:
+        """How far apart a customer's tickets may be and still be linked."""
+        return timedelta(hours=self.link_window_hours)
+
+    @property
+    def ticket_retention(self) -> timedelta:
+        """How long scored tickets are kept."""
+        return timedelta(days=self.ticket_retention_days)
 
 
 @lru_cache(maxsize=1)

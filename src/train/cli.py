@@ -105,6 +105,13 @@ def evaluate(
     )
 
 
+def _oracle(path: Path | None) -> dict[str, float] | None:
+    if path is None:
+        return None
+    rows = (json.loads(line) for line in path.read_text().splitlines() if line.strip())
+    return {row["ticket_id"]: float(row["probability"]) for row in rows}
+
+
 def _model_from_info(path: Path) -> str | None:
     if not path.is_file():
         return None

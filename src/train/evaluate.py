@@ -107,6 +107,7 @@ def evaluate(
     policy: Policy,
     train: Sequence[LabelledTicket] | None = None,
     threshold_params: ThresholdParams | None = None,
+    oracle: dict[str, float] | None = None,
 ) -> Evaluation:
     """Evaluate ``model`` (an ``EscalationModel`` or a loaded pyfunc) on labelled ``test`` tickets.
 
@@ -116,6 +117,8 @@ def evaluate(
         policy: The policy whose decisions, routes and priorities are measured.
         train: Training tickets; when given, the baselines are fitted on them and reported.
         threshold_params: How the TF-IDF baseline chooses its threshold (as the model did).
+        oracle: For generated histories, the Bayes-optimal probability by ticket id (``data oracle``),
+            reported as the ceiling next to the baselines.
 
     """
     predictions = model.predict(tickets_to_frame(test))
@@ -125,6 +128,7 @@ def evaluate(
     metrics = classification_metrics(y, proba, threshold)
     decisions, routes = decision_metrics(test, predictions, policy)
     metrics.update(decisions)
+    metrics.update(clean_label_metrics(test, proba, threshold))
     table = slice_metrics(slice_keys(test, PolicyEngine(policy)), y, proba, threshold)
     evaluation = Evaluation(metrics, table, y, proba, threshold, routes=routes)
     if train:
@@ -132,4 +136,25 @@ def evaluate(
         keywords, keyword_proba = evaluate_keywords(test, policy.keyword_families())
         evaluation.baselines = {"tfidf_lr": tfidf, "keyword_rules": keywords}
         evaluation.baseline_proba = {"tfidf_lr": tfidf_proba, "keyword_rules": keyword_proba}
+    if oracle:
+        best = np.asarray([oracle[t.ticket_id] for t in test], dtype=float)
+        evaluation.baselines["oracle"] = classification_metrics(y, best, 0.5)
+        evaluation.baseline_proba["oracle"] = best
     return evaluation
+
+
+def clean_label_metrics(
+    test: Sequence[LabelledTicket], proba: np.ndarray, threshold: float
+) -> dict[str, float]:
+    """Figures against the labels before labelling noise, when a generated history records the flips.
+
+    Generated histories flip a share of labels at random (``metadata.label_flipped``); no model can
+    predict a coin flip, so these figures show how the model does on the decisions that were real.
+    """
+    flips = [t.metadata.get("label_flipped") for t in test]
+    if not test or not all(isinstance(f, bool) for f in flips):
+        return {}
+    clean = np.asarray([t.escalated != f for t, f in zip(test, flips, strict=True)], dtype=int)
+    figures = classification_metrics(clean, proba, threshold)
+    keep = ("pr_auc", "recall_at_80_kept", "kept_at_95_recall", "precision", "recall", "ece")
+    return {f"clean_{k}": figures[k] for k in keep}

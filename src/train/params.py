@@ -21,10 +21,13 @@ class TextParams(_Section):
     scope: Literal["customer", "all"] = "customer"
     last_k: int = Field(default=0, ge=0)
     batch_size: int = Field(default=64, ge=1)
+    word_score: bool = True
 
     def settings(self) -> TextSettings:
         """The feature pipeline's view of these parameters."""
-        return TextSettings(scope=self.scope, last_k=self.last_k, batch_size=self.batch_size)
+        return TextSettings(
+            scope=self.scope, last_k=self.last_k, batch_size=self.batch_size, word_score=self.word_score
+        )
 
 
 class ClassifierParams(_Section):

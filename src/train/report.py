@@ -24,6 +24,9 @@ HEADLINE = [
     ("route_macro_f1", "route macro-F1 (escalated tickets)"),
     ("route_head_macro_f1", "route macro-F1, route model alone"),
     ("priority_accuracy", "priority accuracy (escalated tickets)"),
+    ("clean_pr_auc", "PR-AUC on labels before noise"),
+    ("clean_recall_at_80_kept", "recall with 80 % kept, labels before noise"),
+    ("clean_kept_at_95_recall", "kept at 95 % recall, labels before noise"),
 ]
 
 

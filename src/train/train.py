@@ -75,7 +75,7 @@ def fit_model(train: list[LabelledTicket], params: TrainParams) -> EscalationMod
     policy = load_policy()
     features = build_features(policy.keyword_families(), params.text.settings())
     y = np.asarray([t.escalated for t in train], dtype=int)
-    Z = features.fit_transform(tickets_to_frame(train))
+    Z = features.fit_transform(tickets_to_frame(train), y)
     classifier = escalation_head(params).fit(Z, y)
     threshold = choose_threshold(y, classifier.oof_proba_, params.threshold)
     info = {

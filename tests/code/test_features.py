@@ -123,3 +123,29 @@ def test_embedding_cache_stores_and_reuses_vectors(tmp_path):
     with embedding_cache(tmp_path / "f.sqlite") as switched:
         assert active() is switched
     assert active() is None
+
+
+def test_word_score_is_cross_fitted_on_training_data():
+    from ticketbuddy.features.words import WordScore
+
+    rng = np.random.default_rng(0)
+    angry = ["this is a disgrace i want my money back", "third time asking, sort it out now"]
+    calm = ["what time do you open", "thanks for the quick delivery"]
+    texts, y = [], []
+    for i in range(80):
+        bad = i % 2 == 0
+        texts.append(f"{rng.choice(angry if bad else calm)} order {i}")
+        y.append(int(bad))
+    X = pd.Series([[Turn("customer", t)] for t in texts])
+    scorer = WordScore(cv=4)
+    oof = scorer.fit_transform(X, np.array(y))
+    full = scorer.transform(X)
+    assert oof.shape == (80, 1) and scorer.get_feature_names_out().tolist() == ["word_score"]
+    assert not np.allclose(oof, full)  # training tickets are scored by models that did not see them
+    assert oof[np.array(y) == 1].mean() > oof[np.array(y) == 0].mean()
+    new = pd.Series(
+        [[Turn("customer", "i want my money back, a disgrace")], [Turn("customer", "what time do you open")]]
+    )
+    assert scorer.transform(new)[0, 0] > scorer.transform(new)[1, 0]
+    with pytest.raises(ValueError, match="labels"):
+        WordScore().fit(X, None)

@@ -5,6 +5,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.serve.api import AUTH
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.deps import get_scorer
@@ -23,7 +24,7 @@ FAQ = {
 def client_for(scorer):
     app = create_app(Settings())
     app.dependency_overrides[get_scorer] = lambda: scorer
-    return TestClient(app)  # no lifespan: the injected scorer is used, nothing else is loaded
+    return TestClient(app, headers=AUTH)  # no lifespan: the injected scorer is used, nothing else is loaded
 
 
 @pytest.fixture(scope="module")

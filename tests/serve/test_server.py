@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.serve import api
+
 pytestmark = pytest.mark.slow
 
 
@@ -57,12 +59,12 @@ def test_real_server_serves_the_champion(server, seed_tickets, trained):
         "model_version": trained.model_version,
     }
     body = json.loads(seed_tickets[1].model_dump_json())
-    score = httpx.post(f"{server}/v1/score", json=body, timeout=30).json()
+    score = api.post(f"{server}/v1/score", json=body, timeout=30).json()
     assert (score["escalate"], score["priority"], score["route"]) == (True, "P1", "senior_cx")
 
 
 def test_real_server_answers_bad_input_with_422(server):
-    response = httpx.post(f"{server}/v1/score", json={"ticket_id": "x"}, timeout=30)
+    response = api.post(f"{server}/v1/score", json={"ticket_id": "x"}, timeout=30)
     assert response.status_code == 422
     assert {"channel", "messages", "created_at"} <= {e["loc"][-1] for e in response.json()["detail"]}
 

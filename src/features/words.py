@@ -1,0 +1,95 @@
+"""Word evidence: a cross-fitted TF-IDF score of the customer's words, as one feature.
+
+Sentence embeddings capture what a message means; exact words and phrases ("small claims", "third
+time", "chargeback") carry evidence of their own. A TF-IDF + logistic-regression model of the
+customer's turns is fitted inside the pipeline and its score becomes one feature next to the
+embedding. Like scikit-learn's ``TargetEncoder``, ``fit_transform`` returns *cross-fitted* scores
+(each training ticket scored by a model that did not see it), so the classifier downstream does not
+learn to trust an over-fitted score; ``transform`` uses the model fitted on all the training data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+
+from ticketbuddy.features.conversation import customer_texts, messages_column
+
+#: Words of two or more letters: order numbers, amounts and dates are slots, not evidence, and a model
+#: that learned them would change its answer when an order number changes.
+LETTER_WORDS = r"(?u)\b[^\W\d_]{2,}\b"
+
+
+class WordScore(TransformerMixin, BaseEstimator):
+    """Cross-fitted TF-IDF + logistic-regression log-odds of escalation from the customer's words.
+
+    Args:
+        max_features: Vocabulary size (word 1-2 grams, sub-linear term frequency).
+        C: Inverse regularisation of the logistic regression.
+        cv: Folds for the cross-fitted training scores.
+        random_state: Seed of the fold split.
+
+    Attributes:
+        model_: TF-IDF + logistic regression fitted on all training tickets.
+
+    Example:
+        >>> WordScore(cv=2).fit_transform(parsed["messages"], y).shape   # doctest: +SKIP
+        (n_tickets, 1)
+
+    """
+
+    def __init__(
+        self, max_features: int = 50_000, C: float = 1.0, cv: int = 5, random_state: int = 0
+    ) -> None:
+        self.max_features = max_features
+        self.C = C
+        self.cv = cv
+        self.random_state = random_state
+
+    def _model(self) -> Pipeline:
+        return Pipeline(
+            [
+                (
+                    "tfidf",
+                    TfidfVectorizer(
+                        ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=self.max_features
+                    ),
+                ),  # fmt: skip
+                ("lr", LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)),
+            ]
+        )
+
+    @staticmethod
+    def _texts(X: pd.Series | pd.DataFrame) -> list[str]:
+        return ["\n".join(customer_texts(turns)) for turns in messages_column(X)]
+
+    def fit(self, X: pd.Series, y: np.ndarray) -> WordScore:
+        """Fit TF-IDF and the logistic regression on all training tickets."""
+        if y is None:
+            raise ValueError("WordScore learns from labels: fit it with y")
+        self.model_ = self._model().fit(self._texts(X), np.asarray(y, dtype=int))
+        return self
+
+    def fit_transform(self, X: pd.Series, y: np.ndarray | None = None, **fit_params: object) -> np.ndarray:
+        """Fit on all tickets, but return cross-fitted scores for the training tickets themselves."""
+        if y is None:
+            raise ValueError("WordScore learns from labels: fit it with y")
+        texts = self._texts(X)
+        labels = np.asarray(y, dtype=int)
+        folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
+        scores = cross_val_predict(clone(self._model()), texts, labels, cv=folds, method="decision_function")
+        self.model_ = self._model().fit(texts, labels)
+        return np.asarray(scores, dtype=float).reshape(-1, 1)
+
+    def transform(self, X: pd.Series) -> np.ndarray:
+        """Log-odds of the model fitted on all training tickets."""
+        return self.model_.decision_function(self._texts(X)).reshape(-1, 1)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """A single feature, ``word_score``."""
+        return np.asarray(["word_score"], dtype=object)

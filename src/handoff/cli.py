@@ -1,0 +1,84 @@
+"""``ticketbuddy sweep`` and ``ticketbuddy handoffs ...``: the queue from the command line.
+
+Both read ``TICKETBUDDY_DB_URL`` (or ``--db-url``) like the service, so a scheduler can run the SLA
+sweep when the in-service sweeper is off, and data scientists can turn agents' verdicts into labels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="The hand-off queue: export agents' verdicts as training labels.", no_args_is_help=True
+)
+
+DbUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db-url", help="Hand-off store URL [default: TICKETBUDDY_DB_URL or sqlite:///handoffs.db]."
+    ),
+]
+
+
+def _store(db_url: str | None):
+    from ticketbuddy.handoff.store import HandoffStore
+    from ticketbuddy.serve.settings import Settings
+
+    return HandoffStore(db_url or Settings().db_url)
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Where to write labelled ticket JSONL.")],
+    db_url: DbUrlOpt = None,
+) -> None:
+    """Write every resolved hand-off as a labelled ticket (escalated = the agent said a human was needed)."""
+    from ticketbuddy.handoff.export import export_resolved
+    from ticketbuddy.handoff.store import StoreUnavailable
+
+    store = _store(db_url)
+    try:
+        report = export_resolved(store, out)
+    except StoreUnavailable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    typer.echo(
+        f"resolved hand-offs {report.resolved} = needed {report.needed} + not needed {report.not_needed};"
+        f" labels in {out}"
+    )
+
+
+def sweep(
+    db_url: DbUrlOpt = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="Escalation policy file [default: shipped].")
+    ] = None,
+) -> None:
+    """One SLA sweep: re-route hand-offs unclaimed past their SLA along the escalation chain; print moves."""
+    from ticketbuddy.handoff.clock import SystemClock
+    from ticketbuddy.handoff.store import StoreUnavailable
+    from ticketbuddy.handoff.sweeper import sweep as sweep_once
+    from ticketbuddy.policy.model import PolicyError, load_policy
+    from ticketbuddy.serve.settings import Settings
+
+    settings = Settings()
+    store = _store(db_url)
+    try:
+        report = sweep_once(
+            store, load_policy(policy or settings.policy_path), SystemClock(), settings.ticket_retention
+        )
+    except (StoreUnavailable, PolicyError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    for move in report.moves:
+        typer.echo(f"{move.kind:<12} {move.describe()}")
+    moved = sum(m.kind == "rerouted" for m in report.moves)
+    breached = len(report.moves) - moved
+    typer.echo(f"rerouted {moved}, SLA breached {breached}, old tickets forgotten {report.purged_tickets}")

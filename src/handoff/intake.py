@@ -1,0 +1,288 @@
+"""From a scored ticket to a stored hand-off, committed before the API answers.
+
+For every ticket the API receives, ``Intake.score``:
+
+1. answers a repeated ``Idempotency-Key`` with the hand-off that key created (nothing is scored again);
+2. records the ticket (every ticket, escalated or not), adding only the messages not seen before;
+3. scores the ticket's whole conversation with the ``Scorer`` (model + policy, rules alone if the
+   model fails);
+4. in one transaction, places it: a ticket that already has a hand-off gets its new messages
+   appended (and is re-routed, re-prioritised or re-opened when the new message calls for it); an
+   escalated ticket of a customer who already has an open hand-off joins it; any other escalation
+   creates a hand-off whose history merges the customer's linked tickets from every channel.
+
+A ticket never gets a second hand-off: the ``handoffs.ticket_id`` and ``idempotency_key`` columns are
+unique, and a request that loses a race to insert re-reads what the winner wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Row
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ticketbuddy.handoff import records
+from ticketbuddy.handoff import tickets as ticket_log
+from ticketbuddy.handoff.changes import state_changes, stored_reasons, unseen_messages
+from ticketbuddy.handoff.clock import Clock
+from ticketbuddy.handoff.linking import Conversation, scoring_ticket
+from ticketbuddy.handoff.packet import build_handoff, new_handoff_id
+from ticketbuddy.handoff.store import HandoffStore, StoreUnavailable
+from ticketbuddy.policy.engine import Decision, Facts, Reason
+from ticketbuddy.schemas import MAX_MESSAGES, Ticket
+from ticketbuddy.serve.schemas import HandoffOut, ModelRefOut, ScoreOut
+from ticketbuddy.serve.scoring import Assessment, Scorer
+from ticketbuddy.train.tracking import REGISTERED_MODEL
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: How often a write that lost a race (a concurrent insert of the same ticket) is retried.
+ATTEMPTS = 3
+
+
+class Intake:
+    """Scores tickets and keeps the hand-off store in step, one transaction per step.
+
+    Args:
+        store: The hand-off store.
+        clock: Where "now" comes from (SLA due times, event times).
+        link_window: How far apart a customer's tickets may be and still share one history.
+
+    """
+
+    def __init__(self, store: HandoffStore, clock: Clock, link_window: timedelta) -> None:
+        self.store = store
+        self.clock = clock
+        self.link_window = link_window
+
+    def score(self, ticket: Ticket, scorer: Scorer, idempotency_key: str | None = None) -> ScoreOut:
+        """Score one ticket; any hand-off it leads to is committed before this returns.
+
+        Raises:
+            StoreUnavailable: The store cannot be written; nothing is claimed to be queued.
+
+        """
+        if idempotency_key and (replay := self.replay(idempotency_key, scorer)):
+            return replay
+        try:
+            recorded, holder = self._retry(lambda conn: self._record(conn, ticket))
+            assessment = scorer.assess([_subject(recorded, holder)])[0]
+            handoff, notes = self._retry(
+                lambda conn: self._place(conn, recorded, assessment, scorer, idempotency_key)
+            )
+        except IntegrityError:
+            if idempotency_key and (replay := self.replay(idempotency_key, scorer)):
+                return replay
+            raise StoreUnavailable("hand-off store: conflicting concurrent writes; retry") from None
+        return scorer.respond(assessment, handoff, notes)
+
+    def replay(self, key: str, scorer: Scorer) -> ScoreOut | None:
+        """The answer already given to a request with this ``Idempotency-Key``, or None."""
+        with self.store.reading() as conn:
+            row = records.for_key(conn, key)
+        if row is None:
+            return None
+        detail = f"Idempotency-Key already used for hand-off {row.handoff_id} (ticket {row.ticket_id})"
+        model = ModelRefOut(name=row.model_name or REGISTERED_MODEL, version=row.model_version)
+        note = Reason("handoff.replay", detail + "; this request was not scored again")
+        return scorer.respond_stored(records.to_handoff(row), model, note)
+
+    def _record(self, conn: Connection, ticket: Ticket) -> tuple[ticket_log.Recorded, Row | None]:
+        """Record the ticket, and read the hand-off that already holds it (if any)."""
+        recorded = ticket_log.record(conn, ticket, self.clock.now())
+        return recorded, records.for_ticket(conn, ticket.ticket_id)
+
+    def _retry(self, step: Callable[[Connection], T]) -> T:
+        """Run ``step`` in a write transaction, again if it lost an insert race (PostgreSQL)."""
+        for attempt in range(ATTEMPTS):
+            try:
+                with self.store.writing() as conn:
+                    return step(conn)
+            except IntegrityError:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                log.info("hand-off store: concurrent insert, retrying (attempt %d)", attempt + 2)
+        raise AssertionError("unreachable")
+
+    def _place(
+        self,
+        conn: Connection,
+        recorded: ticket_log.Recorded,
+        assessment: Assessment,
+        scorer: Scorer,
+        key: str | None,
+    ) -> tuple[HandoffOut | None, list[Reason]]:
+        """Append to the ticket's hand-off, join the customer's open one, or create one (or none)."""
+        now = self.clock.now()
+        ticket = recorded.ticket
+        own = records.for_ticket(conn, ticket.ticket_id, for_update=True)
+        if own is not None:
+            return self._update(conn, own, recorded, assessment, scorer, now)
+        customer = ticket.customer.customer_id
+        shared = (
+            records.open_for_customer(conn, customer, ticket.created_at - self.link_window)
+            if customer
+            else None
+        )
+        if shared is not None and assessment.decision.escalate:
+            ticket_log.attach(conn, ticket.ticket_id, shared.handoff_id)
+            return self._update(conn, shared, recorded, assessment, scorer, now, joined=True)
+        if shared is not None:
+            self._append_linked(conn, shared, recorded, scorer, now)
+            note = f"the customer's open hand-off {shared.handoff_id} ({shared.team}) got these messages too"
+            return None, [Reason("handoff.customer_open", note)]
+        if not assessment.decision.escalate:
+            return None, []
+        return self._create(conn, recorded, assessment, scorer, now, key), []
+
+    def _create(
+        self,
+        conn: Connection,
+        recorded: ticket_log.Recorded,
+        assessment: Assessment,
+        scorer: Scorer,
+        now: datetime,
+        key: str | None,
+    ) -> HandoffOut:
+        ticket, decision = recorded.ticket, assessment.decision
+        handoff_id = new_handoff_id()
+        ticket_log.attach(conn, ticket.ticket_id, handoff_id)
+        conversations = self._conversations(conn, handoff_id, ticket.customer.customer_id, ticket.created_at)
+        packet = build_handoff(
+            ticket, assessment.facts, decision, scorer.policy, now, conversations, handoff_id
+        )
+        model = scorer.model_ref(assessment.facts)
+        records.create(
+            conn,
+            {
+                **_state_of(packet),
+                "handoff_id": handoff_id,
+                "ticket_id": ticket.ticket_id,
+                "customer_id": ticket.customer.customer_id,
+                "status": "queued",
+                "created_at": now,
+                "updated_at": now,
+                "last_message_at": _last_message_at(conversations),
+                "idempotency_key": key,
+                "model_name": model.name,
+                "model_version": model.version,
+                "ticket": recorded.data,
+                "packet": packet.model_dump(mode="json"),
+            },
+        )
+        linked = [c.ticket_id for c in conversations if c.ticket_id != ticket.ticket_id]
+        detail = f"{packet.priority} to {packet.route}" + (
+            f"; history links {', '.join(linked)}" if linked else ""
+        )
+        records.add_event(
+            conn, handoff_id, "created", now, actor="scorer", to_team=packet.team, detail=detail
+        )
+        return records.to_handoff(records.get(conn, handoff_id))
+
+    def _update(
+        self,
+        conn: Connection,
+        row: Row,
+        recorded: ticket_log.Recorded,
+        assessment: Assessment,
+        scorer: Scorer,
+        now: datetime,
+        joined: bool = False,
+    ) -> tuple[HandoffOut | None, list[Reason]]:
+        """Bring an existing hand-off up to date with a ticket's new messages and fresh decision."""
+        decision = assessment.decision
+        unseen = unseen_messages(conn, row, recorded.ticket.ticket_id)
+        if row.status == "resolved" and not unseen:
+            return records.to_handoff(row), [
+                Reason("handoff.resolved", f"hand-off {row.handoff_id} is resolved")
+            ]
+        if row.status == "resolved" and not decision.escalate:
+            detail = f"hand-off {row.handoff_id} was resolved ({row.outcome}); the new message needs no human"
+            return None, [Reason("handoff.resolved", detail)]
+        ticket = recorded.ticket
+        joining: list[Reason] = []
+        if joined:
+            detail = f"ticket {ticket.ticket_id} ({ticket.channel}) of the same customer joined"
+            records.add_event(conn, row.handoff_id, "linked", now, actor="scorer", detail=detail)
+            joining.append(Reason("handoff.linked", f"joined the customer's open hand-off {row.handoff_id}"))
+        elif unseen:
+            detail = f"{len(unseen)} new message(s) on ticket {ticket.ticket_id} ({ticket.channel})"
+            records.add_event(conn, row.handoff_id, "message_appended", now, actor="scorer", detail=detail)
+        changes, notes = state_changes(conn, row, decision, scorer.policy, now)
+        notes += joining
+        if not (changes or unseen or joined):
+            return records.to_handoff(row), notes
+        route = changes.get("route", row.route)
+        priority = changes.get("priority", row.priority)
+        reasons = decision.reasons if decision.escalate else stored_reasons(row)
+        packet_decision = Decision(True, priority, route, reasons, decision.rules_only)
+        changes.update(self._rebuilt(conn, row, ticket, assessment.facts, packet_decision, scorer, now))
+        if row.ticket_id == ticket.ticket_id:
+            changes["ticket"] = recorded.data
+        records.change(conn, row.handoff_id, changes)
+        return records.to_handoff(records.get(conn, row.handoff_id)), notes
+
+    def _append_linked(
+        self, conn: Connection, row: Row, recorded: ticket_log.Recorded, scorer: Scorer, now: datetime
+    ) -> None:
+        """Add a linked ticket's new messages to an open hand-off's history; the AI keeps that ticket."""
+        unseen = unseen_messages(conn, row, recorded.ticket.ticket_id)
+        if not unseen:
+            return
+        primary = scoring_ticket(row.ticket)
+        facts = scorer.engine.facts(primary, row.packet.get("probability"), None)
+        decision = Decision(True, row.priority, row.route, stored_reasons(row))
+        ticket = recorded.ticket
+        detail = f"{len(unseen)} message(s) from linked ticket {ticket.ticket_id} ({ticket.channel})"
+        records.add_event(conn, row.handoff_id, "message_appended", now, actor="scorer", detail=detail)
+        records.change(conn, row.handoff_id, self._rebuilt(conn, row, primary, facts, decision, scorer, now))
+
+    def _rebuilt(
+        self,
+        conn: Connection,
+        row: Row,
+        ticket: Ticket,
+        facts: Facts,
+        decision: Decision,
+        scorer: Scorer,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The packet of hand-off ``row`` rebuilt over its whole history, as column values."""
+        first_ticket = Conversation.from_json(row.ticket).created_at
+        conversations = self._conversations(conn, row.handoff_id, row.customer_id, first_ticket)
+        packet = build_handoff(
+            ticket, facts, decision, scorer.policy, row.created_at, conversations, row.handoff_id
+        )
+        packet_json = packet.model_dump(mode="json")
+        return {"packet": packet_json, "updated_at": now, "last_message_at": _last_message_at(conversations)}
+
+    def _conversations(
+        self, conn: Connection, handoff_id: str, customer_id: str | None, created: datetime
+    ) -> list[Conversation]:
+        """The hand-off's own tickets, and the customer's tickets active in the window before ``created``."""
+        return ticket_log.history(conn, handoff_id, customer_id, created - self.link_window)
+
+
+def _subject(recorded: ticket_log.Recorded, holder: Row | None) -> Ticket:
+    """What is scored: the whole conversation, or only what came after an agent resolved its hand-off.
+
+    Once resolved, the old complaint no longer counts: a "thanks" must not re-open the hand-off, a
+    new threat must.
+    """
+    if holder is not None and holder.status == "resolved" and recorded.new:
+        return recorded.ticket.model_copy(update={"messages": recorded.new[-MAX_MESSAGES:]})
+    return recorded.ticket
+
+
+def _state_of(packet: HandoffOut) -> dict[str, Any]:
+    keys = ("route", "team", "team_name", "priority", "sla_minutes", "due_by")
+    return {k: getattr(packet, k) for k in keys}
+
+
+def _last_message_at(conversations: list[Conversation]) -> datetime:
+    return max(c.last_message_at() for c in conversations)

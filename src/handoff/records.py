@@ -1,0 +1,181 @@
+"""Reading and writing hand-off rows and events inside a store transaction.
+
+Functions here take an open ``Connection`` (from ``HandoffStore.writing`` / ``reading``) so callers
+compose several steps into one transaction. State changes are conditional UPDATEs (``... WHERE status
+= 'queued'``): when two agents or two sweepers act at once, exactly one UPDATE matches a row, on SQLite
+and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from ticketbuddy.handoff.tables import handoff_events, handoffs, tickets
+from ticketbuddy.serve.schemas import HandoffEventOut, HandoffItemOut, HandoffOut
+
+#: Columns that hold the queue's state; they override the same fields of the stored packet.
+STATE_FIELDS = ("route", "team", "team_name", "priority", "status", "claimed_by", "sla_minutes", "due_by")
+
+
+def to_handoff(row: Row) -> HandoffOut:
+    """The stored packet with the queue's current state (team, priority, status, due time) on it."""
+    packet = HandoffOut.model_validate(row.packet)
+    state = {name: getattr(row, name) for name in STATE_FIELDS}
+    fixed = {"handoff_id": row.handoff_id, "ticket_id": row.ticket_id, "created_at": row.created_at}
+    return packet.model_copy(update={**state, **fixed})
+
+
+def to_item(row: Row) -> HandoffItemOut:
+    """A row as the queue lists it."""
+    return HandoffItemOut(
+        handoff_id=row.handoff_id,
+        ticket_id=row.ticket_id,
+        customer_id=row.customer_id,
+        route=row.route,
+        team=row.team,
+        team_name=row.team_name,
+        priority=row.priority,
+        status=row.status,
+        sla_minutes=row.sla_minutes,
+        due_by=row.due_by,
+        created_at=row.created_at,
+        claimed_by=row.claimed_by,
+        claimed_at=row.claimed_at,
+        resolved_at=row.resolved_at,
+        outcome=row.outcome,
+        note=row.note,
+        escalation_step=row.chain_step,
+        sla_breaches=row.sla_breaches,
+        summary=row.packet.get("summary", ""),
+    )
+
+
+def get(conn: Connection, handoff_id: str, for_update: bool = False) -> Row | None:
+    """The hand-off row with this id, or None."""
+    query = select(handoffs).where(handoffs.c.handoff_id == handoff_id)
+    return conn.execute(query.with_for_update() if for_update else query).first()
+
+
+def for_ticket(conn: Connection, ticket_id: str, for_update: bool = False) -> Row | None:
+    """The hand-off holding this ticket: opened for it, or joined by it as a linked ticket."""
+    joined = select(tickets.c.handoff_id).where(tickets.c.ticket_id == ticket_id).scalar_subquery()
+    query = select(handoffs).where(or_(handoffs.c.ticket_id == ticket_id, handoffs.c.handoff_id == joined))
+    return conn.execute(query.with_for_update() if for_update else query).first()
+
+
+def for_key(conn: Connection, key: str) -> Row | None:
+    """The hand-off created by the request that carried this ``Idempotency-Key``."""
+    return conn.execute(select(handoffs).where(handoffs.c.idempotency_key == key)).first()
+
+
+def open_for_customer(conn: Connection, customer_id: str, since: datetime) -> Row | None:
+    """The customer's most recently active open hand-off whose history moved since ``since``."""
+    query = (
+        select(handoffs)
+        .where(
+            handoffs.c.customer_id == customer_id,
+            handoffs.c.status != "resolved",
+            handoffs.c.last_message_at >= since,
+        )
+        .order_by(handoffs.c.last_message_at.desc())
+        .limit(1)
+    )
+    return conn.execute(query.with_for_update()).first()
+
+
+def listing(
+    conn: Connection,
+    route: str | None = None,
+    team: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[Row]:
+    """Hand-offs most urgent first (P1 before P2 ..., then oldest); open ones when no status is given."""
+    query = select(handoffs)
+    if route:
+        query = query.where(handoffs.c.route == route)
+    if team:
+        query = query.where(handoffs.c.team == team)
+    query = query.where(handoffs.c.status == status if status else handoffs.c.status != "resolved")
+    query = query.order_by(handoffs.c.priority, handoffs.c.created_at, handoffs.c.handoff_id).limit(limit)
+    return list(conn.execute(query))
+
+
+def overdue(conn: Connection, now: datetime, limit: int) -> list[Row]:
+    """Queued (unclaimed) hand-offs whose due time has passed, longest overdue first."""
+    query = (
+        select(handoffs)
+        .where(handoffs.c.status == "queued", handoffs.c.due_by <= now)
+        .order_by(handoffs.c.due_by)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def resolved(conn: Connection) -> list[Row]:
+    """Every resolved hand-off, in the order they were resolved."""
+    query = select(handoffs).where(handoffs.c.status == "resolved").order_by(handoffs.c.resolved_at)
+    return list(conn.execute(query))
+
+
+def create(conn: Connection, values: Mapping[str, Any]) -> None:
+    """Insert a hand-off row (``IntegrityError`` when its ticket or idempotency key already has one)."""
+    conn.execute(insert(handoffs).values(**values))
+
+
+def change(conn: Connection, handoff_id: str, values: Mapping[str, Any], **expected: Any) -> bool:
+    """Update a hand-off only if its columns still hold ``expected``; True when the row was updated.
+
+    Example:
+        ``change(conn, id, {"status": "claimed", ...}, status="queued")`` is the claim: of two agents
+        claiming at once, one UPDATE matches and the other finds the status already changed.
+
+    """
+    query = update(handoffs).where(handoffs.c.handoff_id == handoff_id)
+    for column, value in expected.items():
+        query = query.where(handoffs.c[column] == value)
+    return conn.execute(query.values(**values)).rowcount == 1
+
+
+def add_event(
+    conn: Connection,
+    handoff_id: str,
+    kind: str,
+    at: datetime,
+    actor: str | None = None,
+    from_team: str | None = None,
+    to_team: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one entry to a hand-off's event log (never updated, never deleted)."""
+    conn.execute(
+        insert(handoff_events).values(
+            handoff_id=handoff_id,
+            kind=kind,
+            at=at,
+            actor=actor,
+            from_team=from_team,
+            to_team=to_team,
+            detail=detail,
+        )
+    )
+
+
+def events(conn: Connection, handoff_id: str) -> list[HandoffEventOut]:
+    """A hand-off's event log, oldest first."""
+    query = (
+        select(handoff_events)
+        .where(handoff_events.c.handoff_id == handoff_id)
+        .order_by(handoff_events.c.event_id)
+    )
+    return [
+        HandoffEventOut(
+            kind=r.kind, at=r.at, actor=r.actor, from_team=r.from_team, to_team=r.to_team, detail=r.detail
+        )
+        for r in conn.execute(query)
+    ]

@@ -1,0 +1,134 @@
+"""The durable hand-off store: one engine, short transactions, and errors that say what failed.
+
+``HandoffStore`` owns the database connection (SQLite file by default, PostgreSQL when several API
+replicas share one queue). It hands out read and write transactions; every failure of the database
+surfaces as ``StoreUnavailable`` so that the API answers 503 ("not recorded, retry") instead of a 500
+or, worse, a score whose hand-off was never written.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+
+from ticketbuddy.handoff.tables import WRITE_OPTION, metadata, open_engine
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The hand-off store cannot be read or written: nothing was recorded, the caller should retry."""
+
+
+class HandoffNotFound(LookupError):
+    """No hand-off has this id."""
+
+
+class HandoffConflict(RuntimeError):
+    """The hand-off is not in a state that allows this action (already claimed, not claimed, ...)."""
+
+
+def describe(exc: BaseException) -> str:
+    """What went wrong, without the SQL parameters (they can hold ticket text) or the URL's password."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    first_line = (str(cause).splitlines() or [""])[0][:200]
+    return f"{type(cause).__name__}: {first_line}" if first_line else type(cause).__name__
+
+
+class HandoffStore:
+    """Transactions on the hand-off database; the schema is created on first use.
+
+    Args:
+        url: SQLAlchemy URL, e.g. ``sqlite:///handoffs.db`` (a file next to where the service runs).
+        busy_timeout: Seconds a SQLite writer waits for the lock before the store reports unavailable.
+
+    Example:
+        >>> store = HandoffStore("sqlite:////tmp/handoffs.db")   # doctest: +SKIP
+        >>> with store.writing() as conn:                       # doctest: +SKIP
+        ...     conn.execute(...)
+
+    """
+
+    def __init__(self, url: str, busy_timeout: float = 10.0) -> None:
+        self.url = url
+        self.busy_timeout = busy_timeout
+        self._engine: Engine | None = None
+        self._ready = False
+        self._lock = threading.Lock()
+
+    @property
+    def where(self) -> str:
+        """The URL with any password hidden, for logs and messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, created on first use."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = open_engine(self.url, self.busy_timeout)
+            return self._engine
+
+    def open(self) -> None:
+        """Create the tables if they are missing (idempotent).
+
+        Raises:
+            StoreUnavailable: The database cannot be reached or written.
+
+        """
+        if self._ready:
+            return
+        try:
+            engine = self.engine
+            with self._lock, engine.connect() as conn:
+                if not self._ready:
+                    conn.execution_options(**{WRITE_OPTION: True})  # replicas starting together queue
+                    with conn.begin():
+                        metadata.create_all(conn)
+                    self._ready = True
+        except (SQLAlchemyError, OSError, ImportError) as exc:
+            raise StoreUnavailable(f"hand-off store {self.where} unavailable ({describe(exc)})") from exc
+        log.info("hand-off store ready at %s", self.where)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+            self._ready = False
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction, committed when the block ends (``BEGIN IMMEDIATE`` on SQLite).
+
+        A unique-constraint violation (``IntegrityError``) is re-raised as is, so callers can detect
+        a concurrent insert of the same ticket; any other database failure becomes ``StoreUnavailable``.
+        """
+        with self._transaction(write=True) as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read transaction."""
+        with self._transaction(write=False) as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[Connection]:
+        self.open()
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{WRITE_OPTION: write})
+                with conn.begin():
+                    yield conn
+        except IntegrityError:
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable(f"hand-off store {self.where} unavailable ({describe(exc)})") from exc

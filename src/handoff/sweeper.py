@@ -1,0 +1,166 @@
+"""The SLA sweeper: nothing stays unpicked silently.
+
+Every hand-off still unclaimed past its due time moves one step along its route's
+``escalation_chain`` (the next team takes it, with a fresh SLA) and the move is recorded as a
+``rerouted`` event. When the chain is exhausted, each further SLA period unclaimed records an
+``sla_breached`` event and a warning in the log, and the hand-off stays at the top of its team's
+queue. A claimed hand-off is never moved.
+
+The sweeper runs inside the service (``run_forever``, an asyncio task started in the app's lifespan)
+and as ``ticketbuddy sweep`` (one pass). Moves are conditional UPDATEs guarded by the step and breach
+count the sweeper read, so several API replicas sweeping the same PostgreSQL queue move a hand-off
+once, not once each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Row
+from sqlalchemy.engine import Connection
+
+from ticketbuddy.handoff import records
+from ticketbuddy.handoff import tickets as ticket_log
+from ticketbuddy.handoff.clock import Clock
+from ticketbuddy.handoff.store import HandoffStore, StoreUnavailable
+from ticketbuddy.policy.model import Policy
+
+log = logging.getLogger(__name__)
+ACTOR = "sla-sweeper"
+#: Most overdue hand-offs moved in one pass (the next pass takes the rest).
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Move:
+    """What one sweep did to one hand-off."""
+
+    handoff_id: str
+    ticket_id: str
+    kind: str
+    from_team: str
+    to_team: str
+    due_by: datetime
+
+    def describe(self) -> str:
+        """One line for the terminal and the log."""
+        if self.kind == "rerouted":
+            moved = f"{self.from_team} → {self.to_team}"
+            return f"{self.handoff_id} ({self.ticket_id}): {moved}, due {self.due_by:%Y-%m-%d %H:%M} UTC"
+        return f"{self.handoff_id} ({self.ticket_id}): SLA breached, still unclaimed with {self.to_team}"
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """The moves of one pass and how many old tickets were forgotten."""
+
+    moves: list[Move]
+    purged_tickets: int = 0
+
+
+def sweep(
+    store: HandoffStore, policy: Policy, clock: Clock, retention: timedelta | None = None
+) -> SweepReport:
+    """One pass: move every overdue unclaimed hand-off one step, and purge tickets past retention.
+
+    Raises:
+        StoreUnavailable: The store cannot be read or written.
+
+    """
+    now = clock.now()
+    with store.reading() as conn:
+        due = records.overdue(conn, now, BATCH)
+    moves = []
+    for row in due:
+        with store.writing() as conn:
+            move = _move(conn, row, policy, now)
+        if move is not None:
+            moves.append(move)
+    purged = 0
+    if retention is not None:
+        with store.writing() as conn:
+            purged = ticket_log.purge(conn, now - retention)
+    return SweepReport(moves, purged)
+
+
+def _move(conn: Connection, row: Row, policy: Policy, now: datetime) -> Move | None:
+    """Re-route ``row`` to the next team of its chain, or record a breach when the chain is done."""
+    route = policy.routes.get(row.route) or policy.routes[policy.fallback_route]
+    chain = route.escalation_chain
+    due_by = now + timedelta(minutes=route.sla_minutes)
+    guard = {"status": "queued", "chain_step": row.chain_step, "sla_breaches": row.sla_breaches}
+    late = f"unclaimed {_minutes(now - row.created_at)} min (SLA {route.sla_minutes} min)"
+    if row.chain_step < len(chain):
+        team = chain[row.chain_step]
+        values = {"team": team, "team_name": policy.teams[team].name, "chain_step": row.chain_step + 1}
+        if not records.change(conn, row.handoff_id, {**values, "due_by": due_by}, **guard):
+            return None  # claimed or moved meanwhile (another replica's sweeper)
+        detail = f"{late}: escalation chain step {row.chain_step + 1} of {len(chain)}"
+        records.add_event(conn, row.handoff_id, "rerouted", now, ACTOR, row.team, team, detail)
+        return Move(row.handoff_id, row.ticket_id, "rerouted", row.team, team, due_by)
+    values = {"sla_breaches": row.sla_breaches + 1, "due_by": due_by}
+    if not records.change(conn, row.handoff_id, values, **guard):
+        return None
+    detail = f"{late}: escalation chain exhausted, breach {row.sla_breaches + 1}"
+    records.add_event(conn, row.handoff_id, "sla_breached", now, ACTOR, row.team, row.team, detail)
+    return Move(row.handoff_id, row.ticket_id, "sla_breached", row.team, row.team, due_by)
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+async def run_forever(
+    store: HandoffStore,
+    policy: Policy,
+    clock: Clock,
+    interval: float,
+    retention: timedelta | None = None,
+    on_move: Callable[[Move], None] | None = None,
+) -> None:
+    """Sweep now and every ``interval`` seconds until cancelled; a failed pass is logged, not fatal.
+
+    ``on_move`` is told of every move (the service counts SLA breaches in its metrics with it).
+    """
+    while True:
+        try:
+            report = await asyncio.to_thread(sweep, store, policy, clock, retention)
+        except StoreUnavailable as exc:
+            log.error("SLA sweep skipped: %s", exc)
+        except Exception:  # the loop must survive anything: a dead sweeper leaves tickets unpicked
+            log.exception("SLA sweep failed")
+        else:
+            for move in report.moves:
+                (log.warning if move.kind == "sla_breached" else log.info)("SLA sweep: %s", move.describe())
+                if on_move is not None:
+                    on_move(move)
+        await asyncio.sleep(interval)
+
+
+def start(
+    store: HandoffStore,
+    policy: Policy,
+    clock: Clock,
+    interval: float,
+    retention: timedelta | None = None,
+    on_move: Callable[[Move], None] | None = None,
+) -> asyncio.Task | None:
+    """Start the in-service sweeper; None when ``interval`` is 0 (then ``ticketbuddy sweep`` does it)."""
+    if interval <= 0:
+        return None
+    loop = run_forever(store, policy, clock, interval, retention, on_move)
+    return asyncio.create_task(loop, name="sla-sweeper")
+
+
+async def stop(task: asyncio.Task | None) -> None:
+    """Cancel the sweeper and wait for it to finish."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

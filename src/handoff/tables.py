@@ -1,0 +1,170 @@
+"""The hand-off store's tables (SQLAlchemy Core, dialect-neutral) and how an engine is opened.
+
+Three tables:
+
+- ``handoffs``: one row per hand-off: where it is (route, team, priority, status, due time), who has
+  it, how it ended (outcome, note), and the full packet and ticket as JSON;
+- ``handoff_events``: the append-only log of what happened to each hand-off (created,
+  message_appended, claimed, rerouted, sla_breached, resolved, ...), who did it, when, from and to;
+- ``tickets``: every scored ticket (escalated or not), so that a customer's email and chat can be
+  linked into one history, and a new message on a ticket can be appended to its hand-off.
+
+SQLite is the default: one file, WAL journal (readers never block the writer) and
+``synchronous=FULL`` (a commit is on disk before the API answers). Write transactions on SQLite start
+with ``BEGIN IMMEDIATE`` so that two writers queue for the lock instead of failing half-way. The same
+tables work on PostgreSQL, where row locks and unique constraints do that job.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.types import TypeDecorator
+
+#: The connection execution option that marks a write transaction (``BEGIN IMMEDIATE`` on SQLite).
+WRITE_OPTION = "ticketbuddy_write"
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on every dialect.
+
+    SQLite has no time-zone type; storing every time as naive UTC there keeps comparisons such as
+    ``due_by <= now`` correct, and reading adds the UTC zone back.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Convert to UTC; naive on SQLite, aware elsewhere."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("the hand-off store only takes timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Read back as an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("handoff_id", String(32), primary_key=True),
+    Column("ticket_id", String(128), nullable=False, unique=True),
+    Column("customer_id", String(128)),
+    Column("route", String(64), nullable=False),
+    Column("team", String(64), nullable=False),
+    Column("team_name", String(200), nullable=False),
+    Column("priority", String(2), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("sla_minutes", Integer, nullable=False),
+    Column("chain_step", Integer, nullable=False, default=0),
+    Column("sla_breaches", Integer, nullable=False, default=0),
+    Column("due_by", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_message_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(128)),
+    Column("claimed_at", UtcDateTime),
+    Column("resolved_at", UtcDateTime),
+    Column("outcome", String(16)),
+    Column("note", Text),
+    Column("idempotency_key", String(255), unique=True),
+    Column("model_name", String(128)),
+    Column("model_version", String(32)),
+    Column("ticket", JSON, nullable=False),
+    Column("packet", JSON, nullable=False),
+    CheckConstraint("status IN ('queued', 'claimed', 'resolved')", name="ck_handoffs_status"),
+    CheckConstraint("outcome IS NULL OR outcome IN ('needed', 'not_needed')", name="ck_handoffs_outcome"),
+    Index("ix_handoffs_queue", "status", "priority", "created_at"),
+    Index("ix_handoffs_due", "status", "due_by"),
+    Index("ix_handoffs_customer", "customer_id", "status"),
+)
+
+handoff_events = Table(
+    "handoff_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("handoff_id", String(32), ForeignKey("handoffs.handoff_id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(128)),
+    Column("from_team", String(64)),
+    Column("to_team", String(64)),
+    Column("detail", Text),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("ticket_id", String(128), primary_key=True),
+    Column("customer_id", String(128)),
+    Column("channel", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_message_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("handoff_id", String(32), index=True),
+    Column("ticket", JSON, nullable=False),
+    Index("ix_tickets_customer", "customer_id", "last_message_at"),
+    Index("ix_tickets_seen", "last_seen_at"),
+)
+
+
+def open_engine(url: str, busy_timeout: float = 10.0) -> Engine:
+    """An engine for ``url``; for SQLite with WAL, ``synchronous=FULL`` and immediate write locks.
+
+    Nothing is connected yet: the first connection is made when the store is first used.
+
+    Args:
+        url: A SQLAlchemy URL, e.g. ``sqlite:///handoffs.db`` or ``postgresql+psycopg://...``.
+        busy_timeout: Seconds a writer waits for SQLite's lock before giving up.
+
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Durable settings for every new SQLite connection; SQLAlchemy emits BEGIN itself (see below)."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """``BEGIN IMMEDIATE`` for writes: take the write lock first, so read-then-write cannot deadlock."""
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,102 @@
+"""The log of every scored ticket: the memory that links a customer's channels and appends new messages.
+
+Every ticket the API scores is recorded here, escalated or not, because the chat that escalates may
+come hours after an email that did not: the agent must see both. Rows older than the retention period
+are purged, except those an open hand-off may still need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from ticketbuddy.handoff.linking import Conversation, merge_ticket, scoring_ticket
+from ticketbuddy.handoff.tables import handoffs, tickets
+from ticketbuddy.schemas import Message, Ticket
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A ticket after recording: as stored (every message), as the model scores it, and what was new.
+
+    Attributes:
+        data: The stored ticket JSON, with every message received so far under its id.
+        ticket: The same ticket as the model scores it (its latest messages).
+        new: The messages this request added (all of them the first time the ticket is seen).
+
+    """
+
+    data: dict[str, Any]
+    ticket: Ticket
+    new: list[Message]
+
+
+def record(conn: Connection, incoming: Ticket, now: datetime) -> Recorded:
+    """Store ``incoming`` (or bring its stored copy up to date) and return the merged ticket.
+
+    Raises:
+        IntegrityError: Another transaction inserted the same new ticket first (PostgreSQL); retry.
+
+    """
+    query = select(tickets.c.ticket).where(tickets.c.ticket_id == incoming.ticket_id).with_for_update()
+    stored = conn.execute(query).scalar_one_or_none()
+    data, fresh = merge_ticket(stored, incoming)
+    conversation = Conversation.from_json(data)
+    values = {
+        "customer_id": data.get("customer", {}).get("customer_id"),
+        "channel": data["channel"],
+        "created_at": conversation.created_at,
+        "last_message_at": conversation.last_message_at(),
+        "last_seen_at": now,
+        "ticket": data,
+    }
+    if stored is None:
+        conn.execute(insert(tickets).values(ticket_id=incoming.ticket_id, **values))
+    else:
+        conn.execute(update(tickets).where(tickets.c.ticket_id == incoming.ticket_id).values(**values))
+    return Recorded(data, scoring_ticket(data), fresh)
+
+
+def load(conn: Connection, ticket_id: str) -> dict[str, Any] | None:
+    """The stored ticket JSON, or None when it was never seen (or has been purged)."""
+    query = select(tickets.c.ticket).where(tickets.c.ticket_id == ticket_id)
+    return conn.execute(query).scalar_one_or_none()
+
+
+def attach(conn: Connection, ticket_id: str, handoff_id: str) -> None:
+    """Mark the ticket as held by the hand-off (new messages on it go to that hand-off)."""
+    conn.execute(update(tickets).where(tickets.c.ticket_id == ticket_id).values(handoff_id=handoff_id))
+
+
+def history(
+    conn: Connection, handoff_id: str, customer_id: str | None, since: datetime
+) -> list[Conversation]:
+    """The conversations of a hand-off: its own tickets, and the customer's tickets active since ``since``."""
+    mine = tickets.c.handoff_id == handoff_id
+    linked = and_(tickets.c.customer_id == customer_id, tickets.c.last_message_at >= since)
+    condition = or_(mine, linked) if customer_id else mine
+    rows = conn.execute(select(tickets.c.ticket).where(condition).order_by(tickets.c.created_at))
+    return [Conversation.from_json(data) for data in rows.scalars()]
+
+
+def purge(conn: Connection, before: datetime) -> int:
+    """Forget tickets last seen before ``before``, keeping any an open hand-off may still need.
+
+    Returns:
+        How many tickets were deleted.
+
+    """
+    open_handoffs = select(handoffs.c.handoff_id).where(handoffs.c.status != "resolved")
+    open_customers = select(handoffs.c.customer_id).where(
+        handoffs.c.status != "resolved", handoffs.c.customer_id.is_not(None)
+    )
+    query = delete(tickets).where(
+        tickets.c.last_seen_at < before,
+        or_(tickets.c.handoff_id.is_(None), tickets.c.handoff_id.not_in(open_handoffs)),
+        or_(tickets.c.customer_id.is_(None), tickets.c.customer_id.not_in(open_customers)),
+    )
+    return conn.execute(query).rowcount

@@ -1,0 +1,51 @@
+"""Merging re-sent tickets and linked conversations: pure functions, no database."""
+
+from datetime import timedelta
+
+from ticketbuddy.handoff.linking import Conversation, merge_ticket, merged_history, new_messages
+from ticketbuddy.schemas import Message
+
+from .conftest import START, make_ticket
+
+
+def msg(text, role="customer", minutes=None):
+    sent = None if minutes is None else START + timedelta(minutes=minutes)
+    return Message(role=role, text=text, sent_at=sent)
+
+
+def test_new_messages_counts_repeats_and_keeps_order():
+    stored = [msg("hello?"), msg("anyone?")]
+    incoming = [msg("hello?"), msg("anyone?"), msg("hello?"), msg("still here")]
+    assert [m.text for m in new_messages(stored, incoming)] == ["hello?", "still here"]
+
+
+def test_merge_appends_only_unseen_messages_whole_conversation_or_tail():
+    first = make_ticket("T-1", "one", "two")
+    stored, fresh = merge_ticket(None, first)
+    assert [m.text for m in fresh] == ["one", "two"]
+    whole = make_ticket("T-1", "one", "two", "three")
+    merged, fresh = merge_ticket(stored, whole)
+    assert [m["text"] for m in merged["messages"]] == ["one", "two", "three"]
+    assert [m.text for m in fresh] == ["three"]
+    tail_only = make_ticket("T-1", "four", at=START + timedelta(minutes=10))
+    merged, fresh = merge_ticket(merged, tail_only)
+    assert [m["text"] for m in merged["messages"]] == ["one", "two", "three", "four"]
+    assert merged["created_at"].startswith("2026-11-20T10:00")  # the earliest creation is kept
+
+
+def test_merged_history_orders_by_time_and_marks_ticket_and_channel():
+    email = make_ticket("E-1", "email one", "email two", channel="email", at=START)
+    chat = make_ticket("C-1", "chat one", channel="chat", at=START + timedelta(seconds=30))
+    conversations = [Conversation(t.ticket_id, t.channel, t.created_at, t.messages) for t in (chat, email)]
+    history = merged_history(conversations)
+    assert [(m.text, m.ticket_id, m.channel) for m in history] == [
+        ("email one", "E-1", "email"),
+        ("chat one", "C-1", "chat"),
+        ("email two", "E-1", "email"),
+    ]
+
+
+def test_untimed_messages_follow_the_message_before_them():
+    conversation = Conversation("T", "chat", START, [msg("a", minutes=5), msg("b"), msg("c", minutes=7)])
+    assert conversation.times() == [START + timedelta(minutes=m) for m in (5, 5, 7)]
+    assert conversation.last_message_at() == START + timedelta(minutes=7)

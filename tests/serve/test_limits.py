@@ -1,0 +1,148 @@
+"""Request size limits: 413 with a clear message by Content-Length or by counting a chunked body."""
+
+import asyncio
+import json
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+
+from ticketbuddy.serve.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, LimitsSettings
+from ticketbuddy.serve.security import SecuritySettings
+
+from .test_security import (
+    ALL_KEYS,
+    SCORE_KEY,
+    TICKET,
+    bearer,
+    build_wired_app,
+    no_redaction_left_behind,  # noqa: F401 - autouse fixture
+)
+
+LIMIT = 1000
+
+
+def echo_app(limit=LIMIT):
+    app = FastAPI()
+    app.state.calls = 0
+
+    @app.post("/echo")
+    async def echo(request: Request) -> dict:
+        request.app.state.calls += 1
+        body = await request.body()
+        return {"size": len(body), "head": body[:20].decode()}
+
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=limit)
+    return app
+
+
+def chunks(total, size=100):
+    sent = 0
+    while sent < total:
+        step = min(size, total - sent)
+        yield b"a" * step
+        sent += step
+
+
+@pytest.fixture
+def echo():
+    app = echo_app()
+    return app, TestClient(app)
+
+
+def test_body_at_the_limit_passes_unchanged(echo):
+    app, client = echo
+    body = b"{" + b"a" * (LIMIT - 1)
+    response = client.post("/echo", content=body)
+    assert response.status_code == 200 and response.json() == {"size": LIMIT, "head": body[:20].decode()}
+    assert app.state.calls == 1
+
+
+def test_declared_length_over_the_limit_is_413_before_the_app_runs(echo):
+    app, client = echo
+    response = client.post("/echo", content=b"a" * (LIMIT + 1))
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "request body too large: the limit is 1,000 bytes (1,001 bytes sent)"
+    }
+    assert response.headers["connection"] == "close"
+    assert app.state.calls == 0
+
+
+def test_chunked_body_is_counted_while_read(echo):
+    app, client = echo
+    assert client.post("/echo", content=chunks(LIMIT)).json()["size"] == LIMIT
+    response = client.post("/echo", content=chunks(LIMIT + 50))
+    assert response.status_code == 413
+    assert response.json()["detail"] == "request body too large: the limit is 1,000 bytes"
+    assert app.state.calls == 1  # only the body within the limit reached the app
+
+
+def run_asgi(app, headers, messages):
+    """Drive an ASGI app by hand: return what it sent and how many receive() calls it made."""
+    sent, received = [], []
+    queue = list(messages)
+
+    async def receive():
+        received.append(1)
+        return queue.pop(0) if queue else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/echo", "headers": headers, "query_string": b""}
+    asyncio.run(app(scope, receive, send))
+    return sent, len(received)
+
+
+def test_a_lying_or_unreadable_content_length_never_reaches_the_app():
+    calls = []
+
+    async def app(scope, receive, send):
+        calls.append(1)
+
+    middleware = BodySizeLimitMiddleware(app, max_body_bytes=LIMIT)
+    sent, _ = run_asgi(middleware, [(b"content-length", b"12abc")], [])
+    assert sent[0]["status"] == 400 and b"Content-Length" in sent[1]["body"]
+    sent, reads = run_asgi(middleware, [(b"content-length", b"99999999")], [])
+    assert sent[0]["status"] == 413 and reads == 0  # refused without reading a byte
+    # more bytes than declared (a server that does not enforce framing) are still counted
+    body = [{"type": "http.request", "body": b"a" * 600, "more_body": True}] * 2
+    sent, _ = run_asgi(middleware, [(b"content-length", b"10")], body)
+    assert sent[0]["status"] == 413 and calls == []
+
+
+def test_client_leaving_mid_body_gets_nothing_and_the_app_is_not_called():
+    calls = []
+
+    async def app(scope, receive, send):
+        calls.append(1)
+
+    middleware = BodySizeLimitMiddleware(app, max_body_bytes=LIMIT)
+    sent, _ = run_asgi(middleware, [], [{"type": "http.request", "body": b"a", "more_body": True}])
+    assert sent == [] and calls == []
+
+
+def test_limit_comes_from_settings(monkeypatch):
+    assert LimitsSettings(_env_file=None).max_body_bytes == DEFAULT_MAX_BODY_BYTES == 1024 * 1024
+    monkeypatch.setenv("TICKETBUDDY_MAX_BODY_BYTES", "2048")
+    assert LimitsSettings(_env_file=None).max_body_bytes == 2048
+
+
+def test_a_ticket_with_a_5_mb_message_is_413_on_the_wired_service():
+    app = build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))
+    client = TestClient(app)
+    huge = {**TICKET, "messages": [{"role": "customer", "text": "x" * 5_000_000}]}
+    response = client.post("/v1/score", json=huge, headers=bearer(SCORE_KEY))
+    assert response.status_code == 413 and "limit is 1,048,576 bytes" in response.json()["detail"]
+    body = json.dumps(huge).encode()
+    chunked = client.post(
+        "/v1/score",
+        content=(body[i : i + 65536] for i in range(0, len(body), 65536)),
+        headers={**bearer(SCORE_KEY), "content-type": "application/json"},
+    )
+    assert chunked.status_code == 413
+    small = client.post("/v1/score", json=TICKET, headers=bearer(SCORE_KEY))
+    assert small.status_code == 200 and small.json()["ticket_id"] == TICKET["ticket_id"]
+    # without a key the size is never looked at: unauthenticated clients learn nothing
+    assert client.post("/v1/score", json=huge).status_code == 401

@@ -1,0 +1,380 @@
+"""API keys with scopes: parsing, constant-time checks, 401/403 per router, and a real uvicorn server.
+
+``build_wired_app`` wires the service's guards exactly as the report tells app.py to (middleware order,
+a scope per router, metrics, reload); the other serve tests and the real server use it too.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.testclient import TestClient
+
+from ticketbuddy.policy.model import load_policy
+from ticketbuddy.serve import security
+from ticketbuddy.serve.app import create_app
+from ticketbuddy.serve.limits import LimitsSettings, install_limits
+from ticketbuddy.serve.metrics import install_metrics, record_score
+from ticketbuddy.serve.redaction import install_redaction, uninstall_log_redaction
+from ticketbuddy.serve.reload import ModelHolder
+from ticketbuddy.serve.reload import router as admin_router
+from ticketbuddy.serve.routers import health
+from ticketbuddy.serve.schemas import ScoreOut, TicketIn
+from ticketbuddy.serve.scoring import Scorer
+from ticketbuddy.serve.security import (
+    ApiKeyError,
+    ApiKeyring,
+    SecuritySettings,
+    hash_key,
+    install_security,
+    require_scope,
+    unscoped_routes,
+)
+from ticketbuddy.serve.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+SCORE_KEY = "score-key-0123456789"
+AGENT_KEY = "agent-key-0123456789"
+ADMIN_KEY = "admin-key-0123456789"
+CHAMPION_URI = "models:/ticket-escalation@champion"
+ALL_KEYS = f"{SCORE_KEY}:score,{AGENT_KEY}:agent,{ADMIN_KEY}:admin+score"
+log = logging.getLogger("ticketbuddy.tests.leaky")
+
+TICKET = {
+    "ticket_id": "sec-1",
+    "channel": "chat",
+    "created_at": "2026-11-21T09:00:00Z",
+    "customer": {"tier": "standard"},
+    "messages": [{"role": "customer", "text": "Do you sell gift cards?"}],
+}
+
+
+@pytest.fixture(autouse=True)
+def no_redaction_left_behind():
+    """build_wired_app redacts the process's logs; undo it so other test modules log as usual."""
+    yield
+    uninstall_log_redaction()
+
+
+def bearer(key):
+    return {"Authorization": f"Bearer {key}"}
+
+
+class LeakyScorer(Scorer):
+    """A scorer written carelessly: it logs the customer's text (redaction must catch it)."""
+
+    def predictions(self, tickets):
+        for ticket in tickets:
+            log.warning("scoring ticket text: %s", ticket.messages[-1].text)
+        return super().predictions(tickets)
+
+
+def current_scorer(request: Request) -> Scorer:
+    """How app.py's get_scorer reads the scorer once reload is wired: from the holder."""
+    return request.app.state.model_holder.current()
+
+
+# Stand-ins for the routers built elsewhere (their queue is not part of these tests): same paths,
+# the same scorer, and the metrics call the score router makes.
+score_router = APIRouter(prefix="/v1", tags=["scoring"])
+agent_router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
+
+
+@score_router.post("/score", response_model=ScoreOut)
+def score_ticket(ticket: TicketIn, scorer: Annotated[Scorer, Depends(current_scorer)]) -> ScoreOut:
+    """Score one ticket and count it in the metrics."""
+    result = scorer.score([ticket])[0]
+    record_score(result)
+    return result
+
+
+@agent_router.get("")
+def list_handoffs() -> list[dict]:
+    """Stands in for the agent endpoints being built elsewhere."""
+    return []
+
+
+def build_wired_app(
+    keys: SecuritySettings | None = None,
+    limits: LimitsSettings | None = None,
+    scorer: Scorer | None = None,
+) -> FastAPI:
+    """The service wired as app.py will be: guards, a scope per router, metrics, admin reload."""
+    scorer = scorer or LeakyScorer(load_policy(), None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+    app.state.scorer = scorer  # what /readyz reads today
+    holder = ModelHolder(scorer.policy, CHAMPION_URI, scorer.model, scorer_factory=type(scorer))
+    app.state.model_holder = holder
+    app.include_router(health.router)
+    app.include_router(score_router, dependencies=[Depends(require_scope("score"))])
+    app.include_router(agent_router, dependencies=[Depends(require_scope("agent"))])
+    app.include_router(admin_router, dependencies=[Depends(require_scope("admin"))])
+    install_limits(app, limits or LimitsSettings(_env_file=None))
+    install_security(app, keys or SecuritySettings(_env_file=None))
+    install_redaction(app)
+    install_metrics(app, model_source=lambda: holder.current().model)
+    return app
+
+
+def wired_client(**kwargs) -> TestClient:
+    return TestClient(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None), **kwargs))
+
+
+@pytest.fixture
+def client():
+    with wired_client() as c:
+        yield c
+
+
+def test_plain_keys_are_kept_hashed_and_checked_with_their_scopes():
+    ring = ApiKeyring.from_settings(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))
+    assert len(ring) == 3
+    assert ring.authenticate(SCORE_KEY).scopes == {"score"}
+    assert ring.authenticate(ADMIN_KEY).scopes == {"admin", "score"}
+    assert ring.authenticate(SCORE_KEY[:-1]) is None and ring.authenticate("") is None
+    assert ring.authenticate(SCORE_KEY).key_id == hash_key(SCORE_KEY)[:8]
+    assert SCORE_KEY.encode() not in b"".join(digest for digest, _ in ring._entries)
+
+
+def test_keys_file_holds_hashes_with_comments(tmp_path):
+    path = tmp_path / "keys.txt"
+    path.write_text(
+        "# helpdesk integration\n"
+        f"{hash_key(SCORE_KEY)}:score   # the chatbot\n"
+        "\n"
+        f"{hash_key(AGENT_KEY).upper()}:agent+score\n"
+    )
+    ring = ApiKeyring.from_settings(
+        SecuritySettings(api_keys=f"{ADMIN_KEY}:admin", api_keys_file=path, _env_file=None)
+    )
+    assert ring.authenticate(SCORE_KEY).scopes == {"score"}
+    assert ring.authenticate(AGENT_KEY).scopes == {"agent", "score"}
+    assert ring.authenticate(ADMIN_KEY).scopes == {"admin"}
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ("no-scope-separator-here", "entry 1: expected key:scope1+scope2"),
+        (f"{SCORE_KEY}:score,{AGENT_KEY}:reader", "entry 2: scopes must be some of admin+agent+score"),
+        ("short:score", "shorter than 16 characters"),
+        (f"{SCORE_KEY}:", "entry 1: scopes must be"),
+    ],
+)
+def test_malformed_plain_keys_are_refused_naming_the_entry_not_the_key(keys, message):
+    with pytest.raises(ApiKeyError, match=re.escape(message)) as info:
+        ApiKeyring.from_settings(SecuritySettings(api_keys=keys, _env_file=None))
+    assert SCORE_KEY not in str(info.value)
+
+
+def test_malformed_keys_file_line_is_named(tmp_path):
+    path = tmp_path / "keys.txt"
+    path.write_text(f"# ok\n{hash_key(SCORE_KEY)}:score\nnot-a-hash:agent\n")
+    with pytest.raises(ApiKeyError, match=r"keys.txt line 3: expected a 64-digit sha256"):
+        ApiKeyring.from_settings(SecuritySettings(api_keys_file=path, _env_file=None))
+    with pytest.raises(ApiKeyError, match="cannot read API keys file"):
+        ApiKeyring.from_settings(SecuritySettings(api_keys_file=tmp_path / "missing", _env_file=None))
+
+
+def test_every_stored_digest_is_compared_whichever_key_matches(monkeypatch):
+    ring = ApiKeyring.from_settings(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))
+    calls = []
+
+    def counting(a, b):
+        calls.append(len(a))
+        return a == b
+
+    monkeypatch.setattr(security.hmac, "compare_digest", counting)
+    for presented in (SCORE_KEY, ADMIN_KEY, "nobody-has-this-key-at-all"):
+        calls.clear()
+        ring.authenticate(presented)
+        assert calls == [32, 32, 32]  # all three digests, whole 32-byte digests, no early exit
+
+
+def test_keys_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TICKETBUDDY_API_KEYS", f"{AGENT_KEY}:agent")
+    ring = ApiKeyring.from_settings(SecuritySettings(_env_file=None))
+    assert ring.authenticate(AGENT_KEY).scopes == {"agent"}
+
+
+def test_missing_and_unknown_keys_get_401_with_a_bearer_challenge(client):
+    missing = client.post("/v1/score", json=TICKET)
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in missing.json()["detail"]
+    unknown = client.post("/v1/score", json=TICKET, headers=bearer("x" * 20))
+    assert unknown.status_code == 401
+    assert unknown.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    basic = client.post("/v1/score", json=TICKET, headers={"Authorization": f"Basic {SCORE_KEY}"})
+    assert basic.status_code == 401
+
+
+def test_each_router_needs_its_scope(client):
+    assert client.post("/v1/score", json=TICKET, headers=bearer(SCORE_KEY)).status_code == 200
+    assert client.post("/v1/score", json=TICKET, headers=bearer(ADMIN_KEY)).status_code == 200
+    wrong = client.post("/v1/score", json=TICKET, headers=bearer(AGENT_KEY))
+    assert wrong.status_code == 403 and "'score' scope" in wrong.json()["detail"]
+    assert 'error="insufficient_scope"' in wrong.headers["www-authenticate"]
+    assert client.get("/v1/handoffs", headers=bearer(AGENT_KEY)).status_code == 200
+    assert client.get("/v1/handoffs", headers=bearer(SCORE_KEY)).status_code == 403
+    assert client.get("/v1/admin/model", headers=bearer(ADMIN_KEY)).status_code == 200
+    assert client.get("/v1/admin/model", headers=bearer(AGENT_KEY)).status_code == 403
+    assert client.post("/v1/admin/reload", headers=bearer(SCORE_KEY)).status_code == 403
+
+
+def test_probes_metrics_and_docs_need_no_key_but_unknown_paths_do(client):
+    for path in ("/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/v1/nothing-here").status_code == 401
+    assert client.get("/v1/nothing-here", headers=bearer(SCORE_KEY)).status_code == 404
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_scope_dependency_authenticates_by_itself_without_the_middleware():
+    app = FastAPI()
+    app.state.api_keyring = ApiKeyring.from_settings(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))
+
+    @app.get("/admin-only", dependencies=[Depends(require_scope("admin"))])
+    def admin_only() -> dict:
+        return {"ok": True}
+
+    plain = TestClient(app)
+    assert plain.get("/admin-only").status_code == 401
+    assert plain.get("/admin-only", headers=bearer(SCORE_KEY)).status_code == 403
+    assert plain.get("/admin-only", headers=bearer(ADMIN_KEY)).json() == {"ok": True}
+    with pytest.raises(ValueError, match="unknown scope"):
+        require_scope("superuser")
+
+
+def test_without_configured_keys_an_ephemeral_key_is_logged_once(monkeypatch, caplog):
+    monkeypatch.delenv("TICKETBUDDY_API_KEYS", raising=False)
+    monkeypatch.delenv("TICKETBUDDY_API_KEYS_FILE", raising=False)
+    with caplog.at_level(logging.WARNING, logger="ticketbuddy.serve.security"):
+        app = build_wired_app(SecuritySettings(_env_file=None))
+    notices = [r.getMessage() for r in caplog.records if "ephemeral key" in r.getMessage()]
+    assert len(notices) == 1
+    key = notices[0].split("ephemeral key ")[1].split()[0]
+    with TestClient(app) as c:
+        assert c.post("/v1/score", json=TICKET).status_code == 401
+        caplog.clear()
+        assert c.post("/v1/score", json=TICKET, headers=bearer(key)).status_code == 200
+        assert c.get("/v1/handoffs", headers=bearer(key)).status_code == 200
+        assert c.get("/v1/admin/model", headers=bearer(key)).status_code == 200
+    assert key not in caplog.text  # shown once, never again
+
+
+def test_unscoped_routes_finds_an_open_endpoint():
+    assert unscoped_routes(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))) == []
+    assert unscoped_routes(create_app(Settings())) == []  # the service itself: every route has a scope
+
+
+def test_new_key_helper_prints_a_key_and_its_hash_line(capsys):
+    assert security.main(["score+agent"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    key = lines[0].split(": ")[1].strip()
+    assert lines[1].endswith(f"{key}:score+agent")
+    assert lines[2].split()[-1] == f"{hashlib.sha256(key.encode()).hexdigest()}:score+agent"
+    assert security.main(["admin", "--env"]) == 0
+    env_line = capsys.readouterr().out.strip()
+    ring = ApiKeyring.from_settings(SecuritySettings(api_keys=env_line.split("=", 1)[1], _env_file=None))
+    assert ring.authenticate(env_line.split("=", 1)[1].rsplit(":", 1)[0]).scopes == {"admin"}
+
+
+# --- a real uvicorn server ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def wired_server(tmp_path_factory):
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("wired") / "server.log"
+    env = {**os.environ, "TICKETBUDDY_API_KEYS": ALL_KEYS, "TICKETBUDDY_MAX_BODY_BYTES": str(1024 * 1024)}
+    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.serve.test_security:build_wired_app"]
+    with log_path.open("w") as out:
+        proc = subprocess.Popen(
+            [*command, "--port", str(port), "--log-level", "info"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("server did not start")
+    yield base, log_path
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_real_server_refuses_without_a_key_and_oversized_bodies(wired_server):
+    base, _ = wired_server
+    missing = httpx.post(f"{base}/v1/score", json=TICKET, timeout=10)
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+    assert (
+        httpx.post(f"{base}/v1/score", json=TICKET, headers=bearer(AGENT_KEY), timeout=10).status_code == 403
+    )
+    ok = httpx.post(f"{base}/v1/score", json=TICKET, headers=bearer(SCORE_KEY), timeout=10)
+    assert ok.status_code == 200 and ok.json()["ticket_id"] == "sec-1"
+    huge = {**TICKET, "messages": [{"role": "customer", "text": "x" * 5_000_000}]}
+    refused = httpx.post(f"{base}/v1/score", json=huge, headers=bearer(SCORE_KEY), timeout=30)
+    assert refused.status_code == 413
+    assert "limit is 1,048,576 bytes" in refused.json()["detail"]
+    # the server is still fine afterwards
+    assert httpx.get(f"{base}/readyz", timeout=10).json()["status"] == "degraded: rules only"
+
+
+@pytest.mark.slow
+def test_real_server_logs_hold_no_ticket_text_or_contact_details(wired_server):
+    base, log_path = wired_server
+    text = (
+        "My card 4111 1111 1111 1111 was charged twice, email me at jane.doe@example.com "
+        "or call +44 7700 900123 before I go to the newspaper"
+    )
+    ticket = {**TICKET, "ticket_id": "sec-2", "messages": [{"role": "customer", "text": text}]}
+    response = httpx.post(
+        f"{base}/v1/score?contact=jane.doe@example.com", json=ticket, headers=bearer(SCORE_KEY), timeout=10
+    )
+    assert response.status_code == 200 and response.json()["escalate"] is True
+    deadline = time.monotonic() + 10
+    while "scoring ticket text" not in log_path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    logs = log_path.read_text()
+    assert "scoring ticket text: [ticket text]" in logs  # the careless line was logged, redacted
+    assert '"POST /v1/score?[query redacted] HTTP/1.1" 200' in logs
+    for secret in ("jane.doe", "example.com", "4111", "7700 900123", "newspaper", "charged twice"):
+        assert secret not in logs, secret
+    assert json.dumps(text) not in logs
