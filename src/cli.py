@@ -15,6 +15,7 @@ from ticketbuddy.data.cli import app as data_app
 from ticketbuddy.handoff.cli import app as handoffs_app
 from ticketbuddy.handoff.cli import sweep as sweep_command
 from ticketbuddy.policy.cli import app as policy_app
+from ticketbuddy.train.check_cli import app as check_app
 from ticketbuddy.train.cli import register as register_training
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(policy_app, name="policy")
 app.add_typer(handoffs_app, name="handoffs")
 app.command("sweep")(sweep_command)
+app.add_typer(check_app, name="check")
 register_training(app)
 
 ModelUriOpt = Annotated[

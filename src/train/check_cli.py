@@ -1,0 +1,85 @@
+"""``ticketbuddy check ...``: measure TicketBuddy on real, human-labelled public data.
+
+The data are public samples the project does not ship (see ``docs/EVALUATION.md`` for sources and
+licences). Tables go to stdout in Markdown, progress to stderr, and every figure to ``--out-json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(help="Check TicketBuddy's learning on real, human-labelled data.", no_args_is_help=True)
+
+OutJson = Annotated[Path | None, typer.Option("--out-json", help="Also write the figures to this JSON file.")]
+
+
+def _csv(help_text: str) -> Any:
+    return typer.Option(help=help_text, exists=True, dir_okay=False, readable=True)
+
+
+@app.command()
+def routes(
+    train: Annotated[Path, _csv("Training CSV: 'Consumer complaint narrative', 'Product'.")],
+    test: Annotated[Path, _csv("Test CSV, same columns.")],
+    out_json: OutJson = None,
+    params: Annotated[Path, typer.Option(help="Hyper-parameters (params.yaml train section).")] = Path(
+        "params.yaml"
+    ),
+) -> None:
+    """Learn routes (route = product) from CFPB narratives: TicketBuddy's pipeline vs a TF-IDF baseline.
+
+    Both models train on --train and are scored on --test: macro-F1, accuracy, per-product F1, and the
+    same split by whether the text encoder had to truncate the narrative. Embedding the narratives
+    takes most of the time: about ten minutes for 13,000 CFPB narratives on two busy cores.
+    """
+    from ticketbuddy.train.params import load_params
+    from ticketbuddy.train.realdata import RealDataError, compare_routes
+    from ticketbuddy.train.realdata_report import routes_markdown, write_json
+
+    try:
+        result = compare_routes(train, test, load_params(params).train, progress=_progress)
+    except RealDataError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(routes_markdown(result))
+    if out_json is not None:
+        typer.echo(f"figures written to {write_json(result, out_json)}", err=True)
+
+
+@app.command()
+def sentiment(
+    tweets: Annotated[Path, _csv("Tweets CSV: 'text', 'airline_sentiment', 'airline_sentiment_confidence'.")],
+    min_confidence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Keep tweets whose label agreement is at least this.")
+    ] = 0.9,
+    negative_below: Annotated[float, typer.Option(help="A compound score below this is negative.")] = -0.05,
+    positive_above: Annotated[float, typer.Option(help="A compound score above this is positive.")] = 0.05,
+    seed: Annotated[int, typer.Option(help="Seed of the tuning / report split.")] = 0,
+    out_json: OutJson = None,
+) -> None:
+    """Score human-labelled tweets one by one with TicketBuddy's sentiment scorer, and with plain VADER.
+
+    Reports accuracy, macro-F1, the confusion matrix and negative-vs-rest recall on all tweets and on
+    two fixed halves: tune anything on the 'tune' half only and quote the 'report' half.
+    """
+    from ticketbuddy.train.realdata import RealDataError, check_sentiment
+    from ticketbuddy.train.realdata_report import sentiment_markdown, write_json
+
+    if negative_below > positive_above:
+        typer.echo("error: --negative-below must not be above --positive-above", err=True)
+        raise typer.Exit(2)
+    try:
+        result = check_sentiment(tweets, min_confidence, negative_below, positive_above, seed)
+    except RealDataError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(sentiment_markdown(result))
+    if out_json is not None:
+        typer.echo(f"figures written to {write_json(result, out_json)}", err=True)
+
+
+def _progress(message: str) -> None:
+    typer.echo(message, err=True)

@@ -1,0 +1,331 @@
+"""Checks that TicketBuddy learns from real human labels, not only from our own generator.
+
+The synthetic history is written by us, so doing well on it could mean learning our own phrasing. Two
+public, human-labelled data sets check the parts that matter on real customer text:
+
+* **routes** — CFPB complaint narratives labelled with their product family (route = product). Tickets
+  go through TicketBuddy's own feature pipeline and route head as training builds them (less the word
+  score, a model of escalation labels these files lack), and a TF-IDF + logistic-regression baseline is
+  trained on the same rows, so the two are compared fairly.
+* **sentiment** — airline tweets labelled negative / neutral / positive by crowd workers, scored one
+  message at a time with ``message_sentiment`` (VADER + the support lexicon) and with plain VADER.
+
+The data are public samples that the project does not ship; ``docs/EVALUATION.md`` says where they
+come from, their licences, and what was measured. ``realdata_report`` computes the figures and renders
+them as tables.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ticketbuddy.features.pipeline import TextSettings
+from ticketbuddy.schemas import Ticket
+from ticketbuddy.train.params import TrainParams
+from ticketbuddy.train.realdata_report import (
+    SENTIMENT_CLASSES,
+    classification_figures,
+    machine,
+    sentiment_figures,
+    texts_per_second,
+)
+
+NARRATIVE = "Consumer complaint narrative"
+PRODUCT = "Product"
+TWEET_TEXT = "text"
+TWEET_LABEL = "airline_sentiment"
+TWEET_CONFIDENCE = "airline_sentiment_confidence"
+#: The routing files have no dates; nothing in the features reads ``created_at``.
+PLACEHOLDER_TIME = "2020-01-01T00:00:00Z"
+
+Progress = Callable[[str], None]
+
+
+class RealDataError(ValueError):
+    """A data file cannot be used for a check; the message says why (missing columns, no rows, ...)."""
+
+
+def _quiet(message: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+def _read_csv(path: Path, columns: Sequence[str], what: str) -> pd.DataFrame:
+    """Read ``columns`` of a CSV as text, naming every missing column."""
+    header = pd.read_csv(path, nrows=0).columns
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise RealDataError(f"{path}: not {what}; missing column(s) {', '.join(map(repr, missing))}")
+    return pd.read_csv(path, usecols=list(columns), dtype=str, keep_default_na=False)
+
+
+@dataclass
+class RoutingRows:
+    """The usable rows of a routing file, as tickets, with a count of the rows left out and why."""
+
+    tickets: list[Ticket]
+    labels: list[str]
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def texts(self) -> list[str]:
+        """The narrative of each ticket, as the ticket contract cleaned it."""
+        return [t.messages[0].text for t in self.tickets]
+
+
+def narrative_ticket(ticket_id: str, narrative: str) -> Ticket:
+    """One complaint as a ticket: the narrative is the customer's only message, on the web channel."""
+    return Ticket.model_validate(
+        {
+            "ticket_id": ticket_id,
+            "channel": "web",
+            "created_at": PLACEHOLDER_TIME,
+            "messages": [{"role": "customer", "text": narrative}],
+            "metadata": {"source": "cfpb-routing"},
+        }
+    )
+
+
+def read_routing(path: str | Path) -> RoutingRows:
+    """Read a ``Consumer complaint narrative`` / ``Product`` CSV; rows the contract refuses are counted.
+
+    A narrative over the contract's 20,000 characters is refused, as the ``cfpb`` importer refuses it.
+    """
+    from pydantic import ValidationError
+
+    from ticketbuddy.data.jsonl import format_validation_error
+
+    path = Path(path)
+    frame = _read_csv(path, [NARRATIVE, PRODUCT], "a routing file")
+    rows = RoutingRows([], [])
+    dropped: Counter[str] = Counter()
+    for line, (text, product) in enumerate(zip(frame[NARRATIVE], frame[PRODUCT], strict=True), start=2):
+        if not product.strip():
+            dropped[f"{PRODUCT}: empty"] += 1
+            continue
+        try:
+            rows.tickets.append(narrative_ticket(f"{path.stem}-{line}", text))
+        except ValidationError as exc:
+            dropped[format_validation_error(exc)] += 1
+            continue
+        rows.labels.append(product.strip())
+    rows.dropped = dict(dropped)
+    if not rows.tickets:
+        raise RealDataError(f"{path}: no usable rows")
+    return rows
+
+
+def routing_text_settings(params: TrainParams) -> TextSettings:
+    """The pipeline's text settings from ``params``, without the word score.
+
+    The word score is a model of the *escalation* label fitted inside the pipeline; a routing file has
+    no escalation label to fit it on, so the check runs every other feature as training builds it.
+    """
+    from dataclasses import replace
+
+    settings = params.text.settings()
+    return replace(settings, word_score=False) if getattr(settings, "word_score", False) else settings
+
+
+def ticketbuddy_routes(
+    train: RoutingRows, test: RoutingRows, params: TrainParams, progress: Progress = _quiet
+) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """TicketBuddy's feature pipeline and route head, built as training builds them; test predictions.
+
+    A diagnostic comes free with it: the same head on the embedding columns alone
+    (``ticketbuddy_text_only``), which shows whether the other features help or hurt the task.
+
+    Returns:
+        Predicted products of the test tickets by model, and the seconds each stage took.
+
+    """
+    from sklearn.base import clone
+
+    from ticketbuddy.features.conversation import tickets_to_frame
+    from ticketbuddy.features.pipeline import build_features
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.train.heads import label_head
+
+    head = label_head(params, train.labels)
+    if head is None:
+        raise RealDataError("the training file needs at least two products")
+    features = build_features(load_policy().keyword_families(), routing_text_settings(params))
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    progress(f"ticketbuddy: features of {len(train.tickets):,} training tickets (embedding dominates)")
+    Z = features.fit_transform(tickets_to_frame(train.tickets))
+    seconds["features_train"] = time.perf_counter() - start
+    progress(f"ticketbuddy: {seconds['features_train']:.1f} s; route head on {Z.shape[1]} features")
+    start = time.perf_counter()
+    head.fit(Z, train.labels)
+    seconds["head_fit"] = time.perf_counter() - start
+    progress(f"ticketbuddy: {seconds['head_fit']:.1f} s; features of {len(test.tickets):,} test tickets")
+    start = time.perf_counter()
+    Z_test = features.transform(tickets_to_frame(test.tickets))
+    predicted = head.predict(Z_test)
+    seconds["features_and_predict_test"] = time.perf_counter() - start
+    progress(f"ticketbuddy: {seconds['features_and_predict_test']:.1f} s")
+    text = np.char.startswith(features.get_feature_names_out().astype(str), "text_emb_")
+    text_only = clone(head).fit(Z[:, text], train.labels).predict(Z_test[:, text])
+    return {
+        "ticketbuddy": [str(p) for p in predicted],
+        "ticketbuddy_text_only": [str(p) for p in text_only],
+    }, seconds
+
+
+def tfidf_baseline() -> Any:
+    """TF-IDF of word 1-2 grams (sublinear tf, min_df 2) + logistic regression: the usual text baseline."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+    return make_pipeline(vectorizer, LogisticRegression(max_iter=2000))
+
+
+def tfidf_routes(
+    train: RoutingRows, test: RoutingRows, progress: Progress = _quiet
+) -> tuple[list[str], dict[str, float]]:
+    """The baseline fitted on the training narratives; its predictions on the test narratives."""
+    model = tfidf_baseline()
+    progress(f"tfidf: fitting on {len(train.tickets):,} narratives")
+    start = time.perf_counter()
+    model.fit(train.texts, train.labels)
+    fit = time.perf_counter() - start
+    start = time.perf_counter()
+    predicted = model.predict(test.texts)
+    seconds = {"fit": fit, "predict_test": time.perf_counter() - start}
+    progress(f"tfidf: {fit:.1f} s, {len(model[0].vocabulary_):,} terms")
+    return [str(p) for p in predicted], seconds
+
+
+def encoder_token_counts(texts: Sequence[str]) -> np.ndarray:
+    """How many tokens each text is for the encoder, before its 256-token truncation."""
+    from tokenizers import Tokenizer
+
+    from ticketbuddy.features.encoder import ensure_encoder
+
+    tokenizer = Tokenizer.from_file(str(ensure_encoder() / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return np.asarray([len(e.ids) for e in tokenizer.encode_batch(list(texts))], dtype=int)
+
+
+def compare_routes(
+    train_path: str | Path, test_path: str | Path, params: TrainParams, progress: Progress = _quiet
+) -> dict[str, Any]:
+    """Train TicketBuddy's route model and the TF-IDF baseline on one file; evaluate both on the other.
+
+    Returns:
+        JSON-ready figures: row counts (and rows dropped), and for each model accuracy, macro-F1,
+        per-class F1, timings, and the same figures split by whether the encoder truncated the text.
+
+    """
+    from ticketbuddy.features.encoder import MAX_TOKENS
+
+    started = machine()
+    train, test = read_routing(train_path), read_routing(test_path)
+    progress(f"read {len(train.tickets):,} training and {len(test.tickets):,} test narratives")
+    ours, seconds = ticketbuddy_routes(train, test, params, progress)
+    predictions = {
+        name: (predicted, seconds if name == "ticketbuddy" else {}) for name, predicted in ours.items()
+    }
+    predictions["tfidf_logreg"] = tfidf_routes(train, test, progress)
+    truncated = encoder_token_counts(test.texts) > MAX_TOKENS
+    slices = {f"<= {MAX_TOKENS} tokens": ~truncated, f"> {MAX_TOKENS} tokens (truncated)": truncated}
+    y_true = np.asarray(test.labels, dtype=object)
+    models: dict[str, Any] = {}
+    for name, (predicted, seconds) in predictions.items():
+        y_pred = np.asarray(predicted, dtype=object)
+        figures = classification_figures(test.labels, predicted)
+        figures["seconds"] = {k: round(v, 2) for k, v in seconds.items()}
+        figures["by_length"] = {
+            s: classification_figures(list(y_true[m]), list(y_pred[m])) for s, m in slices.items() if m.any()
+        }
+        models[name] = figures
+    embed_seconds = models["ticketbuddy"]["seconds"]
+    n_embedded = len(train.tickets) + len(test.tickets)
+    feature_seconds = embed_seconds["features_train"] + embed_seconds["features_and_predict_test"]
+    return {
+        "task": "routes",
+        "train": {"path": str(train_path), "n": len(train.tickets), "dropped": train.dropped},
+        "test": {"path": str(test_path), "n": len(test.tickets), "dropped": test.dropped},
+        "test_share_truncated": float(truncated.mean()),
+        "head": params.head,
+        "word_score": False,
+        "machine": {"at_start": started, "at_end": machine()},
+        "ticketbuddy_tickets_per_second": round(n_embedded / feature_seconds, 1) if feature_seconds else None,
+        "models": models,
+    }
+
+
+def read_tweets(path: str | Path, min_confidence: float = 0.9) -> pd.DataFrame:
+    """The tweets whose crowd label has at least ``min_confidence`` agreement: columns ``text``, ``label``."""
+    frame = _read_csv(Path(path), [TWEET_TEXT, TWEET_LABEL, TWEET_CONFIDENCE], "an airline-sentiment file")
+    confidence = pd.to_numeric(frame[TWEET_CONFIDENCE], errors="coerce")
+    keep = (confidence >= min_confidence) & frame[TWEET_LABEL].isin(SENTIMENT_CLASSES)
+    tweets = frame.loc[keep, [TWEET_TEXT, TWEET_LABEL]].rename(columns={TWEET_LABEL: "label"})
+    if tweets.empty:
+        raise RealDataError(f"{path}: no labelled tweet with confidence >= {min_confidence}")
+    return tweets.reset_index(drop=True)
+
+
+def sentiment_class(score: float, negative_below: float = -0.05, positive_above: float = 0.05) -> str:
+    """Class of a compound score, with the cut-offs the trajectory uses (a turn below -0.05 is negative)."""
+    if score < negative_below:
+        return "negative"
+    return "positive" if score > positive_above else "neutral"
+
+
+def check_sentiment(
+    tweets_path: str | Path,
+    min_confidence: float = 0.9,
+    negative_below: float = -0.05,
+    positive_above: float = 0.05,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Score human-labelled tweets with ``message_sentiment`` and with plain VADER; figures per half.
+
+    The clean tweets are split (stratified, fixed ``seed``) into a tuning half and a report half: anything
+    adjusted after looking at results may only look at the tuning half, and headline figures come from
+    the report half. Figures for all the tweets are given too.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from ticketbuddy.features.sentiment import message_sentiment, vader_sentiment
+
+    tweets = read_tweets(tweets_path, min_confidence)
+    texts, labels = tweets[TWEET_TEXT].tolist(), np.asarray(tweets["label"], dtype=object)
+    every = np.arange(len(texts))
+    stratify = labels if min(Counter(labels).values()) >= 2 else None  # tiny files: a plain split
+    tune, report = train_test_split(every, test_size=0.5, random_state=seed, stratify=stratify)
+    halves = {"all": every, "tune": np.sort(tune), "report": np.sort(report)}
+    scorers: dict[str, Callable[[str], float]] = {
+        "message_sentiment": message_sentiment,
+        "vader": lambda text: vader_sentiment(text, support=False),
+    }
+    results: dict[str, Any] = {}
+    for name, score in scorers.items():
+        predicted = np.asarray(
+            [sentiment_class(score(t), negative_below, positive_above) for t in texts], dtype=object
+        )
+        results[name] = {h: sentiment_figures(list(labels[i]), list(predicted[i])) for h, i in halves.items()}
+    return {
+        "task": "sentiment",
+        "path": str(tweets_path),
+        "min_confidence": min_confidence,
+        "cutoffs": {"negative_below": negative_below, "positive_above": positive_above},
+        "seed": seed,
+        "n": {half: len(i) for half, i in halves.items()},
+        "label_counts": {c: int((labels == c).sum()) for c in SENTIMENT_CLASSES},
+        "texts_per_second": texts_per_second(scorers, texts),
+        "machine": machine(),
+        "scorers": results,
+    }
