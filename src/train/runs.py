@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from ticketbuddy.train.registry import (
     record_refusal,
 )
 from ticketbuddy.train.tracking import REGISTERED_MODEL, ensure_experiment
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,15 +73,25 @@ def log_evaluation(evaluation: Evaluation) -> None:
 def run_gate(
     client: Any, candidate: dict[str, float], test: list[LabelledTicket], policy: Policy, params: Params
 ) -> GateDecision:
-    """Evaluate the current champion on the same tickets and compare it with the candidate's figures."""
+    """Evaluate the current champion on the same tickets and compare it with the candidate's figures.
+
+    A champion that this code cannot load or score (say, one pickled by an older TicketBuddy) cannot be
+    served either, so it does not block the candidate; the reason says so.
+    """
     import mlflow
 
     current = champion_version(client)
-    champion = None
-    if current is not None:
+    checks = gate_checks(params.promotion)
+    if current is None:
+        return decide(candidate, None, checks, params.promotion.tolerance)
+    try:
         pyfunc = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}/{current.version}")
         champion = evaluate(pyfunc, test, policy).flat()
-    return decide(candidate, champion, gate_checks(params.promotion), params.promotion.tolerance)
+    except Exception as exc:  # any failure means the champion is unusable by this code
+        log.warning("champion version %s cannot be evaluated: %s", current.version, exc)
+        reason = f"champion version {current.version} cannot be loaded or scored by this code ({exc!r})"
+        return GateDecision(True, reason, candidate, None, checks)
+    return decide(candidate, champion, checks, params.promotion.tolerance)
 
 
 def apply_gate(client: Any, version: str, decision: GateDecision) -> None:

@@ -95,3 +95,36 @@ def test_training_data_with_bad_rows_is_refused_with_line_numbers(tmp_path):
     bad.write_text('{"ticket_id": "a"}\nnot json\n')
     with pytest.raises(DataError, match=r"(?s)line 1: .*line 2: not valid JSON"):
         load_labelled(bad)
+
+
+class _Unloadable(mlflow.pyfunc.PythonModel):
+    def load_context(self, context):
+        raise RuntimeError("pickled by an older TicketBuddy")
+
+    def predict(self, context, model_input, params=None):
+        return model_input
+
+
+def test_a_champion_this_code_cannot_load_does_not_block_the_candidate(tmp_path, monkeypatch):
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.train.params import Params
+    from ticketbuddy.train.runs import run_gate
+    from ticketbuddy.train.tracking import configure
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'other.db'}")
+    configure()
+    try:
+        with mlflow.start_run():
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=_Unloadable(),
+                registered_model_name="ticket-escalation",
+                pip_requirements=["mlflow"],
+            )
+        client = MlflowClient()
+        client.set_registered_model_alias("ticket-escalation", "champion", info.registered_model_version)
+        decision = run_gate(client, {"pr_auc": 0.5, "recall_at_80_kept": 0.5}, [], load_policy(), Params())
+        assert decision.promoted and "cannot be loaded or scored by this code" in decision.reason
+    finally:
+        monkeypatch.undo()
+        configure()
