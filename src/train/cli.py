@@ -63,6 +63,9 @@ def evaluate(
     train_data: Annotated[
         Path | None, typer.Option(help="Training history: fit and report the baselines on it.")
     ] = None,
+    oracle: Annotated[
+        Path | None, typer.Option(help="Oracle probabilities (ticketbuddy data oracle): the ceiling.")
+    ] = None,
     out_dir: Annotated[Path, typer.Option(help="Where metrics.json and plots/ are written.")] = Path(
         "models"
     ),
@@ -89,8 +92,9 @@ def evaluate(
         model = mlflow.pyfunc.load_model(uri)
         train_set = _labelled(train_data) if train_data else None
         ev = run_evaluation(
-            model, test, load_policy(), train=train_set, threshold_params=settings.train.threshold
-        )
+            model, test, load_policy(), train=train_set, threshold_params=settings.train.threshold,
+            oracle=_oracle(oracle),
+        )  # fmt: skip
     typer.echo(f"{uri} on {data} ({len(test):,} tickets)\n")
     typer.echo(evaluation_table(ev))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,54 +1,22 @@
 """A real uvicorn server, started as users start it, loading the champion from the MLflow store."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.serve import api
+from tests.serve.servers import start_server
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(trained, mlflow_store, tmp_path_factory):
-    port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
-    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store["uri"]}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ticketbuddy.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}: {Path(log.name).read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("server did not become ready")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    running = start_server({"MLFLOW_TRACKING_URI": mlflow_store["uri"]}, log)
+    yield running.base
+    running.stop()
 
 
 def test_real_server_serves_the_champion(server, seed_tickets, trained):
