@@ -70,7 +70,8 @@ def decide(
                 failures.append(f"{check} undefined for the candidate")
             continue
         if math.isnan(theirs) or mine >= theirs - tolerance:
-            passes.append(f"{check} {mine:.4f} >= {theirs:.4f}")
+            margin = f" - {tolerance}" if tolerance else ""
+            passes.append(f"{check} {mine:.4f} >= {theirs:.4f}{margin}")
         else:
             failures.append(f"{check} {mine:.4f} < champion {theirs:.4f}")
     if failures:

@@ -175,3 +175,15 @@ def test_rule_needs_exactly_one_source(tmp_path):
     )
     with pytest.raises(PolicyError, match="exactly one of route / from_model"):
         load_policy(write_policy(tmp_path, raw))
+
+
+def test_formal_complaint_goes_to_senior_cx_as_p3(engine):
+    d = engine.decide(engine.facts(make("I want to make a formal complaint about this"), 0.5, 0.4))
+    assert (d.escalate, d.route, d.priority) == (True, "senior_cx", "P3")
+    assert any(r.code == "trigger.complaint" for r in d.reasons)
+
+
+def test_privacy_request_always_goes_to_compliance(engine):
+    d = engine.decide(engine.facts(make("Please delete my data from your systems"), 0.05, 0.4))
+    assert d.escalate and d.route == "legal_compliance"
+    assert any(r.code == "trigger.regulatory" for r in d.reasons)
