@@ -96,6 +96,16 @@ class HandoffStore:
             raise StoreUnavailable(f"hand-off store {self.where} unavailable ({describe(exc)})") from exc
         log.info("hand-off store ready at %s", self.where)
 
+    def ping(self) -> None:
+        """Check the store can be read now (creating the schema if it is missing).
+
+        Raises:
+            StoreUnavailable: The database cannot be reached.
+
+        """
+        with self.reading() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def close(self) -> None:
         """Release every pooled connection."""
         with self._lock:

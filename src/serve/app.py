@@ -70,7 +70,14 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=409, content={"detail": str(exc)})
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    holder: ModelHolder | None = None,
+    security: SecuritySettings | None = None,
+    limits: LimitsSettings | None = None,
+) -> FastAPI:
     """Build the service. Nothing is loaded or connected until the app starts (lifespan).
 
     A policy that fails validation stops start-up with a message naming the entry at fault.
@@ -78,6 +85,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     Args:
         settings: How to run; read from the environment when None.
         clock: Where SLA times come from; the wall clock when None (tests pass a fake one).
+        holder: The scorer to serve, already built (embedding applications and tests); when None the
+            policy and ``settings.model_uri`` are loaded at start-up.
+        security: API keys; read from the environment when None.
+        limits: Request size limits; read from the environment when None.
 
     """
     settings = settings or get_settings()
@@ -86,19 +97,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        policy = load_policy(settings.policy_path)
-        holder = ModelHolder(
-            policy,
-            settings.model_uri,
-            _load_model_or_none(settings),
-            on_reload=lambda result: metrics.record_reload(result.outcome),
-        )
-        app.state.model_holder = holder
+        if holder is None:
+            policy = load_policy(settings.policy_path)
+            app.state.model_holder = ModelHolder(policy, settings.model_uri, _load_model_or_none(settings))
+        serving: ModelHolder = app.state.model_holder
+        serving.on_reload = lambda result: metrics.record_reload(result.outcome)
         _open_store(store)
         interval, retention = settings.sweep_interval_seconds, settings.ticket_retention
-        task = sweeper.start(store, policy, clock, interval, retention, on_move=_count_breaches(metrics))
+        task = sweeper.start(
+            store, serving.policy, clock, interval, retention, on_move=_count_breaches(metrics)
+        )
         try:
-            async with ModelPoller(holder, ReloadSettings().model_poll_seconds):
+            async with ModelPoller(serving, ReloadSettings().model_poll_seconds):
                 yield
         finally:
             await sweeper.stop(task)
@@ -113,6 +123,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.clock = clock
     app.state.store = store
+    if holder is not None:
+        app.state.model_holder = holder
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(HandoffNotFound, _not_found)
     app.add_exception_handler(HandoffConflict, _conflict)
@@ -122,8 +134,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(reload.router, dependencies=[Depends(require_scope("admin"))])
     # Middleware: the last added is outermost, so a request meets metrics, redaction, the API key
     # check (401 before any body is read), then the body-size limit (413), then the routes.
-    install_limits(app, LimitsSettings())
-    install_security(app, SecuritySettings())
+    install_limits(app, limits or LimitsSettings())
+    install_security(app, security or SecuritySettings())
     install_redaction(app)
     metrics = install_metrics(
         app,

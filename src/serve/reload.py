@@ -113,7 +113,7 @@ class ModelHolder:
         self._build = scorer_factory
         self._scorer = scorer_factory(policy, model)
         self._loader = loader
-        self._on_reload = on_reload
+        self.on_reload = on_reload
         self._lock = threading.Lock()  # one reload at a time; readers never wait
         self.last_error: str | None = None
         self.last_checked_at: datetime | None = None
@@ -130,8 +130,8 @@ class ModelHolder:
         """
         with self._lock:
             result = self._reload(force)
-        if self._on_reload is not None:
-            self._on_reload(result)
+        if self.on_reload is not None:
+            self.on_reload(result)
         return result
 
     def _reload(self, force: bool) -> ReloadResult:

@@ -79,6 +79,7 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["model_name"] == "ticket-escalation"
+    assert ready["handoff_store"] == "ok"
 
 
 def test_without_a_model_the_rules_decide_and_nothing_is_dropped():

@@ -139,6 +139,9 @@ def test_an_unwritable_store_answers_503_not_a_fake_handoff(scorer, seed_tickets
     assert response.status_code == 503 and response.headers["retry-after"]
     assert "unavailable" in response.json()["detail"] and "Nothing was recorded" in response.json()["detail"]
     assert client.get("/v1/handoffs").status_code == 503
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["status"] == "not ready: hand-off store unavailable"
+    assert "unable to open database file" in ready.json()["handoff_store"]
 
 
 def test_a_locked_store_answers_503_then_recovers(scorer, seed_tickets, db_url, tmp_path):

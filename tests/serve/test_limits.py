@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from ticketbuddy.serve.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, LimitsSettings
 from ticketbuddy.serve.security import SecuritySettings
 
-from .test_security import (
+from .wiring import (
     ALL_KEYS,
     SCORE_KEY,
     TICKET,

@@ -9,7 +9,8 @@ from ticketbuddy.serve.metrics import Metrics, record_score, record_sla_breach
 from ticketbuddy.serve.schemas import ModelRefOut, ScoreOut
 from ticketbuddy.serve.security import SecuritySettings
 
-from .test_security import (
+from .wiring import (
+    AGENT_KEY,
     ALL_KEYS,
     SCORE_KEY,
     TICKET,
@@ -152,15 +153,9 @@ def test_the_service_exposes_requests_latency_and_scores():
 
 
 def test_route_templates_label_requests_with_path_parameters():
-    app = build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))
-
-    @app.get("/v1/handoffs/{handoff_id}")
-    def one(handoff_id: str) -> dict:
-        return {"id": handoff_id}
-
-    client = TestClient(app)
-    client.get("/v1/handoffs/abc-123", headers=bearer(SCORE_KEY))
-    client.get("/v1/handoffs/def-456", headers=bearer(SCORE_KEY))
+    client = TestClient(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None)))
+    client.get("/v1/handoffs/abc-123", headers=bearer(AGENT_KEY))  # 404: no such hand-off
+    client.get("/v1/handoffs/def-456", headers=bearer(AGENT_KEY))
     text = client.get("/metrics").text
-    labels = {"route": "/v1/handoffs/{handoff_id}", "method": "GET", "status": "200"}
+    labels = {"route": "/v1/handoffs/{handoff_id}", "method": "GET", "status": "404"}
     assert value(text, "ticketbuddy_http_requests_total", **labels) == 2

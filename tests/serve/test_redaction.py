@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 from uvicorn.logging import AccessFormatter
 
-from tests.serve.api import AUTH
 from ticketbuddy.serve.redaction import (
     RedactionFilter,
     free_text,
@@ -20,7 +19,7 @@ from ticketbuddy.serve.redaction import (
 )
 from ticketbuddy.serve.security import SecuritySettings
 
-from .test_security import (
+from .wiring import (
     ALL_KEYS,
     SCORE_KEY,
     TICKET,
@@ -167,27 +166,8 @@ def test_scoring_a_ticket_logs_none_of_its_text_or_contact_details(captured):
 
 
 def test_without_redaction_the_same_request_leaks(captured, monkeypatch):
-    import tests.serve.test_security as wiring
+    import ticketbuddy.serve.app as service
 
-    monkeypatch.setattr(wiring, "install_redaction", lambda app: None)
+    monkeypatch.setattr(service, "install_redaction", lambda app: None)
     out = leak_while_scoring(captured)
     assert EMAIL in out and CARD in out  # so the test above can fail
-
-
-def test_the_service_score_route_logs_no_ticket_text(captured):
-    from ticketbuddy.policy.model import load_policy
-    from ticketbuddy.serve.app import create_app
-    from ticketbuddy.serve.deps import get_scorer
-    from ticketbuddy.serve.settings import Settings
-
-    from .test_security import LeakyScorer
-
-    app = create_app(Settings())  # the hand-off store is a temporary SQLite file (tests/serve/conftest.py)
-    app.dependency_overrides[get_scorer] = lambda: LeakyScorer(load_policy(), None)
-    ticket = {**TICKET, "ticket_id": "red-1", "messages": [{"role": "customer", "text": TEXT}]}
-    response = TestClient(app, headers=AUTH).post(f"/v1/score?contact={EMAIL}", json=ticket)
-    assert response.status_code == 200 and response.json()["escalate"] is True
-    out = captured.getvalue()
-    assert "scoring ticket text: [ticket text]" in out
-    for secret in SECRETS:
-        assert secret not in out, secret

@@ -14,7 +14,7 @@ from ticketbuddy.serve.reload import ModelHolder, ModelPoller, ReloadSettings, s
 from ticketbuddy.serve.scoring import LoadedModel, Scorer, load_model
 from ticketbuddy.serve.security import SecuritySettings
 
-from .test_security import (
+from .wiring import (
     ADMIN_KEY,
     ALL_KEYS,
     CHAMPION_URI,
@@ -166,9 +166,8 @@ def test_poll_interval_setting(monkeypatch):
 
 
 def admin_client(policy, registry):
-    app = build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))
-    app.state.model_holder = holder_for(policy, registry)
-    return TestClient(app)
+    keys = SecuritySettings(api_keys=ALL_KEYS, _env_file=None)
+    return TestClient(build_wired_app(keys, holder=holder_for(policy, registry)))
 
 
 def test_admin_reload_endpoint_reports_the_outcome(policy, registry):

@@ -1,8 +1,4 @@
-"""API keys with scopes: parsing, constant-time checks, 401/403 per router, and a real uvicorn server.
-
-``build_wired_app`` wires the service's guards exactly as the report tells app.py to (middleware order,
-a scope per router, metrics, reload); the other serve tests and the real server use it too.
-"""
+"""API keys with scopes: parsing, constant-time checks, 401/403 per router, and a real uvicorn server."""
 
 import hashlib
 import json
@@ -10,130 +6,39 @@ import logging
 import re
 import socket
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from tests.serve.servers import start_server
-from ticketbuddy.policy.model import load_policy
 from ticketbuddy.serve import security
 from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.limits import LimitsSettings, install_limits
-from ticketbuddy.serve.metrics import install_metrics, record_score
-from ticketbuddy.serve.redaction import install_redaction, uninstall_log_redaction
-from ticketbuddy.serve.reload import ModelHolder
-from ticketbuddy.serve.reload import router as admin_router
-from ticketbuddy.serve.routers import health
-from ticketbuddy.serve.schemas import ScoreOut, TicketIn
-from ticketbuddy.serve.scoring import Scorer
 from ticketbuddy.serve.security import (
     ApiKeyError,
     ApiKeyring,
     SecuritySettings,
     hash_key,
-    install_security,
     require_scope,
     unscoped_routes,
 )
 from ticketbuddy.serve.settings import Settings
 
+from .wiring import (
+    ADMIN_KEY,
+    AGENT_KEY,
+    ALL_KEYS,
+    SCORE_KEY,
+    TICKET,
+    bearer,
+    build_wired_app,
+    no_redaction_left_behind,  # noqa: F401 - autouse fixture
+    wired_client,
+)
+
 REPO = Path(__file__).resolve().parents[2]
-SCORE_KEY = "score-key-0123456789"
-AGENT_KEY = "agent-key-0123456789"
-ADMIN_KEY = "admin-key-0123456789"
-CHAMPION_URI = "models:/ticket-escalation@champion"
-ALL_KEYS = f"{SCORE_KEY}:score,{AGENT_KEY}:agent,{ADMIN_KEY}:admin+score"
-log = logging.getLogger("ticketbuddy.tests.leaky")
-
-TICKET = {
-    "ticket_id": "sec-1",
-    "channel": "chat",
-    "created_at": "2026-11-21T09:00:00Z",
-    "customer": {"tier": "standard"},
-    "messages": [{"role": "customer", "text": "Do you sell gift cards?"}],
-}
-
-
-@pytest.fixture(autouse=True)
-def no_redaction_left_behind():
-    """build_wired_app redacts the process's logs; undo it so other test modules log as usual."""
-    yield
-    uninstall_log_redaction()
-
-
-def bearer(key):
-    return {"Authorization": f"Bearer {key}"}
-
-
-class LeakyScorer(Scorer):
-    """A scorer written carelessly: it logs the customer's text (redaction must catch it)."""
-
-    def predictions(self, tickets):
-        for ticket in tickets:
-            log.warning("scoring ticket text: %s", ticket.messages[-1].text)
-        return super().predictions(tickets)
-
-
-def current_scorer(request: Request) -> Scorer:
-    """How app.py's get_scorer reads the scorer once reload is wired: from the holder."""
-    return request.app.state.model_holder.current()
-
-
-# Stand-ins for the routers built elsewhere (their queue is not part of these tests): same paths,
-# the same scorer, and the metrics call the score router makes.
-score_router = APIRouter(prefix="/v1", tags=["scoring"])
-agent_router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
-
-
-@score_router.post("/score", response_model=ScoreOut)
-def score_ticket(ticket: TicketIn, scorer: Annotated[Scorer, Depends(current_scorer)]) -> ScoreOut:
-    """Score one ticket and count it in the metrics."""
-    result = scorer.score([ticket])[0]
-    record_score(result)
-    return result
-
-
-@agent_router.get("")
-def list_handoffs() -> list[dict]:
-    """Stands in for the agent endpoints being built elsewhere."""
-    return []
-
-
-def build_wired_app(
-    keys: SecuritySettings | None = None,
-    limits: LimitsSettings | None = None,
-    scorer: Scorer | None = None,
-) -> FastAPI:
-    """The service wired as app.py will be: guards, a scope per router, metrics, admin reload."""
-    scorer = scorer or LeakyScorer(load_policy(), None)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-
-    app = FastAPI(lifespan=lifespan)
-    app.state.scorer = scorer  # what /readyz reads today
-    holder = ModelHolder(scorer.policy, CHAMPION_URI, scorer.model, scorer_factory=type(scorer))
-    app.state.model_holder = holder
-    app.include_router(health.router)
-    app.include_router(score_router, dependencies=[Depends(require_scope("score"))])
-    app.include_router(agent_router, dependencies=[Depends(require_scope("agent"))])
-    app.include_router(admin_router, dependencies=[Depends(require_scope("admin"))])
-    install_limits(app, limits or LimitsSettings(_env_file=None))
-    install_security(app, keys or SecuritySettings(_env_file=None))
-    install_redaction(app)
-    install_metrics(app, model_source=lambda: holder.current().model)
-    return app
-
-
-def wired_client(**kwargs) -> TestClient:
-    return TestClient(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None), **kwargs))
 
 
 @pytest.fixture

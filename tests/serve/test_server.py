@@ -25,6 +25,7 @@ def test_real_server_serves_the_champion(server, seed_tickets, trained):
         "status": "ready",
         "model_name": "ticket-escalation",
         "model_version": trained.model_version,
+        "handoff_store": "ok",
     }
     body = json.loads(seed_tickets[1].model_dump_json())
     score = api.post(f"{server}/v1/score", json=body, timeout=30).json()

@@ -2,15 +2,18 @@
 
 ``/readyz`` answers 200 even when the model is missing: the service still scores by the policy's rules
 and escalates anything in doubt, so taking it out of rotation would drop tickets. Its ``status`` says
-``degraded: rules only`` so monitoring can alert on it.
+``degraded: rules only`` so monitoring can alert on it. It answers 503 when the hand-off store cannot
+be reached: such an instance could not record an escalation, so a load balancer should send tickets to
+another replica until the store is back.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from ticketbuddy.serve.deps import ScorerDep
+from ticketbuddy.handoff.store import StoreUnavailable
+from ticketbuddy.serve.deps import ScorerDep, StoreDep
 
 router = APIRouter(tags=["health"])
 
@@ -27,6 +30,7 @@ class ReadyOut(BaseModel):
     status: str
     model_name: str | None
     model_version: str | None
+    handoff_store: str
 
 
 @router.get("/healthz", response_model=HealthOut)
@@ -35,9 +39,23 @@ def healthz() -> HealthOut:
     return HealthOut(status="ok")
 
 
-@router.get("/readyz", response_model=ReadyOut)
-def readyz(scorer: ScorerDep) -> ReadyOut:
-    """Ready to score: ``ready`` with a model, ``degraded: rules only`` without."""
-    if scorer.model is None:
-        return ReadyOut(status="degraded: rules only", model_name=None, model_version=None)
-    return ReadyOut(status="ready", model_name=scorer.model.name, model_version=scorer.model.version)
+@router.get(
+    "/readyz",
+    response_model=ReadyOut,
+    responses={503: {"model": ReadyOut, "description": "The hand-off store cannot be reached."}},
+)
+def readyz(scorer: ScorerDep, store: StoreDep, response: Response) -> ReadyOut:
+    """Ready to score: ``ready`` with a model, ``degraded: rules only`` without, 503 without a store."""
+    name, version = (scorer.model.name, scorer.model.version) if scorer.model else (None, None)
+    try:
+        store.ping()
+    except StoreUnavailable as exc:
+        response.status_code = 503
+        return ReadyOut(
+            status="not ready: hand-off store unavailable",
+            model_name=name,
+            model_version=version,
+            handoff_store=str(exc),
+        )
+    status = "ready" if scorer.model is not None else "degraded: rules only"
+    return ReadyOut(status=status, model_name=name, model_version=version, handoff_store="ok")
