@@ -40,7 +40,7 @@ run: train serve
 
 ## dev-key: a local all-scope API key in .env (made once; .env is git-ignored)
 dev-key: setup
-	@grep -qs '^TICKETBUDDY_API_KEYS=' .env || $(BIN)/python -m ticketbuddy.serve.security score+agent+admin --env >> .env
+	@grep -qs '^TICKETBUDDY_API_KEYS=' .env || $(BIN)/python -m ticketbuddy.serve.keys score+agent+admin --env >> .env
 	@echo "API key (from .env): $$(grep '^TICKETBUDDY_API_KEYS=' .env | cut -d= -f2- | cut -d: -f1)"
 
 ## serve: serve the champion model

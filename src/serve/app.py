@@ -21,13 +21,14 @@ from ticketbuddy.handoff.queue import depth_by_status_route
 from ticketbuddy.handoff.store import HandoffConflict, HandoffNotFound, HandoffStore, StoreUnavailable
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.serve import reload
+from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.limits import LimitsSettings, install_limits
 from ticketbuddy.serve.metrics import Metrics, install_metrics
 from ticketbuddy.serve.redaction import install_redaction
 from ticketbuddy.serve.reload import ModelHolder, ModelPoller, ReloadSettings
 from ticketbuddy.serve.routers import handoffs, health, score
 from ticketbuddy.serve.scoring import LoadedModel, load_model
-from ticketbuddy.serve.security import SecuritySettings, install_security, require_scope
+from ticketbuddy.serve.security import install_security, require_scope
 from ticketbuddy.serve.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

@@ -65,8 +65,9 @@ def sentiment(
     Reports accuracy, macro-F1, the confusion matrix and negative-vs-rest recall on all tweets and on
     two fixed halves: tune anything on the 'tune' half only and quote the 'report' half.
     """
-    from ticketbuddy.train.realdata import RealDataError, check_sentiment
+    from ticketbuddy.train.realdata import RealDataError
     from ticketbuddy.train.realdata_report import sentiment_markdown, write_json
+    from ticketbuddy.train.realdata_sentiment import check_sentiment
 
     if negative_below > positive_above:
         typer.echo("error: --negative-below must not be above --positive-above", err=True)

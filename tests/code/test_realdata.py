@@ -13,14 +13,9 @@ from typer.testing import CliRunner
 from ticketbuddy.features.sentiment import message_sentiment, support_lexicon, vader_sentiment
 from ticketbuddy.train.check_cli import app
 from ticketbuddy.train.params import TextParams, TrainParams
-from ticketbuddy.train.realdata import (
-    RealDataError,
-    read_routing,
-    read_tweets,
-    routing_text_settings,
-    sentiment_class,
-)
+from ticketbuddy.train.realdata import RealDataError, read_routing, routing_text_settings
 from ticketbuddy.train.realdata_report import sentiment_figures
+from ticketbuddy.train.realdata_sentiment import read_tweets, sentiment_class
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "realdata"
 PARAMS = Path(__file__).parents[2] / "params.yaml"

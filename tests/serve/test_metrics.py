@@ -5,9 +5,9 @@ from types import SimpleNamespace
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.metrics import Metrics, record_score, record_sla_breach
 from ticketbuddy.serve.schemas import ModelRefOut, ScoreOut
-from ticketbuddy.serve.security import SecuritySettings
 
 from .wiring import (
     AGENT_KEY,

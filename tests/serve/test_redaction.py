@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from uvicorn.logging import AccessFormatter
 
+from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.redaction import (
     RedactionFilter,
     free_text,
@@ -17,7 +18,6 @@ from ticketbuddy.serve.redaction import (
     sensitive,
     uninstall_log_redaction,
 )
-from ticketbuddy.serve.security import SecuritySettings
 
 from .wiring import (
     ALL_KEYS,

@@ -10,9 +10,9 @@ from mlflow import MlflowClient
 
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.serve import reload as reload_module
+from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.reload import ModelHolder, ModelPoller, ReloadSettings, split_alias
 from ticketbuddy.serve.scoring import LoadedModel, Scorer, load_model
-from ticketbuddy.serve.security import SecuritySettings
 
 from .wiring import (
     ADMIN_KEY,

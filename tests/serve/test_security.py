@@ -14,16 +14,10 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from tests.serve.servers import start_server
-from ticketbuddy.serve import security
+from ticketbuddy.serve import keys as api_keys
 from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.security import (
-    ApiKeyError,
-    ApiKeyring,
-    SecuritySettings,
-    hash_key,
-    require_scope,
-    unscoped_routes,
-)
+from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring, SecuritySettings, hash_key
+from ticketbuddy.serve.security import require_scope, unscoped_routes
 from ticketbuddy.serve.settings import Settings
 
 from .wiring import (
@@ -105,7 +99,7 @@ def test_every_stored_digest_is_compared_whichever_key_matches(monkeypatch):
         calls.append(len(a))
         return a == b
 
-    monkeypatch.setattr(security.hmac, "compare_digest", counting)
+    monkeypatch.setattr(api_keys.hmac, "compare_digest", counting)
     for presented in (SCORE_KEY, ADMIN_KEY, "nobody-has-this-key-at-all"):
         calls.clear()
         ring.authenticate(presented)
@@ -190,12 +184,12 @@ def test_unscoped_routes_finds_an_open_endpoint():
 
 
 def test_new_key_helper_prints_a_key_and_its_hash_line(capsys):
-    assert security.main(["score+agent"]) == 0
+    assert api_keys.main(["score+agent"]) == 0
     lines = capsys.readouterr().out.splitlines()
     key = lines[0].split(": ")[1].strip()
     assert lines[1].endswith(f"{key}:score+agent")
     assert lines[2].split()[-1] == f"{hashlib.sha256(key.encode()).hexdigest()}:score+agent"
-    assert security.main(["admin", "--env"]) == 0
+    assert api_keys.main(["admin", "--env"]) == 0
     env_line = capsys.readouterr().out.strip()
     ring = ApiKeyring.from_settings(SecuritySettings(api_keys=env_line.split("=", 1)[1], _env_file=None))
     assert ring.authenticate(env_line.split("=", 1)[1].rsplit(":", 1)[0]).scopes == {"admin"}
