@@ -41,6 +41,21 @@ def describe(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {first_line}" if first_line else type(cause).__name__
 
 
+#: PostgreSQL advisory-lock key held while the schema is created (any constant the app owns).
+SCHEMA_LOCK_KEY = 0x7469636B  # "tick"
+
+
+def _serialise_schema_changes(conn: Connection) -> None:
+    """Make replicas that start together create the tables one after the other.
+
+    On SQLite the write transaction (``BEGIN IMMEDIATE``) already does this. On PostgreSQL two
+    concurrent ``CREATE TABLE`` of the same table fail on the catalogue's unique index, so the
+    transaction first takes an advisory lock; the next replica then finds the tables and skips them.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
+
+
 class HandoffStore:
     """Transactions on the hand-off database; the schema is created on first use.
 
@@ -88,8 +103,9 @@ class HandoffStore:
             engine = self.engine
             with self._lock, engine.connect() as conn:
                 if not self._ready:
-                    conn.execution_options(**{WRITE_OPTION: True})  # replicas starting together queue
+                    conn.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE
                     with conn.begin():
+                        _serialise_schema_changes(conn)
                         metadata.create_all(conn)
                     self._ready = True
         except (SQLAlchemyError, OSError, ImportError) as exc:

@@ -1,4 +1,8 @@
-"""Fixtures for the hand-off queue: a real SQLite file per test, a fake clock and a rules-only scorer.
+"""Fixtures for the hand-off queue: a real database per test, a fake clock and a rules-only scorer.
+
+Every test that takes ``db_url`` (or ``store``, ``intake``, ``queue``) runs twice: on a SQLite file,
+the default store, and on a fresh PostgreSQL database (marker ``postgres``), the store several API
+replicas share.
 
 The rules-only scorer needs no trained model, so these tests run in seconds; the trained model is
 exercised through the API in tests/serve.
@@ -7,12 +11,14 @@ exercised through the API in tests/serve.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.postgres import postgres_database
 from ticketbuddy.handoff.clock import FakeClock
 from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.queue import HandoffQueue
@@ -57,9 +63,13 @@ def make_ticket(
     )
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'handoffs.db'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A real, empty hand-off store: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'handoffs.db'}"
+    else:
+        yield from postgres_database()
 
 
 @pytest.fixture

@@ -1,13 +1,10 @@
 """The queue behind a real uvicorn server: crash-safe storage, concurrent claims, re-sends, latency."""
 
-import json
-import threading
-
 import pytest
 
 from tests.serve import api
 
-from .servers import start_server
+from .servers import body, in_parallel, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +25,6 @@ def server(trained, mlflow_store, db_url, tmp_path_factory):
     running.stop()
 
 
-def body(ticket, **changes):
-    return {**json.loads(ticket.model_dump_json()), **changes}
-
-
 def test_a_killed_service_loses_no_handoff(trained, mlflow_store, seed_tickets, tmp_path):
     env = server_env(mlflow_store, f"sqlite:///{tmp_path / 'handoffs.db'}")
     first = start_server(env, tmp_path / "server.log")
@@ -47,23 +40,6 @@ def test_a_killed_service_loses_no_handoff(trained, mlflow_store, seed_tickets, 
         second.stop()
     assert [i["handoff_id"] for i in listed["items"]] == [score["handoff"]["handoff_id"]]
     assert detail["packet"] == score["handoff"] and detail["status"] == "queued"
-
-
-def in_parallel(calls):
-    """Run the calls at the same moment, one thread each; return their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_ten_concurrent_resends_of_a_ticket_make_one_handoff(server, seed_tickets):
