@@ -1,14 +1,16 @@
-"""The agents' side of the queue: list, read, claim and resolve hand-offs.
+"""The agents' side of the queue: list, read, claim, release and resolve hand-offs.
 
 A claim is a conditional UPDATE (``status = 'queued'``): when two agents claim at once, exactly one
-UPDATE matches, that agent gets the hand-off and the other a ``HandoffConflict`` (HTTP 409). Resolving
-is allowed only on a claimed hand-off, and its outcome (``needed`` / ``not_needed``) becomes a training
-label (see ``handoff.export``).
+UPDATE matches, that agent gets the hand-off and the other a ``HandoffConflict`` (HTTP 409). An agent
+who cannot finish a hand-off (shift over, wrong skills) releases it: it goes back to the queue with its
+original SLA deadline, so if that has passed the sweeper moves it up the escalation chain at once.
+Resolving is allowed only on a claimed hand-off, and its outcome (``needed`` / ``not_needed``) becomes
+a training label (see ``handoff.export``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from ticketbuddy.handoff import records, tables
 from ticketbuddy.handoff.clock import Clock
@@ -78,6 +80,26 @@ class HandoffQueue:
         holder = f" by {row.claimed_by}" if row.claimed_by else ""
         raise HandoffConflict(f"hand-off {handoff_id} is already {row.status}{holder}")
 
+    def release(self, handoff_id: str, agent_id: str, note: str | None = None) -> HandoffItemOut:
+        """Give a claimed hand-off back to the queue; only the agent holding it may.
+
+        The SLA deadline stays as it was: the customer has been waiting since the hand-off was made.
+
+        Raises:
+            HandoffNotFound: No hand-off has this id.
+            HandoffConflict: It is not claimed, or is claimed by another agent.
+
+        """
+        now = self.clock.now()
+        with self.store.writing() as conn:
+            values = {"status": "queued", "claimed_by": None, "claimed_at": None, "updated_at": now}
+            won = records.change(conn, handoff_id, values, status="claimed", claimed_by=agent_id)
+            row = records.get(conn, handoff_id)
+            if won:
+                detail = f"released: {note}" if note else "released"
+                records.add_event(conn, handoff_id, "released", now, actor=agent_id, detail=detail)
+        return _holder_action_result(row, won, handoff_id, agent_id, "released")
+
     def resolve(
         self, handoff_id: str, outcome: str, note: str | None = None, agent_id: str | None = None
     ) -> HandoffItemOut:
@@ -103,15 +125,22 @@ class HandoffQueue:
             if won:
                 actor = agent_id or row.claimed_by
                 records.add_event(conn, handoff_id, "resolved", now, actor=actor, detail=f"outcome {outcome}")
-        if row is None:
-            raise HandoffNotFound(f"no hand-off {handoff_id}")
-        if won:
-            return records.to_item(row)
-        if row.status != "claimed":
-            raise HandoffConflict(
-                f"hand-off {handoff_id} is {row.status}: only a claimed hand-off can be resolved"
-            )
-        raise HandoffConflict(f"hand-off {handoff_id} is claimed by {row.claimed_by}, not {agent_id}")
+        return _holder_action_result(row, won, handoff_id, agent_id, "resolved")
+
+
+def _holder_action_result(
+    row: Row | None, won: bool, handoff_id: str, agent_id: str | None, action: str
+) -> HandoffItemOut:
+    """The hand-off after an action only its holder may take, or why the action did not happen."""
+    if row is None:
+        raise HandoffNotFound(f"no hand-off {handoff_id}")
+    if won:
+        return records.to_item(row)
+    if row.status != "claimed":
+        raise HandoffConflict(
+            f"hand-off {handoff_id} is {row.status}: only a claimed hand-off can be {action}"
+        )
+    raise HandoffConflict(f"hand-off {handoff_id} is claimed by {row.claimed_by}, not {agent_id}")
 
 
 def depth_by_status_route(store: HandoffStore) -> dict[tuple[str, str], int]:

@@ -21,6 +21,7 @@ EventKind = Literal[
     "linked",
     "priority_raised",
     "claimed",
+    "released",
     "rerouted",
     "sla_breached",
     "resolved",
@@ -125,6 +126,13 @@ class ClaimIn(BaseModel):
     """An agent takes a queued hand-off."""
 
     agent_id: AgentId = Field(examples=["agent-042"])
+
+
+class ReleaseIn(BaseModel):
+    """The agent holding a hand-off gives it back to the queue."""
+
+    agent_id: AgentId = Field(examples=["agent-042"])
+    note: str | None = Field(default=None, max_length=5_000, examples=["end of shift"])
 
 
 class ResolveIn(BaseModel):

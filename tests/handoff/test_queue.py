@@ -1,4 +1,4 @@
-"""The agents' queue on a real SQLite file: order, claim, resolve, and claims racing from many threads."""
+"""The agents' queue on a real database: order, claim, release, resolve, and claims racing from threads."""
 
 import threading
 
@@ -65,6 +65,27 @@ def test_claim_and_resolve_rules(queue, three):
         ("claimed", "agent-1"),
         ("resolved", "agent-1"),
     ]
+
+
+def test_only_the_holder_releases_and_the_handoff_is_queued_again(queue, three):
+    handoff = three["P3"]
+    with pytest.raises(HandoffConflict, match="only a claimed hand-off can be released"):
+        queue.release(handoff, "agent-1")
+    due_by = queue.detail(handoff).due_by
+    queue.claim(handoff, "agent-1")
+    with pytest.raises(HandoffConflict, match="claimed by agent-1, not agent-2"):
+        queue.release(handoff, "agent-2")
+    released = queue.release(handoff, "agent-1", "end of shift")
+    assert (released.status, released.claimed_by, released.due_by) == ("queued", None, due_by)
+    assert queue.claim(handoff, "agent-2").claimed_by == "agent-2"  # another agent can take it now
+    events = [(e.kind, e.actor, e.detail) for e in queue.detail(handoff).events]
+    assert events[1:] == [
+        ("claimed", "agent-1", None),
+        ("released", "agent-1", "released: end of shift"),
+        ("claimed", "agent-2", None),
+    ]
+    with pytest.raises(HandoffNotFound):
+        queue.release("no-such-id", "agent-1")
 
 
 def test_many_agents_claiming_at_once_exactly_one_wins(db_url, clock, three):

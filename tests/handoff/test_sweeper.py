@@ -69,6 +69,20 @@ def test_unclaimed_moves_along_the_chain_claimed_stays_exhausted_breaches(
     ]
 
 
+def test_a_handoff_released_after_its_sla_moves_up_the_chain_at_once(store, clock, queue, one_minute_policy):
+    policy = load_policy(one_minute_policy)
+    scorer = Scorer(policy, None)
+    handoff = Intake(store, clock, LINK_WINDOW).score(make_ticket("T-1", SOUR), scorer).handoff
+    queue.claim(handoff.handoff_id, "agent-1")
+    clock.advance(minutes=10)
+    assert sweep(store, policy, clock).moves == []  # held by an agent: left alone
+    queue.release(handoff.handoff_id, "agent-1", "wrong team")
+    moves = sweep(store, policy, clock).moves
+    assert [(m.handoff_id, m.kind, m.to_team) for m in moves] == [
+        (handoff.handoff_id, "rerouted", "duty_manager")
+    ]
+
+
 def test_the_service_sweeps_in_the_background(db_url, one_minute_policy, monkeypatch):
     def no_model(uri):
         raise RuntimeError("no model in this test")

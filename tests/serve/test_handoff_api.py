@@ -123,6 +123,11 @@ def test_agent_endpoints_answer_with_the_right_status(client, seed_tickets):
     assert claimed.status_code == 200 and claimed.json()["status"] == "claimed"
     second = client.post(f"{url}/claim", json={"agent_id": "agent-2"})
     assert second.status_code == 409 and "already claimed by agent-1" in second.json()["detail"]
+    assert client.post(f"{url}/release", json={"agent_id": "agent-2"}).status_code == 409
+    assert client.post(f"{url}/release", json={}).status_code == 422
+    released = client.post(f"{url}/release", json={"agent_id": "agent-1", "note": "end of shift"})
+    assert released.status_code == 200 and released.json()["status"] == "queued"
+    assert client.post(f"{url}/claim", json={"agent_id": "agent-1"}).status_code == 200
     assert client.post(f"{url}/resolve", json={"outcome": "maybe"}).status_code == 422
     done = client.post(f"{url}/resolve", json={"outcome": "needed", "note": "called the customer"})
     assert done.status_code == 200 and done.json()["outcome"] == "needed"
@@ -130,7 +135,7 @@ def test_agent_endpoints_answer_with_the_right_status(client, seed_tickets):
     assert client.post("/v1/handoffs/nope/claim", json={"agent_id": "a"}).status_code == 404
     assert client.get("/v1/handoffs", params={"status": "lost"}).status_code == 422
     events = [e["kind"] for e in client.get(url).json()["events"]]
-    assert events == ["created", "claimed", "resolved"]
+    assert events == ["created", "claimed", "released", "claimed", "resolved"]
 
 
 def test_an_unwritable_store_answers_503_not_a_fake_handoff(scorer, seed_tickets, tmp_path):

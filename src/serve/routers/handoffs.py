@@ -1,4 +1,4 @@
-"""The agents' queue: ``/v1/handoffs`` to list, read, claim and resolve hand-offs."""
+"""The agents' queue: ``/v1/handoffs`` to list, read, claim, release and resolve hand-offs."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ticketbuddy.serve.schemas import (
     HandoffItemOut,
     HandoffListOut,
     HandoffStatus,
+    ReleaseIn,
     ResolveIn,
 )
 
@@ -50,6 +51,16 @@ def get_handoff(handoff_id: str, queue: QueueDep) -> HandoffDetailOut:
 def claim_handoff(handoff_id: str, body: ClaimIn, queue: QueueDep) -> HandoffItemOut:
     """Take a queued hand-off. Of two agents claiming at once exactly one wins; the other gets 409."""
     return queue.claim(handoff_id, body.agent_id)
+
+
+@router.post(
+    "/{handoff_id}/release",
+    response_model=HandoffItemOut,
+    responses={**_NOT_FOUND, **_UNAVAILABLE, 409: {"description": "Not claimed by this agent."}},
+)
+def release_handoff(handoff_id: str, body: ReleaseIn, queue: QueueDep) -> HandoffItemOut:
+    """Give a claimed hand-off back to the queue (only its holder may); its SLA deadline is unchanged."""
+    return queue.release(handoff_id, body.agent_id, body.note)
 
 
 @router.post(
