@@ -93,7 +93,7 @@ def bench_server(tickets: list) -> dict:
 
     import httpx
 
-    from ticketbuddy.serve.security import new_key
+    from ticketbuddy.serve.keys import new_key
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
