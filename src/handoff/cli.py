@@ -59,7 +59,7 @@ def sweep(
         Path | None, typer.Option("--policy", help="Escalation policy file [default: shipped].")
     ] = None,
 ) -> None:
-    """One SLA sweep: re-route hand-offs unclaimed past their SLA along the escalation chain; print moves."""
+    """One SLA sweep: release stale claims, re-route hand-offs unclaimed past their SLA; print the moves."""
     from ticketbuddy.handoff.clock import SystemClock
     from ticketbuddy.handoff.store import StoreUnavailable
     from ticketbuddy.handoff.sweeper import sweep as sweep_once
@@ -78,7 +78,10 @@ def sweep(
     finally:
         store.close()
     for move in report.moves:
-        typer.echo(f"{move.kind:<12} {move.describe()}")
-    moved = sum(m.kind == "rerouted" for m in report.moves)
-    breached = len(report.moves) - moved
-    typer.echo(f"rerouted {moved}, SLA breached {breached}, old tickets forgotten {report.purged_tickets}")
+        typer.echo(f"{move.kind:<13} {move.describe()}")
+    counts = {kind: sum(m.kind == kind for m in report.moves) for kind in ("rerouted", "sla_breached")}
+    expired = sum(m.kind == "claim_expired" for m in report.moves)
+    typer.echo(
+        f"rerouted {counts['rerouted']}, SLA breached {counts['sla_breached']}, claims expired {expired},"
+        f" old tickets forgotten {report.purged_tickets}"
+    )

@@ -108,12 +108,17 @@ def listing(
 
 def overdue(conn: Connection, now: datetime, limit: int) -> list[Row]:
     """Queued (unclaimed) hand-offs whose due time has passed, longest overdue first."""
-    query = (
-        select(handoffs)
-        .where(handoffs.c.status == "queued", handoffs.c.due_by <= now)
-        .order_by(handoffs.c.due_by)
-        .limit(limit)
-    )
+    return _oldest(conn, "queued", handoffs.c.due_by, now, limit)
+
+
+def claimed_before(conn: Connection, before: datetime, limit: int) -> list[Row]:
+    """Claimed hand-offs whose claim is older than ``before``, oldest claim first."""
+    return _oldest(conn, "claimed", handoffs.c.claimed_at, before, limit)
+
+
+def _oldest(conn: Connection, status: str, column: Any, until: datetime, limit: int) -> list[Row]:
+    """Up to ``limit`` hand-offs in ``status`` whose ``column`` is at or before ``until``, earliest first."""
+    query = select(handoffs).where(handoffs.c.status == status, column <= until).order_by(column).limit(limit)
     return list(conn.execute(query))
 
 

@@ -4,7 +4,10 @@ Every hand-off still unclaimed past its due time moves one step along its route'
 ``escalation_chain`` (the next team takes it, with a fresh SLA) and the move is recorded as a
 ``rerouted`` event. When the chain is exhausted, each further SLA period unclaimed records an
 ``sla_breached`` event and a warning in the log, and the hand-off stays at the top of its team's
-queue. A claimed hand-off is never moved.
+queue. A claimed hand-off is never moved, but a claim held unresolved past the policy's
+``claim_timeout_minutes`` is given back to the queue (a ``released`` event by the sweeper); its SLA
+deadline has usually passed by then, so the same pass moves it up the chain. A claim forgotten at the
+end of a shift is not a silent drop either.
 
 The sweeper runs inside the service (``run_forever``, an asyncio task started in the app's lifespan)
 and as ``ticketbuddy sweep`` (one pass). Moves are conditional UPDATEs guarded by the step and breach
@@ -49,6 +52,8 @@ class Move:
 
     def describe(self) -> str:
         """One line for the terminal and the log."""
+        if self.kind == "claim_expired":
+            return f"{self.handoff_id} ({self.ticket_id}): claim expired, back in the {self.to_team} queue"
         if self.kind == "rerouted":
             moved = f"{self.from_team} → {self.to_team}"
             return f"{self.handoff_id} ({self.ticket_id}): {moved}, due {self.due_by:%Y-%m-%d %H:%M} UTC"
@@ -73,9 +78,9 @@ def sweep(
 
     """
     now = clock.now()
+    moves = _expire_claims(store, policy, now)
     with store.reading() as conn:
         due = records.overdue(conn, now, BATCH)
-    moves = []
     for row in due:
         with store.writing() as conn:
             move = _move(conn, row, policy, now)
@@ -86,6 +91,38 @@ def sweep(
         with store.writing() as conn:
             purged = ticket_log.purge(conn, now - retention)
     return SweepReport(moves, purged)
+
+
+def _expire_claims(store: HandoffStore, policy: Policy, now: datetime) -> list[Move]:
+    """Give back to the queue every claim held unresolved past its route's claim timeout."""
+    limits = [policy.claim_timeout(name) for name in policy.routes]
+    shortest = min((m for m in limits if m is not None), default=None)
+    if shortest is None:
+        return []
+    with store.reading() as conn:
+        held = records.claimed_before(conn, now - timedelta(minutes=shortest), BATCH)
+    moves = []
+    for row in held:
+        limit = policy.claim_timeout(row.route)
+        if limit is None or row.claimed_at > now - timedelta(minutes=limit):
+            continue
+        with store.writing() as conn:
+            move = _release(conn, row, limit, now)
+        if move is not None:
+            moves.append(move)
+    return moves
+
+
+def _release(conn: Connection, row: Row, limit: int, now: datetime) -> Move | None:
+    """Put a stale claim back in the queue, unless the agent acted on it meanwhile."""
+    guard = {"status": "claimed", "claimed_by": row.claimed_by, "claimed_at": row.claimed_at}
+    values = {"status": "queued", "claimed_by": None, "claimed_at": None, "updated_at": now}
+    if not records.change(conn, row.handoff_id, values, **guard):
+        return None  # resolved, released or moved meanwhile
+    held = _minutes(now - row.claimed_at)
+    detail = f"claim by {row.claimed_by} held {held} min unresolved (limit {limit} min)"
+    records.add_event(conn, row.handoff_id, "released", now, ACTOR, row.team, row.team, detail)
+    return Move(row.handoff_id, row.ticket_id, "claim_expired", row.team, row.team, row.due_by)
 
 
 def _move(conn: Connection, row: Row, policy: Policy, now: datetime) -> Move | None:
@@ -136,7 +173,9 @@ async def run_forever(
             log.exception("SLA sweep failed")
         else:
             for move in report.moves:
-                (log.warning if move.kind == "sla_breached" else log.info)("SLA sweep: %s", move.describe())
+                (log.warning if move.kind in ("sla_breached", "claim_expired") else log.info)(
+                    "SLA sweep: %s", move.describe()
+                )
                 if on_move is not None:
                     on_move(move)
         await asyncio.sleep(interval)

@@ -38,6 +38,7 @@ class Route(_Strict):
     sla_minutes: int = Field(gt=0)
     escalation_chain: list[str] = Field(default_factory=list)
     acknowledgement: str
+    claim_timeout_minutes: int | None = Field(default=None, gt=0)
 
     def reply(self) -> str:
         """The acknowledgement sent to the customer, with the SLA filled in."""
@@ -130,6 +131,7 @@ class Policy(_Strict):
     priority_rules: list[PriorityRule] = Field(min_length=1)
     route_rules: list[RouteRule] = Field(default_factory=list)
     rules_only: RulesOnly = Field(default_factory=RulesOnly)
+    claim_timeout_minutes: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _every_escalation_has_an_owner(self) -> Policy:
@@ -157,6 +159,14 @@ class Policy(_Strict):
             for family in rule.when.triggers_any or []:
                 if family not in self.triggers:
                     yield f"rule {rule.name!r} names trigger family {family!r}, which is not defined"
+
+    def claim_timeout(self, route_name: str) -> int | None:
+        """Minutes a claim on this route may stay unresolved before the sweeper releases it (None: never).
+
+        A route's own ``claim_timeout_minutes`` wins over the policy-wide one.
+        """
+        route = self.routes.get(route_name) or self.routes[self.fallback_route]
+        return route.claim_timeout_minutes or self.claim_timeout_minutes
 
     def check_model_routes(self, routes: list[str]) -> None:
         """Refuse a model that can predict a route this policy gives no owning team.

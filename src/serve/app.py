@@ -106,7 +106,7 @@ def create_app(
         _open_store(store)
         interval, retention = settings.sweep_interval_seconds, settings.ticket_retention
         task = sweeper.start(
-            store, serving.policy, clock, interval, retention, on_move=_count_breaches(metrics)
+            store, serving.policy, clock, interval, retention, on_move=_count_sweep_moves(metrics)
         )
         try:
             async with ModelPoller(serving, ReloadSettings().model_poll_seconds):
@@ -152,9 +152,11 @@ def _serving_model(app: FastAPI) -> LoadedModel | None:
     return holder.current().model if holder is not None else None
 
 
-def _count_breaches(metrics: Metrics) -> Callable[[sweeper.Move], None]:
+def _count_sweep_moves(metrics: Metrics) -> Callable[[sweeper.Move], None]:
     def record(move: sweeper.Move) -> None:
         if move.kind == "sla_breached":
             metrics.record_sla_breach(move.to_team)
+        elif move.kind == "claim_expired":
+            metrics.record_claim_expired(move.to_team)
 
     return record

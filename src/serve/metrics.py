@@ -118,6 +118,12 @@ class Metrics:
         self.sla_breaches = Counter(
             "ticketbuddy_sla_breaches", "Hand-offs left unclaimed past their SLA.", ["route"], registry=r
         )
+        self.claims_expired = Counter(
+            "ticketbuddy_claims_expired",
+            "Claims held unresolved past the claim timeout, given back to the queue.",
+            ["route"],
+            registry=r,
+        )
         self.reloads = Counter(
             "ticketbuddy_model_reloads", "Model reload attempts by outcome.", ["outcome"], registry=r
         )
@@ -149,6 +155,10 @@ class Metrics:
     def record_sla_breach(self, route: str) -> None:
         """Count one hand-off found unclaimed past its SLA on ``route``."""
         self.sla_breaches.labels(route).inc()
+
+    def record_claim_expired(self, route: str) -> None:
+        """Count one claim the sweeper gave back to the queue on ``route``."""
+        self.claims_expired.labels(route).inc()
 
     def record_reload(self, outcome: str) -> None:
         """Count one model reload attempt: ``reloaded``, ``unchanged`` or ``failed``."""

@@ -83,6 +83,45 @@ def test_a_handoff_released_after_its_sla_moves_up_the_chain_at_once(store, cloc
     ]
 
 
+def test_a_claim_held_past_the_timeout_goes_back_and_up_the_chain(store, clock, queue, one_minute_policy):
+    policy = load_policy(one_minute_policy)
+    assert policy.claim_timeout("general_escalations") == 480  # the policy-wide default
+    assert policy.claim_timeout("senior_cx") == 120  # a route's own limit wins
+    scorer = Scorer(policy, None)
+    handoff = Intake(store, clock, LINK_WINDOW).score(make_ticket("T-1", SOUR), scorer).handoff
+    queue.claim(handoff.handoff_id, "agent-1")
+    clock.advance(minutes=479)
+    assert sweep(store, policy, clock).moves == []  # still within the limit
+    clock.advance(minutes=2)
+    moves = sweep(store, policy, clock).moves
+    assert [(m.kind, m.to_team) for m in moves] == [
+        ("claim_expired", "general_escalations"),
+        ("rerouted", "duty_manager"),  # its SLA passed long ago: up the chain in the same pass
+    ]
+    detail = queue.detail(handoff.handoff_id)
+    assert (detail.status, detail.claimed_by, detail.team) == ("queued", None, "duty_manager")
+    released = next(e for e in detail.events if e.kind == "released")
+    assert (
+        released.actor == "sla-sweeper"
+        and "agent-1 held 481 min unresolved (limit 480 min)" in released.detail
+    )
+
+
+def test_a_resolved_or_fresh_claim_is_not_expired(store, clock, queue, one_minute_policy):
+    policy = load_policy(one_minute_policy)
+    scorer = Scorer(policy, None)
+    intake = Intake(store, clock, LINK_WINDOW)
+    done = intake.score(make_ticket("T-1", SOUR, customer_id="C-1"), scorer).handoff
+    queue.claim(done.handoff_id, "agent-1")
+    queue.resolve(done.handoff_id, "needed")
+    clock.advance(minutes=400)
+    fresh = intake.score(make_ticket("T-2", SOUR, customer_id="C-2", at=clock.now()), scorer).handoff
+    queue.claim(fresh.handoff_id, "agent-2")
+    clock.advance(minutes=100)
+    assert [m.kind for m in sweep(store, policy, clock).moves] == []
+    assert queue.detail(fresh.handoff_id).claimed_by == "agent-2"
+
+
 def test_the_service_sweeps_in_the_background(db_url, one_minute_policy, monkeypatch):
     def no_model(uri):
         raise RuntimeError("no model in this test")
@@ -112,7 +151,7 @@ def test_ticketbuddy_sweep_does_one_pass_and_prints_the_moves(db_url, store, one
     args = ["sweep", "--db-url", db_url, "--policy", str(one_minute_policy)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert f"rerouted     {handoff.handoff_id} (T-1): general_escalations → duty_manager" in result.output
-    assert "rerouted 1, SLA breached 0" in result.output
+    assert f"rerouted      {handoff.handoff_id} (T-1): general_escalations → duty_manager" in result.output
+    assert "rerouted 1, SLA breached 0, claims expired 0" in result.output
     again = CliRunner().invoke(cli, args)
-    assert "rerouted 0, SLA breached 0" in again.output  # its new due time is an SLA away
+    assert "rerouted 0, SLA breached 0, claims expired 0" in again.output  # its new due time is an SLA away

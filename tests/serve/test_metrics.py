@@ -1,5 +1,6 @@
 """``GET /metrics``: requests, latency, escalations, kept decisions, queue depth, SLA breaches, model."""
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from fastapi.testclient import TestClient
@@ -109,6 +110,20 @@ def test_a_failing_source_is_left_out_and_the_scrape_still_works(caplog):
     assert "ticketbuddy_handoff_queue_depth" not in text
     assert value(text, "ticketbuddy_model_degraded") == 0
     assert "could not read the queue depth" in caplog.text
+
+
+def test_sweeper_moves_are_counted_by_kind():
+    from ticketbuddy.handoff.sweeper import Move
+    from ticketbuddy.serve.app import _count_sweep_moves
+
+    metrics = Metrics()
+    record = _count_sweep_moves(metrics)
+    due = datetime(2026, 11, 20, tzinfo=UTC)
+    for kind in ("rerouted", "sla_breached", "claim_expired", "claim_expired"):
+        record(Move("h", "t", kind, "senior_cx", "senior_cx", due))
+    text = exposition(metrics)
+    assert value(text, "ticketbuddy_sla_breaches_total", route="senior_cx") == 1
+    assert value(text, "ticketbuddy_claims_expired_total", route="senior_cx") == 2
 
 
 def test_without_sources_no_queue_or_model_series():
