@@ -6,6 +6,7 @@ sweep when the in-service sweeper is off, and data scientists can turn agents' v
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -79,9 +80,8 @@ def sweep(
         store.close()
     for move in report.moves:
         typer.echo(f"{move.kind:<13} {move.describe()}")
-    counts = {kind: sum(m.kind == kind for m in report.moves) for kind in ("rerouted", "sla_breached")}
-    expired = sum(m.kind == "claim_expired" for m in report.moves)
+    n = Counter(move.kind for move in report.moves)
     typer.echo(
-        f"rerouted {counts['rerouted']}, SLA breached {counts['sla_breached']}, claims expired {expired},"
+        f"rerouted {n['rerouted']}, SLA breached {n['sla_breached']}, claims expired {n['claim_expired']},"
         f" old tickets forgotten {report.purged_tickets}"
     )

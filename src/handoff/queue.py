@@ -91,13 +91,10 @@ class HandoffQueue:
 
         """
         now = self.clock.now()
+        detail = f"released: {note}" if note else "released"
         with self.store.writing() as conn:
-            values = {"status": "queued", "claimed_by": None, "claimed_at": None, "updated_at": now}
-            won = records.change(conn, handoff_id, values, status="claimed", claimed_by=agent_id)
+            won = records.release(conn, handoff_id, now, agent_id, detail, claimed_by=agent_id)
             row = records.get(conn, handoff_id)
-            if won:
-                detail = f"released: {note}" if note else "released"
-                records.add_event(conn, handoff_id, "released", now, actor=agent_id, detail=detail)
         return _holder_action_result(row, won, handoff_id, agent_id, "released")
 
     def resolve(

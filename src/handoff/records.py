@@ -147,6 +147,28 @@ def change(conn: Connection, handoff_id: str, values: Mapping[str, Any], **expec
     return conn.execute(query.values(**values)).rowcount == 1
 
 
+def release(
+    conn: Connection,
+    handoff_id: str,
+    at: datetime,
+    actor: str,
+    detail: str,
+    team: str | None = None,
+    **holder: Any,
+) -> bool:
+    """Put a claimed hand-off back in the queue if its claim still matches ``holder``; log ``released``.
+
+    The SLA deadline is left as it was; ``team`` (whose queue it returns to) goes in the event when
+    known. True when it was released; False when the claim changed meanwhile (resolved, released, or
+    held by someone else).
+    """
+    values = {"status": "queued", "claimed_by": None, "claimed_at": None, "updated_at": at}
+    if not change(conn, handoff_id, values, status="claimed", **holder):
+        return False
+    add_event(conn, handoff_id, "released", at, actor, team, team, detail)
+    return True
+
+
 def add_event(
     conn: Connection,
     handoff_id: str,

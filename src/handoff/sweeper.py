@@ -115,13 +115,11 @@ def _expire_claims(store: HandoffStore, policy: Policy, now: datetime) -> list[M
 
 def _release(conn: Connection, row: Row, limit: int, now: datetime) -> Move | None:
     """Put a stale claim back in the queue, unless the agent acted on it meanwhile."""
-    guard = {"status": "claimed", "claimed_by": row.claimed_by, "claimed_at": row.claimed_at}
-    values = {"status": "queued", "claimed_by": None, "claimed_at": None, "updated_at": now}
-    if not records.change(conn, row.handoff_id, values, **guard):
-        return None  # resolved, released or moved meanwhile
     held = _minutes(now - row.claimed_at)
     detail = f"claim by {row.claimed_by} held {held} min unresolved (limit {limit} min)"
-    records.add_event(conn, row.handoff_id, "released", now, ACTOR, row.team, row.team, detail)
+    holder = {"claimed_by": row.claimed_by, "claimed_at": row.claimed_at}
+    if not records.release(conn, row.handoff_id, now, ACTOR, detail, row.team, **holder):
+        return None  # resolved, released or re-claimed meanwhile
     return Move(row.handoff_id, row.ticket_id, "claim_expired", row.team, row.team, row.due_by)
 
 

@@ -6,6 +6,7 @@ licences). Tables go to stdout in Markdown, progress to stderr, and every figure
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,17 +37,11 @@ def routes(
     takes most of the time: about ten minutes for 13,000 CFPB narratives on two busy cores.
     """
     from ticketbuddy.train.params import load_params
-    from ticketbuddy.train.realdata import RealDataError, compare_routes
-    from ticketbuddy.train.realdata_report import routes_markdown, write_json
+    from ticketbuddy.train.realdata import compare_routes
+    from ticketbuddy.train.realdata_report import routes_markdown
 
-    try:
-        result = compare_routes(train, test, load_params(params).train, progress=_progress)
-    except RealDataError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(routes_markdown(result))
-    if out_json is not None:
-        typer.echo(f"figures written to {write_json(result, out_json)}", err=True)
+    routes_params = load_params(params).train
+    _report(lambda: compare_routes(train, test, routes_params, progress=_progress), routes_markdown, out_json)
 
 
 @app.command()
@@ -65,19 +60,32 @@ def sentiment(
     Reports accuracy, macro-F1, the confusion matrix and negative-vs-rest recall on all tweets and on
     two fixed halves: tune anything on the 'tune' half only and quote the 'report' half.
     """
-    from ticketbuddy.train.realdata import RealDataError
-    from ticketbuddy.train.realdata_report import sentiment_markdown, write_json
+    from ticketbuddy.train.realdata_report import sentiment_markdown
     from ticketbuddy.train.realdata_sentiment import check_sentiment
 
     if negative_below > positive_above:
         typer.echo("error: --negative-below must not be above --positive-above", err=True)
         raise typer.Exit(2)
+    _report(
+        lambda: check_sentiment(tweets, min_confidence, negative_below, positive_above, seed),
+        sentiment_markdown,
+        out_json,
+    )
+
+
+def _report(
+    check: Callable[[], dict[str, Any]], render: Callable[[dict[str, Any]], str], out_json: Path | None
+) -> None:
+    """Run a check, print its tables, and write its figures to ``out_json``; exit 1 on unusable data."""
+    from ticketbuddy.train.realdata import RealDataError
+    from ticketbuddy.train.realdata_report import write_json
+
     try:
-        result = check_sentiment(tweets, min_confidence, negative_below, positive_above, seed)
+        result = check()
     except RealDataError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    typer.echo(sentiment_markdown(result))
+    typer.echo(render(result))
     if out_json is not None:
         typer.echo(f"figures written to {write_json(result, out_json)}", err=True)
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from tests.contract import DEFAULT_ROUTES
 from ticketbuddy.data.cli import app
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.data.synth import config_from_dict, generate, load_settings, write_history
@@ -31,8 +32,6 @@ pytestmark = pytest.mark.data
 
 ROOT = Path(__file__).resolve().parents[2]
 SYNTH_SOURCES = sorted((ROOT / "src" / "data" / "synth").glob("*.py"))
-ROUTES = {"senior_cx", "legal_compliance", "billing_disputes", "trust_safety", "technical_support",
-          "general_escalations"}  # fmt: skip
 # Hand-written evaluation texts: the generator must cover their kind but never contain them.
 HELD_OUT_TEXTS = (
     "I've been a customer for 3 years and spent thousands with you.",
@@ -77,7 +76,7 @@ def test_every_line_is_a_valid_labelled_ticket(synth_path, synth_n):
     assert len(result.tickets) == synth_n
     for ticket in result.tickets:
         if ticket.escalated:
-            assert ticket.priority in {"P1", "P2", "P3", "P4"} and ticket.route in ROUTES
+            assert ticket.priority in {"P1", "P2", "P3", "P4"} and ticket.route in DEFAULT_ROUTES
         else:
             assert ticket.priority is None and ticket.route is None
         assert ticket.messages[0].role == "customer"
@@ -220,7 +219,7 @@ def test_customers_come_back_across_channels(synth_tickets):
 
 def test_text_never_leaks_the_label(synth_tickets):
     teams = [team.name for team in load_policy().teams.values()]
-    names = "|".join(re.escape(n) for n in [*ROUTES, *teams])
+    names = "|".join(re.escape(n) for n in [*DEFAULT_ROUTES, *teams])
     leak = re.compile(rf"escalat|\bpriority\b|\bP[1-4]\b|{names}", re.IGNORECASE)
     for ticket in synth_tickets:
         texts = [m.text for m in ticket.messages] + [ticket.subject or ""]

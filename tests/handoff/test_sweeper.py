@@ -105,6 +105,7 @@ def test_a_claim_held_past_the_timeout_goes_back_and_up_the_chain(store, clock, 
         released.actor == "sla-sweeper"
         and "agent-1 held 481 min unresolved (limit 480 min)" in released.detail
     )
+    assert released.from_team == released.to_team == "general_escalations"
 
 
 def test_a_resolved_or_fresh_claim_is_not_expired(store, clock, queue, one_minute_policy):

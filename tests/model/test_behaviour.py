@@ -77,26 +77,27 @@ def test_order_numbers_and_names_do_not_change_the_decision(scorer):
     ],
 )
 def test_adding_a_legal_threat_never_lowers_the_probability(scorer, threat):
-    base = [ticket(n, tier, texts) for n, tier, texts in BASES]
-    threatened = [ticket(n, tier, [*texts, threat]) for n, tier, texts in BASES]
-    for b, t, name in zip(probabilities(scorer, base), probabilities(scorer, threatened), BASES, strict=True):
-        assert t >= b, (name[0], b, t)
+    for name, before, after in with_turn_added(scorer, threat):
+        assert after >= before, (name, before, after)
 
 
 def test_a_worsening_turn_never_lowers_the_probability(scorer):
     worse = "This is getting ridiculous. Nothing has been fixed and I'm losing my patience now."
-    base = [ticket(n, tier, texts) for n, tier, texts in BASES]
-    worsened = [ticket(n, tier, [*texts, worse]) for n, tier, texts in BASES]
-    for b, w, name in zip(probabilities(scorer, base), probabilities(scorer, worsened), BASES, strict=True):
-        assert w >= b, (name[0], b, w)
+    for name, before, after in with_turn_added(scorer, worse):
+        assert after >= before, (name, before, after)
 
 
 def test_a_resolved_turn_never_raises_the_probability(scorer):
-    resolved = "Thanks, that fixed it! All sorted now."
+    for name, before, after in with_turn_added(scorer, "Thanks, that fixed it! All sorted now."):
+        assert after <= before, (name, before, after)
+
+
+def with_turn_added(scorer, text):
+    """(name, probability before, probability after) for every base ticket given one more customer turn."""
     base = [ticket(n, tier, texts) for n, tier, texts in BASES]
-    settled = [ticket(n, tier, [*texts, resolved]) for n, tier, texts in BASES]
-    for b, s, name in zip(probabilities(scorer, base), probabilities(scorer, settled), BASES, strict=True):
-        assert s <= b, (name[0], b, s)
+    extended = [ticket(n, tier, [*texts, text]) for n, tier, texts in BASES]
+    pairs = zip(probabilities(scorer, base), probabilities(scorer, extended), strict=True)
+    return [(name, before, after) for (name, _, _), (before, after) in zip(BASES, pairs, strict=True)]
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
+from tests.contract import DEFAULT_ROUTES
 from ticketbuddy.train.train import DataError, load_labelled
 
 pytestmark = pytest.mark.slow
@@ -59,14 +60,7 @@ def test_logged_model_has_signature_example_and_scores_raw_tickets(trained, seed
     pyfunc = mlflow.pyfunc.load_model(uri)
     out = pyfunc.predict(tickets_to_frame(seed_tickets))
     assert list(out.columns) == PREDICTION_COLUMNS
-    assert set(out["route"]) <= {
-        "senior_cx",
-        "legal_compliance",
-        "billing_disputes",
-        "trust_safety",
-        "technical_support",
-        "general_escalations",
-    }
+    assert set(out["route"]) <= DEFAULT_ROUTES
     assert out["threshold"].iloc[0] == pytest.approx(trained.threshold)
 
 

@@ -12,13 +12,9 @@ from ticketbuddy.serve.deps import get_scorer
 from ticketbuddy.serve.scoring import Scorer
 from ticketbuddy.serve.settings import Settings
 
-FAQ = {
-    "ticket_id": "api-1",
-    "channel": "chat",
-    "created_at": "2026-11-21T09:00:00Z",
-    "customer": {"tier": "standard"},
-    "messages": [{"role": "customer", "text": "Do you sell gift cards?"}],
-}
+from .wiring import TICKET
+
+FAQ = {**TICKET, "ticket_id": "api-1"}
 
 
 def client_for(scorer):
