@@ -120,6 +120,7 @@ class Intake:
         """Append to the ticket's hand-off, join the customer's open one, or create one (or none)."""
         now = self.clock.now()
         ticket = recorded.ticket
+        ticket_log.lock_for_placement(conn, ticket.ticket_id, ticket.customer.customer_id)
         own = records.for_ticket(conn, ticket.ticket_id, for_update=True)
         if own is not None:
             return self._update(conn, own, recorded, assessment, scorer, now)

@@ -17,6 +17,8 @@ tables work on PostgreSQL, where row locks and unique constraints do that job.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -158,10 +160,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Durable settings for every new SQLite connection; SQLAlchemy emits BEGIN itself (see below)."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _use_wal(cursor)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _use_wal(cursor: Any, attempts: int = 100) -> None:
+    """Put the file in WAL mode, once: the mode is kept in the file, so later connections only read it.
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once (without
+    waiting out the busy timeout) when another connection opens the new file at the same moment, as
+    several workers starting together do; so the switch is retried briefly.
+    """
+    for attempt in range(attempts):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_begin(connection: Connection) -> None:

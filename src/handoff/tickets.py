@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff.linking import Conversation, merge_ticket, scoring_ticket
@@ -59,6 +59,20 @@ def record(conn: Connection, incoming: Ticket, now: datetime) -> Recorded:
     else:
         conn.execute(update(tickets).where(tickets.c.ticket_id == incoming.ticket_id).values(**values))
     return Recorded(data, scoring_ticket(data), fresh)
+
+
+def lock_for_placement(conn: Connection, ticket_id: str, customer_id: str | None) -> None:
+    """Hold, until the transaction ends, the right to place this ticket (and this customer's tickets).
+
+    Deciding where a ticket goes reads rows that may not exist yet (its hand-off, the customer's open
+    one), and locking a missing row blocks nobody. On SQLite ``BEGIN IMMEDIATE`` already serialises
+    writers; on PostgreSQL the ticket's log row is locked, and the customer's tickets take an advisory
+    lock, so concurrent requests for one ticket or one customer are placed one after the other and
+    see each other's hand-off instead of racing to create two or linking a ticket to itself.
+    """
+    conn.execute(select(tickets.c.ticket_id).where(tickets.c.ticket_id == ticket_id).with_for_update())
+    if customer_id and conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"customer:{customer_id}"})
 
 
 def load(conn: Connection, ticket_id: str) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from tests.parallel import in_parallel
 from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.queue import HandoffQueue
 from ticketbuddy.handoff.store import HandoffStore
@@ -158,29 +159,34 @@ def test_when_the_model_fails_the_rules_decide_and_the_handoff_is_stored(store, 
 
 def test_concurrent_resends_of_a_new_ticket_make_one_handoff_and_one_event(db_url, clock, rules_scorer):
     """Ten requests for one new ticket at the same moment, each on its own connection pool."""
-    import threading
-
     stores = [HandoffStore(db_url) for _ in range(10)]
-    barrier = threading.Barrier(len(stores))
-    ids = []
-
-    def send(store):
-        barrier.wait()
-        ids.append(
-            Intake(store, clock, LINK_WINDOW)
-            .score(make_ticket("T-1", ANGRY, SOUR), rules_scorer)
-            .handoff.handoff_id
-        )
-
-    threads = [threading.Thread(target=send, args=(s,)) for s in stores]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    ticket = make_ticket("T-1", ANGRY, SOUR)
+    scores = in_parallel(
+        [lambda s=s: Intake(s, clock, LINK_WINDOW).score(ticket, rules_scorer) for s in stores]
+    )
+    ids = [score.handoff.handoff_id for score in scores if score is not None]
     try:
         assert len(ids) == 10 and len(set(ids)) == 1
         assert count(stores[0], handoffs) == 1
         assert kinds(HandoffQueue(stores[0], clock), ids[0]) == ["created"]
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_concurrent_escalations_of_one_customer_share_one_handoff(db_url, clock, rules_scorer):
+    """Five channels of one customer escalating at the same moment: one hand-off holding all five."""
+    stores = [HandoffStore(db_url) for _ in range(5)]
+    tickets = [make_ticket(f"T-{n}", ANGRY, customer_id="C-1", at=clock.now()) for n in range(5)]
+    calls = [
+        lambda s=s, t=t: Intake(s, clock, LINK_WINDOW).score(t, rules_scorer)
+        for s, t in zip(stores, tickets, strict=True)
+    ]
+    ids = [score.handoff.handoff_id for score in in_parallel(calls) if score is not None]
+    try:
+        assert len(ids) == 5 and len(set(ids)) == 1
+        assert count(stores[0], handoffs) == 1
+        assert kinds(HandoffQueue(stores[0], clock), ids[0]) == ["created", *["linked"] * 4]
     finally:
         for store in stores:
             store.close()

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,20 +66,3 @@ def start_server(env: dict[str, str], log: Path, timeout: float = 180) -> Server
 def body(ticket: Any, **changes: Any) -> dict[str, Any]:
     """A ``Ticket`` as the JSON a client sends, with some fields changed."""
     return {**json.loads(ticket.model_dump_json()), **changes}
-
-
-def in_parallel(calls: list) -> list:
-    """Run the calls at the same moment, one thread each; return their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results

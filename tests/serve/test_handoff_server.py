@@ -2,9 +2,10 @@
 
 import pytest
 
+from tests.parallel import in_parallel
 from tests.serve import api
 
-from .servers import body, in_parallel, start_server
+from .servers import body, start_server
 
 pytestmark = pytest.mark.slow
 

@@ -6,10 +6,11 @@ hand-off through different replicas: exactly one wins; what one replica stored, 
 
 import pytest
 
+from tests.parallel import in_parallel
 from tests.postgres import postgres_database
 from tests.serve import api
 
-from .servers import body, in_parallel, start_server
+from .servers import body, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
