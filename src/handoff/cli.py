@@ -19,7 +19,9 @@ app = typer.Typer(
 DbUrlOpt = Annotated[
     str | None,
     typer.Option(
-        "--db-url", help="Hand-off store URL [default: TICKETBUDDY_DB_URL or sqlite:///handoffs.db]."
+        "--db-url",
+        help="Hand-off store URL.",
+        show_default="TICKETBUDDY_DB_URL or sqlite:///handoffs.db",
     ),
 ]
 
@@ -57,7 +59,8 @@ def export(
 def sweep(
     db_url: DbUrlOpt = None,
     policy: Annotated[
-        Path | None, typer.Option("--policy", help="Escalation policy file [default: shipped].")
+        Path | None,
+        typer.Option("--policy", help="Escalation policy file.", show_default="the shipped policy"),
     ] = None,
 ) -> None:
     """One SLA sweep: release stale claims, re-route hand-offs unclaimed past their SLA; print the moves."""

@@ -19,7 +19,9 @@ app = typer.Typer(help="Check escalation policy files and test them on a history
 
 @app.command()
 def check(
-    file: Annotated[Path | None, typer.Argument(help="Policy YAML [default: the shipped policy].")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Policy YAML.", show_default="the shipped policy")
+    ] = None,
 ) -> None:
     """Validate a policy: exit 0 when a service would accept it, 1 naming the entry at fault."""
     from ticketbuddy.policy.model import PolicyError, load_policy

@@ -19,6 +19,7 @@ class BatchReport:
     scored: int
     rejected: int
     escalated: int
+    rejects_path: Path | None = None
 
 
 def score_file(
@@ -31,7 +32,8 @@ def score_file(
     """Score every valid ticket of ``source`` into ``target`` (one score JSON per line, input order).
 
     Rows that break the contract are not scored; they are written with line number and reason to
-    ``rejects_path`` (default: ``<target>.rejects.jsonl``) when there are any.
+    ``rejects_path`` when there are any (default: ``rejects_file(target)``: ``scores.jsonl`` →
+    ``scores.rejects.jsonl``, beside the output, as the importers name theirs).
     """
     read = read_tickets(source)
     target = Path(target)
@@ -47,6 +49,13 @@ def score_file(
                 escalated += result.escalate
                 out.write(result.model_dump_json() + "\n")
             bar.update(len(batch))
+    written = None
     if read.rejects:
-        write_rejects(read.rejects, rejects_path or target.with_suffix(".rejects.jsonl"))
-    return BatchReport(read.rows_read, len(read.tickets), len(read.rejects), escalated)
+        written = Path(rejects_path) if rejects_path else rejects_file(target)
+        write_rejects(read.rejects, written)
+    return BatchReport(read.rows_read, len(read.tickets), len(read.rejects), escalated, written)
+
+
+def rejects_file(target: Path) -> Path:
+    """Where the rejects of scoring into ``target`` go by default: its suffix becomes ``.rejects.jsonl``."""
+    return target.with_suffix(".rejects.jsonl")  # never the target itself: its suffix grows

@@ -19,6 +19,7 @@ from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine, Re
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
 from ticketbuddy.serve.schemas import HandoffOut, ModelRefOut, ReasonOut, ScoreOut
+from ticketbuddy.train.lookup import load_pyfunc
 from ticketbuddy.train.tracking import REGISTERED_MODEL
 
 log = logging.getLogger(__name__)
@@ -36,32 +37,21 @@ class LoadedModel:
 
 
 def load_model(uri: str) -> LoadedModel:
-    """Load a pyfunc model from MLflow (``models:/ticket-escalation@champion`` or any model URI)."""
-    import mlflow
+    """Load a pyfunc model from MLflow (``models:/ticket-escalation@champion`` or any model URI).
 
+    An alias is resolved once, and that exact version is loaded, so the version reported is the one
+    scoring even if the alias moves meanwhile.
+
+    Raises:
+        ModelUnavailable: No such model, alias or version, or it cannot be loaded; the message is one
+            line that names the tracking store and the command that fixes it.
+
+    """
     from ticketbuddy.train.pyfunc import unwrap
-    from ticketbuddy.train.tracking import configure
 
-    configure()
-    pyfunc = mlflow.pyfunc.load_model(uri)
-    name, version = _registry_ref(uri)
+    pyfunc, ref = load_pyfunc(uri)
     inner = unwrap(pyfunc)
-    return LoadedModel(pyfunc, name, version, float(inner.threshold), inner.routes)
-
-
-def _registry_ref(uri: str) -> tuple[str, str | None]:
-    """Resolve ``models:/name@alias`` or ``models:/name/version`` to (name, version)."""
-    from mlflow import MlflowClient
-
-    if not uri.startswith("models:/"):
-        return uri, None
-    ref = uri.removeprefix("models:/")
-    client = MlflowClient()
-    if "@" in ref:
-        name, alias = ref.split("@", 1)
-        return name, str(client.get_model_version_by_alias(name, alias).version)
-    name, _, version = ref.partition("/")
-    return name, version or None
+    return LoadedModel(pyfunc, ref.name, ref.version, float(inner.threshold), inner.routes)
 
 
 @dataclass(frozen=True)

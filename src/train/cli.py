@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from ticketbuddy.train.tracking import CHAMPION, REGISTERED_MODEL
+
 ParamsOpt = Annotated[Path, typer.Option("--params", help="Hyper-parameters file (params.yaml).")]
 DataOpt = Annotated[Path, typer.Option("--data", help="Labelled ticket JSONL.", exists=True, dir_okay=False)]
-ExperimentOpt = Annotated[str | None, typer.Option(help="MLflow experiment [default: from params].")]
+ExperimentOpt = Annotated[
+    str | None, typer.Option(help="MLflow experiment.", show_default="train.experiment in params.yaml")
+]
 
 
 def _labelled(path: Path) -> list:
@@ -26,7 +30,8 @@ def _labelled(path: Path) -> list:
 def train(
     data: DataOpt,
     test_data: Annotated[
-        Path | None, typer.Option(help="Labelled JSONL to evaluate on; default: a held-out split.")
+        Path | None,
+        typer.Option(help="Labelled JSONL to evaluate on.", show_default="a held-out split of --data"),
     ] = None,
     experiment: ExperimentOpt = None,
     params: ParamsOpt = Path("params.yaml"),
@@ -55,11 +60,15 @@ def train(
 def evaluate(
     data: DataOpt,
     model_uri: Annotated[
-        str | None, typer.Option(help="Model to evaluate [default: the one in --model-info, else @champion].")
+        str | None,
+        typer.Option(
+            help="Model to evaluate.", show_default="models:/ticket-escalation@champion, the one serving"
+        ),
     ] = None,
     model_info: Annotated[
-        Path, typer.Option(help="model_info.json written by train (names the version trained).")
-    ] = Path("models/model_info.json"),
+        Path | None,
+        typer.Option(help="Evaluate the version a `ticketbuddy train` run wrote to this model_info.json."),
+    ] = None,
     train_data: Annotated[
         Path | None, typer.Option(help="Training history: fit and report the baselines on it.")
     ] = None,
@@ -72,7 +81,11 @@ def evaluate(
     experiment: ExperimentOpt = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
-    """Evaluate a model on labelled tickets: table, metrics.json, plots, and an MLflow run."""
+    """Evaluate a model on labelled tickets: table, metrics.json, plots, and an MLflow run.
+
+    By default the champion, the version serving; ``--model-info`` names the version a training run
+    produced (what the DVC ``evaluate`` stage measures), ``--model-uri`` any other.
+    """
     import mlflow
 
     from ticketbuddy.features.embedding_cache import embedding_cache
@@ -82,31 +95,40 @@ def evaluate(
     from ticketbuddy.train.plots import save_all
     from ticketbuddy.train.report import evaluation_table
     from ticketbuddy.train.runs import log_evaluation
-    from ticketbuddy.train.tracking import configure, ensure_experiment
+    from ticketbuddy.train.tracking import ensure_experiment
 
     settings = load_params(params)
-    uri = model_uri or _model_from_info(model_info) or "models:/ticket-escalation@champion"
-    configure()
+    model, ref = _load(model_uri or _model_from_info(model_info) or f"models:/{REGISTERED_MODEL}@{CHAMPION}")
     with embedding_cache():
         test = _labelled(data)
-        model = mlflow.pyfunc.load_model(uri)
         train_set = _labelled(train_data) if train_data else None
         ev = run_evaluation(
             model, test, load_policy(), train=train_set, threshold_params=settings.train.threshold,
             oracle=_oracle(oracle),
         )  # fmt: skip
-    typer.echo(f"{uri} on {data} ({len(test):,} tickets)\n")
+    typer.echo(f"{ref.describe()} on {data} ({len(test):,} tickets)\n")
     typer.echo(evaluation_table(ev))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.json").write_text(json.dumps(ev.nested(), indent=2, allow_nan=False) + "\n")
     save_all(ev, out_dir / "plots")
     with mlflow.start_run(experiment_id=ensure_experiment(experiment or settings.train.experiment),
                           run_name="evaluate") as run:  # fmt: skip
-        mlflow.set_tags({"evaluation_of": uri, "evaluation_data": str(data)})
+        mlflow.set_tags({"evaluation_of": ref.exact_uri, "evaluation_data": str(data)})
         log_evaluation(ev)
     typer.echo(
         f"\nmetrics in {out_dir / 'metrics.json'}, plots in {out_dir / 'plots'}, MLflow run {run.info.run_id}"
     )
+
+
+def _load(uri: str) -> tuple[Any, Any]:
+    """The pyfunc at ``uri`` and its resolved reference; one line and exit 1 when it cannot be had."""
+    from ticketbuddy.train.lookup import ModelUnavailable, load_pyfunc
+
+    try:
+        return load_pyfunc(uri)
+    except ModelUnavailable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
 
 
 def _oracle(path: Path | None) -> dict[str, float] | None:
@@ -116,8 +138,14 @@ def _oracle(path: Path | None) -> dict[str, float] | None:
     return {row["ticket_id"]: float(row["probability"]) for row in rows}
 
 
-def _model_from_info(path: Path) -> str | None:
+def _model_from_info(path: Path | None) -> str | None:
+    """The model URI a training run wrote to ``path``; None (the champion is used) when it is absent."""
+    if path is None:
+        return None
     if not path.is_file():
+        typer.echo(
+            f"{path} not found (it is written by `ticketbuddy train`): evaluating the champion", err=True
+        )
         return None
     return json.loads(path.read_text()).get("model_uri")
 
@@ -128,7 +156,6 @@ def promote(
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
     """Move @champion to VERSION only if it is no worse than the champion on DATA (metrics in params)."""
-    import mlflow
     from mlflow import MlflowClient
 
     from ticketbuddy.features.embedding_cache import embedding_cache
@@ -136,21 +163,46 @@ def promote(
     from ticketbuddy.train.evaluate import evaluate as run_evaluation
     from ticketbuddy.train.params import load_params
     from ticketbuddy.train.runs import apply_gate, run_gate
-    from ticketbuddy.train.tracking import configure
 
+    if not version.isdigit() or int(version) < 1:
+        hint = "`ticketbuddy champion` shows the one serving, the MLflow UI lists them all"
+        typer.echo(f"--version must be a version number such as 3, not {version!r}: {hint}", err=True)
+        raise typer.Exit(1)
     settings = load_params(params)
-    configure()
     policy = load_policy()
+    candidate, ref = _load(f"models:/{REGISTERED_MODEL}/{int(version)}")
     with embedding_cache():
         test = _labelled(data)
-        candidate = mlflow.pyfunc.load_model(f"models:/ticket-escalation/{version}")
         decision = run_gate(
             MlflowClient(), run_evaluation(candidate, test, policy).flat(), test, policy, settings
         )
-    apply_gate(MlflowClient(), version, decision)
+    apply_gate(MlflowClient(), str(ref.version), decision)
     verdict = "promoted to @champion" if decision.promoted else "NOT promoted"
-    typer.echo(f"ticket-escalation version {version}: {verdict}\n{decision.reason}")
+    typer.echo(f"{ref.describe()}: {verdict}\n{decision.reason}")
     raise typer.Exit(0 if decision.promoted else 1)
+
+
+def champion() -> None:
+    """Show the version that serves (@champion): who promoted it, when and why. Exit 1 when there is none.
+
+    ``make train`` runs this after ``dvc repro``: a tracking store without a champion (a fresh clone, a
+    deleted ``mlflow.db``, a new ``MLFLOW_TRACKING_URI``) gets one trained instead of a service that
+    would have nothing to serve.
+    """
+    from ticketbuddy.train.lookup import ModelUnavailable
+    from ticketbuddy.train.lookup import champion as find_champion
+    from ticketbuddy.train.tracking import configure
+
+    try:
+        ref, version = find_champion()
+    except ModelUnavailable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    tags = version.tags or {}
+    typer.echo(f"{ref.name}@{CHAMPION} is version {ref.version} in {configure()} (run {version.run_id})")
+    if "promoted_at" in tags:
+        who, why = tags.get("promoted_by", "?"), tags.get("promotion_reason", "")
+        typer.echo(f"  promoted {tags['promoted_at']} by {who}: {why}")
 
 
 def compare(
@@ -170,5 +222,5 @@ def compare(
 
 def register(app: typer.Typer) -> None:
     """Add the training commands to the root ``ticketbuddy`` app."""
-    for command in (train, evaluate, promote, compare):
+    for command in (train, evaluate, promote, compare, champion):
         app.command()(command)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from ticketbuddy.features.embedding_cache import embedding_cache
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.train.baselines import evaluate_keywords, evaluate_tfidf
@@ -37,7 +39,9 @@ def compare(
                                     params.train)  # fmt: skip
         experiment_id = ensure_experiment(experiment or params.compare.experiment)
         with mlflow.start_run(experiment_id=experiment_id, run_name="compare"):
-            for variant in params.compare.variants:
+            variants = params.compare.variants
+            for i, variant in enumerate(variants, start=1):
+                tqdm.write(f"[{i}/{len(variants)}] {variant.name}: fitting and evaluating")
                 settings = params.variant(variant)
                 started = time.perf_counter()
                 model = fit_model(train_set, settings)
@@ -49,6 +53,9 @@ def compare(
                     log_evaluation(evaluation)
                     mlflow.log_metric("fit_seconds", seconds)
                 results[variant.name] = {**evaluation.metrics, "fit_seconds": seconds}
+                figures = _headline(evaluation.metrics)
+                tqdm.write(f"[{i}/{len(variants)}] {variant.name}: {figures} (fitted in {seconds:.0f} s)")
+            tqdm.write("baselines: TF-IDF + logistic regression, the policy's keywords")
             baselines = {
                 "tfidf_lr": evaluate_tfidf(train_set, test_set, params.train.threshold)[0],
                 "keyword_rules": evaluate_keywords(test_set, policy.keyword_families())[0],
@@ -59,3 +66,8 @@ def compare(
             mlflow.set_tag("variants", ", ".join(v.name for v in params.compare.variants))
             mlflow.log_dict(results, "comparison.json")
     return results
+
+
+def _headline(metrics: dict[str, float]) -> str:
+    """The figures a person compares variants by, on one line."""
+    return "  ".join(f"{k}={metrics[k]:.3f}" for k in ("pr_auc", "recall_at_80_kept", "ece") if k in metrics)

@@ -10,8 +10,11 @@ Loading joblib means trusting the artifact store, as with any pickled model.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
 import tempfile
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -50,7 +53,11 @@ class EscalationPyfunc(mlflow.pyfunc.PythonModel):
         self.model: EscalationModel = joblib.load(context.artifacts["model"])
         self.model.use_encoder_at(context.artifacts["encoder"])
 
-    def predict(self, context, model_input, params=None):  # noqa: ANN001 - MLflow reads hints as a schema
+    # A DataFrame hint is one MLflow infers no schema from: the signature below stays the schema, and
+    # MLflow does not warn, at every import and load, that a hint is missing.
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
         """Probability, decision, threshold and the learned route and priority for each input row."""
         return self.model.predict(pd.DataFrame(model_input))
 
@@ -115,16 +122,33 @@ def log_escalation_model(
         workdir = Path(tmp)
         model_file = workdir / "escalation_model.joblib"
         joblib.dump(model, model_file)
-        return mlflow.pyfunc.log_model(
-            name="model",
-            python_model=EscalationPyfunc(),
-            artifacts={"model": str(model_file), "encoder": str(embedder.encoder_path())},
-            code_paths=[str(_package_source(workdir))],
-            signature=signature(),
-            input_example=input_example,
-            pip_requirements=pip_requirements(embedder.backend),
-            registered_model_name=registered_name,
-        )
+        with _quiet("mlflow.pyfunc"):
+            return mlflow.pyfunc.log_model(
+                name="model",
+                python_model=EscalationPyfunc(),
+                artifacts={"model": str(model_file), "encoder": str(embedder.encoder_path())},
+                code_paths=[str(_package_source(workdir))],
+                signature=signature(),
+                input_example=input_example,
+                pip_requirements=pip_requirements(embedder.backend),
+                registered_model_name=registered_name,
+            )
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Only errors from ``logger_name`` meanwhile.
+
+    MLflow warns, on every model logged, that the python_model object is pickled with CloudPickle:
+    by design here (see the module docstring), and nothing a user can act on.
+    """
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def unwrap(pyfunc_model: Any) -> EscalationModel:

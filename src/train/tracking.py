@@ -7,6 +7,7 @@ for ``make`` and DVC), the same pair ``mlflow ui`` is pointed at in the README.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -35,10 +36,18 @@ def artifact_location(uri: str) -> str | None:
 
 
 def configure() -> str:
-    """Point MLflow at the tracking store in force, quietly; return the URI used."""
+    """Point MLflow at the tracking store in force, quietly; return the URI used.
+
+    Quietly: MLflow's INFO lines (creating tables, validating the input example) say nothing a
+    TicketBuddy user can act on, so its logger shows warnings and errors only, unless
+    ``MLFLOW_LOGGING_LEVEL`` asks for more.
+    """
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     import mlflow
+
+    logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"].upper())
 
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)

@@ -3,6 +3,7 @@
 import json
 
 import mlflow
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
@@ -95,7 +96,7 @@ class _Unloadable(mlflow.pyfunc.PythonModel):
     def load_context(self, context):
         raise RuntimeError("pickled by an older TicketBuddy")
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         return model_input
 
 

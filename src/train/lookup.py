@@ -1,0 +1,148 @@
+"""Finding a model in the MLflow registry, with one-line errors that say which command fixes them.
+
+Every command that reads a model (``serve``, ``score``, ``evaluate``, ``promote``, ``champion``) resolves
+it here first, so a missing model, alias or version is reported the same way everywhere — one line
+naming the tracking store and the command that fixes it — instead of an MLflow traceback.
+
+Example:
+    >>> resolve("models:/ticket-escalation@champion").describe()  # doctest: +SKIP
+    'ticket-escalation version 3 (@champion)'
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ticketbuddy.train.tracking import CHAMPION, REGISTERED_MODEL, configure
+
+#: What to run when there is no model at all.
+TRAIN_HINT = "train and promote one with `make train` (or `ticketbuddy train --data PATH`)"
+
+
+class ModelUnavailable(LookupError):
+    """The model asked for cannot be found or loaded; the message is one line and says what to do."""
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model URI resolved in the registry: ``version`` is None for a URI outside the registry."""
+
+    uri: str
+    name: str
+    version: str | None
+    alias: str | None = None
+
+    @property
+    def exact_uri(self) -> str:
+        """``models:/name/version`` when the version is known, so the model loaded is the one named."""
+        return f"models:/{self.name}/{self.version}" if self.version else self.uri
+
+    def describe(self) -> str:
+        """``ticket-escalation version 3 (@champion)`` or the URI itself."""
+        if self.version is None:
+            return self.uri
+        alias = f" (@{self.alias})" if self.alias else ""
+        return f"{self.name} version {self.version}{alias}"
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, without MLflow's error-code prefix."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    code, sep, rest = text.partition(": ")
+    return rest if sep and code.isupper() and "_" in code else text
+
+
+def resolve(uri: str) -> ModelRef:
+    """Resolve ``models:/name@alias`` or ``models:/name/N`` to a version; other URIs pass through.
+
+    Raises:
+        ModelUnavailable: No such registered model, alias or version, or the registry cannot be read.
+
+    """
+    if not uri.startswith("models:/"):
+        return ModelRef(uri, uri, None)
+    store = configure()
+    ref = uri.removeprefix("models:/")
+    name, alias, version = _split(ref)
+    client = _client()
+    try:
+        client.get_registered_model(name)
+    except Exception as exc:
+        raise ModelUnavailable(_missing_model(name, store, exc)) from exc
+    if alias is not None:
+        return ModelRef(uri, name, _alias_version(client, name, alias, store), alias)
+    return ModelRef(uri, name, _check_version(client, name, version, store))
+
+
+def load_pyfunc(uri: str) -> tuple[Any, ModelRef]:
+    """Resolve ``uri`` and load that exact version as an MLflow pyfunc.
+
+    Raises:
+        ModelUnavailable: It cannot be resolved, or its artifacts cannot be loaded.
+
+    """
+    import mlflow
+
+    ref = resolve(uri)
+    try:
+        return mlflow.pyfunc.load_model(ref.exact_uri), ref
+    except Exception as exc:
+        raise ModelUnavailable(f"cannot load {ref.describe()} from {configure()}: {first_line(exc)}") from exc
+
+
+def champion(name: str = REGISTERED_MODEL) -> tuple[ModelRef, Any]:
+    """The champion's reference and its MLflow model version (tags: who promoted it, when, why).
+
+    Raises:
+        ModelUnavailable: There is no champion in the tracking store in force.
+
+    """
+    ref = resolve(f"models:/{name}@{CHAMPION}")
+    return ref, _client().get_model_version(name, ref.version)
+
+
+def _client() -> Any:
+    from mlflow import MlflowClient
+
+    return MlflowClient()
+
+
+def _split(ref: str) -> tuple[str, str | None, str | None]:
+    """``name@alias`` or ``name/version`` into (name, alias, version)."""
+    if "@" in ref:
+        name, alias = ref.split("@", 1)
+        return name, alias, None
+    name, _, version = ref.partition("/")
+    return name, None, version or None
+
+
+def _missing_model(name: str, store: str, exc: Exception) -> str:
+    if "not found" in str(exc).lower() or "does not exist" in str(exc).lower():
+        return f"no model named {name!r} in the tracking store {store}: {TRAIN_HINT}"
+    return f"cannot read the model registry at {store}: {first_line(exc)}"
+
+
+def _alias_version(client: Any, name: str, alias: str, store: str) -> str:
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except Exception as exc:
+        known = sorted(getattr(client.get_registered_model(name), "aliases", {}) or {})
+        have = f" (it has {', '.join('@' + a for a in known)})" if known else " (it has no alias)"
+        fix = (
+            "promote a version with `ticketbuddy promote --version N --data PATH`, or " + TRAIN_HINT
+            if alias == CHAMPION
+            else f"use one that exists, or {TRAIN_HINT}"
+        )
+        raise ModelUnavailable(f"{name!r} has no alias @{alias} in {store}{have}: {fix}") from exc
+
+
+def _check_version(client: Any, name: str, version: str | None, store: str) -> str:
+    versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{name}'"))
+    if version is not None and version.isdigit() and int(version) in versions:
+        return version
+    have = f"versions {', '.join(map(str, versions))}" if versions else "no versions"
+    asked = f"version {version}" if version else "a version in the URI"
+    fix = "use one of those" if versions else TRAIN_HINT
+    raise ModelUnavailable(f"{name!r} has no {asked} in {store} (it has {have}): {fix}")
