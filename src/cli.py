@@ -23,6 +23,7 @@ app = typer.Typer(
     help="Escalation management: learn when a ticket needs a human, score live tickets, hand them over.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 app.add_typer(data_app, name="data")
 app.add_typer(policy_app, name="policy")
@@ -33,10 +34,10 @@ register_training(app)
 
 ModelUriOpt = Annotated[
     str | None,
-    typer.Option("--model-uri", help="Model to use [default: models:/ticket-escalation@champion]."),
+    typer.Option("--model-uri", help="Model to use.", show_default="models:/ticket-escalation@champion"),
 ]
 PolicyOpt = Annotated[
-    Path | None, typer.Option("--policy", help="Escalation policy file [default: shipped].")
+    Path | None, typer.Option("--policy", help="Escalation policy file.", show_default="the shipped policy")
 ]
 
 
@@ -46,6 +47,13 @@ def score(
     output: Annotated[Path, typer.Option("--output", help="Where to write one score JSON per line.")],
     model_uri: ModelUriOpt = None,
     policy: PolicyOpt = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where rows that break the contract go.",
+            show_default="the output with suffix .rejects.jsonl",
+        ),
+    ] = None,
     allow_rejects: Annotated[bool, typer.Option(help="Exit 0 even when rows were rejected.")] = False,
 ) -> None:
     """Score a JSONL file of tickets with the same code as the API.
@@ -53,41 +61,71 @@ def score(
     Batch scoring is offline analysis: it writes each escalation's packet to the output but queues
     nothing (no hand-off, no ticket record); live tickets go through the API, which stores them.
     """
-    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.policy.model import PolicyError, load_policy
     from ticketbuddy.serve.batch import score_file
     from ticketbuddy.serve.scoring import Scorer, load_model
     from ticketbuddy.serve.settings import Settings
+    from ticketbuddy.train.lookup import ModelUnavailable
 
-    uri = model_uri or Settings().model_uri
-    scorer = Scorer(load_policy(policy), load_model(uri))
-    report = score_file(scorer, input, output)
+    try:
+        scorer = Scorer(load_policy(policy), load_model(model_uri or Settings().model_uri))
+    except (ModelUnavailable, PolicyError) as exc:
+        typer.echo(f"ticketbuddy score: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if scorer.model is not None and scorer.model.version is not None:
+        typer.echo(f"scoring with {scorer.model.name} version {scorer.model.version}")
+    report = score_file(scorer, input, output, rejects)
     typer.echo(
         f"rows read {report.rows_read} = scored {report.scored} + rejected {report.rejected};"
         f" escalated {report.escalated}; scores in {output}"
     )
-    if report.rejected:
-        typer.echo(f"rejected rows written to {output.with_suffix('.rejects.jsonl')}", err=True)
+    if report.rejects_path is not None:
+        typer.echo(f"rejected rows (line and reason) written to {report.rejects_path}", err=True)
     raise typer.Exit(1 if report.rejected and not allow_rejects else 0)
 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface [default: 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on.", show_default="127.0.0.1")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.", show_default="8000")] = None,
     policy: PolicyOpt = None,
+    allow_rules_only: Annotated[
+        bool,
+        typer.Option(
+            "--allow-rules-only",
+            help="Start even when no model can be loaded, deciding by the policy's rules alone"
+            " (TICKETBUDDY_REQUIRE_MODEL=false does the same).",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the scoring API (loads the champion model once at start)."""
+    """Serve the scoring API and the hand-off queue with the champion model.
+
+    Without a model to serve it refuses to start and says how to train one: the rules-only fallback
+    is for a model that fails in production, not for a forgotten training step.
+    """
     import uvicorn
 
-    from ticketbuddy.serve.app import create_app
+    from ticketbuddy.policy.model import PolicyError
+    from ticketbuddy.serve.app import create_app, serving_holder
     from ticketbuddy.serve.settings import Settings
+    from ticketbuddy.train.lookup import ModelUnavailable
     from ticketbuddy.train.tracking import tracking_uri
 
     overrides = {k: v for k, v in {"host": host, "port": port, "policy_path": policy}.items() if v}
-    settings = Settings(**overrides)
+    settings = Settings(**overrides, **({"require_model": False} if allow_rules_only else {}))
+    try:
+        holder = serving_holder(settings)
+    except (ModelUnavailable, PolicyError) as exc:
+        typer.echo(f"ticketbuddy serve: not started: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    model = holder.current().model
+    serving = f"{model.name} version {model.version}" if model else "NO MODEL: the policy's rules alone"
+    typer.echo(f"Serving:              {serving} ({settings.model_uri})")
     typer.echo(f"TicketBuddy API docs: http://{settings.host}:{settings.port}/docs")
     typer.echo(f"MLflow dashboard:     make mlflow-ui  (tracking store {tracking_uri()})")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings, holder=holder), host=settings.host, port=settings.port, log_level="info")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -155,8 +155,11 @@ class PolicyEngine:
             reasons.append(
                 Reason("sentiment.last", f"last customer turn scores {facts.sentiment['last']:.2f}")
             )
+        vip = rules.escalate_vip and facts.vip
+        if vip:
+            reasons.append(Reason("rules_only.vip", "VIP customer: a human takes every VIP ticket meanwhile"))
         any_trigger = rules.escalate_on_any_trigger and bool(facts.triggers)
-        return bool(forced) or any_trigger or low, reasons
+        return bool(forced) or any_trigger or low or vip, reasons
 
     def _trigger_reason(self, family: str, words: list[str]) -> Reason:
         mode = self.policy.triggers[family].escalate

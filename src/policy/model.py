@@ -112,10 +112,17 @@ class RouteRule(_Rule):
 
 
 class RulesOnly(_Strict):
-    """How the policy decides when no model is available: fail safe, escalate what is in doubt."""
+    """How the policy decides when no model is available: fail safe, escalate what is in doubt.
+
+    ``escalate_vip``: every VIP ticket (by tier or lifetime value, as ``vip`` says) goes to a human
+    while the model is down. Keywords and a lexicon's sentiment miss most complaints that are phrased
+    politely ("my order for a corporate gift has not arrived"), and a VIP's complaint kept by a bot
+    costs more than a senior agent's minute on a VIP's question.
+    """
 
     escalate_on_any_trigger: bool = True
     escalate_when_sentiment_last_below: float = -0.3
+    escalate_vip: bool = True
 
 
 class Policy(_Strict):

@@ -30,23 +30,41 @@ from ticketbuddy.serve.routers import handoffs, health, score
 from ticketbuddy.serve.scoring import LoadedModel, load_model
 from ticketbuddy.serve.security import install_security, require_scope
 from ticketbuddy.serve.settings import Settings, get_settings
+from ticketbuddy.train.lookup import ModelUnavailable, first_line
 
 log = logging.getLogger(__name__)
 #: Seconds a client is told to wait before retrying when the store is unavailable.
 RETRY_AFTER_SECONDS = 5
 
 
-def _load_model_or_none(settings: Settings) -> LoadedModel | None:
-    """Load the served model; without it the service runs on the rules alone (unless required)."""
+def load_served_model(settings: Settings) -> tuple[LoadedModel | None, str | None]:
+    """The model to serve and, when it could not be loaded, why (the rules then decide alone).
+
+    Raises:
+        ModelUnavailable: It cannot be loaded and ``settings.require_model`` is on (the default): the
+            rules-only fallback is for a model that fails in production, not a forgotten training step.
+
+    """
     try:
         model = load_model(settings.model_uri)
     except Exception as exc:
+        reason = first_line(exc)
         if settings.require_model:
-            raise
-        log.warning("model %s not loaded (%s): serving by the policy's rules alone", settings.model_uri, exc)
-        return None
+            raise ModelUnavailable(f"{reason}; or start with --allow-rules-only") from exc
+        log.warning(
+            "model %s not loaded (%s): serving by the policy's rules alone", settings.model_uri, reason
+        )
+        return None, f"{type(exc).__name__}: {reason}"
     log.info("serving model %s version %s", model.name, model.version)
-    return model
+    return model, None
+
+
+def serving_holder(settings: Settings) -> ModelHolder:
+    """The policy and model the service starts with, in a holder that follows the served alias."""
+    model, error = load_served_model(settings)
+    holder = ModelHolder(load_policy(settings.policy_path), settings.model_uri, model)
+    holder.last_error = error
+    return holder
 
 
 def _open_store(store: HandoffStore) -> None:
@@ -99,8 +117,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if holder is None:
-            policy = load_policy(settings.policy_path)
-            app.state.model_holder = ModelHolder(policy, settings.model_uri, _load_model_or_none(settings))
+            app.state.model_holder = serving_holder(settings)
         serving: ModelHolder = app.state.model_holder
         serving.on_reload = lambda result: metrics.record_reload(result.outcome)
         _open_store(store)

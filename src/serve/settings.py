@@ -22,7 +22,9 @@ class Settings(BaseSettings):
         policy_path: Escalation policy file; None means the policy shipped with the package.
         host: Interface to listen on.
         port: Port to listen on.
-        require_model: Refuse to start without a model, instead of serving by the rules alone.
+        require_model: Refuse to start without a model (the default). Off (``--allow-rules-only``), a
+            service whose model cannot be loaded serves by the policy's rules alone until a reload
+            succeeds — for a model that fails in production, not for a forgotten training step.
         db_url: The hand-off store (SQLAlchemy URL): a SQLite file by default, PostgreSQL when several
             replicas share one queue.
         link_window_hours: A customer's tickets this close in time (any channel) share one history.
@@ -39,7 +41,7 @@ class Settings(BaseSettings):
     policy_path: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    require_model: bool = False
+    require_model: bool = True
     db_url: str = "sqlite:///handoffs.db"
     link_window_hours: float = Field(default=72.0, gt=0)
     ticket_retention_days: float = Field(default=30.0, gt=0)

@@ -132,6 +132,36 @@ def test_rules_only_escalates_in_doubt_to_fallback(engine):
     assert not calm.escalate and calm.rules_only
 
 
+POLITE_COMPLAINTS = [
+    "My order for the team offsite was meant to be here on Monday and there is still no sign of it.",
+    "I was promised a call back yesterday afternoon and nobody rang.",
+    "The replacement you sent is the same size as the one I returned.",
+]
+
+
+@pytest.mark.parametrize("text", POLITE_COMPLAINTS)
+@pytest.mark.parametrize("customer", [{"tier": "vip"}, {"tier": "standard", "lifetime_value": 9000}])
+def test_rules_only_sends_a_vip_complaint_to_the_vip_route(engine, text, customer):
+    d = engine.decide(engine.facts(make(text, customer=customer), None, None))
+    assert d.escalate and d.rules_only
+    assert (d.priority, d.route) == ("P1", "senior_cx")
+    assert "rules_only.vip" in [r.code for r in d.reasons]
+
+
+@pytest.mark.parametrize("text", POLITE_COMPLAINTS)
+def test_rules_only_vip_rule_is_for_vips_and_can_be_switched_off(engine, tmp_path, text):
+    assert not engine.decide(engine.facts(make(text, customer={"tier": "gold"}), None, None)).escalate
+    raw = copy.deepcopy(RAW)
+    raw["rules_only"]["escalate_vip"] = False
+    strict = PolicyEngine(load_policy(write_policy(tmp_path, raw)))
+    assert not strict.decide(strict.facts(make(text, customer={"tier": "vip"}), None, None)).escalate
+
+
+def test_with_a_model_a_vip_is_not_escalated_by_the_rules_only_vip_rule(engine):
+    d = engine.decide(engine.facts(make(POLITE_COMPLAINTS[0], customer={"tier": "vip"}), 0.01, 0.4))
+    assert not d.escalate and "rules_only.vip" not in [r.code for r in d.reasons]
+
+
 def test_low_confidence_band_escalates_near_threshold(tmp_path):
     raw = copy.deepcopy(RAW)
     raw["low_confidence_band"] = 0.1

@@ -87,9 +87,9 @@ def test_json_summary_counts_firings_and_precision_against_labels(tmp_path):
     assert route["learned-route"]["fired"] == 0  # needs a model
     assert route["fallback"]["fired"] == 1
     decision = summary["decision"]
-    # rules alone: legal (always) and any trigger escalate: legal + both refunds
-    assert decision["escalated_by_policy"] == 3 and decision["escalated_by_history"] == 2
-    assert decision["precision"] == pytest.approx(2 / 3) and decision["recall"] == 1.0
+    # rules alone: legal (always), any trigger, and every VIP escalate: legal + both refunds + the VIP
+    assert decision["escalated_by_policy"] == 4 and decision["escalated_by_history"] == 2
+    assert decision["precision"] == pytest.approx(2 / 4) and decision["recall"] == 1.0
 
 
 def test_per_ticket_lines_name_the_rules_and_phrases(tmp_path):

@@ -129,7 +129,9 @@ def test_the_service_sweeps_in_the_background(db_url, one_minute_policy, monkeyp
 
     monkeypatch.setattr(app_module, "load_model", no_model)  # rules alone decide
     clock = FakeClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
-    settings = Settings(db_url=db_url, policy_path=one_minute_policy, sweep_interval_seconds=0.05)
+    settings = Settings(
+        db_url=db_url, policy_path=one_minute_policy, sweep_interval_seconds=0.05, require_model=False
+    )
     with TestClient(create_app(settings, clock), headers=AUTH) as client:
         body = make_ticket("T-1", SOUR).model_dump(mode="json")
         handoff_id = client.post("/v1/score", json=body).json()["handoff"]["handoff_id"]

@@ -39,12 +39,12 @@ class Server:
             self.proc.wait(timeout=30)
 
 
-def start_server(env: dict[str, str], log: Path, timeout: float = 180) -> Server:
+def start_server(env: dict[str, str], log: Path, timeout: float = 180, args: tuple[str, ...] = ()) -> Server:
     """``python -m ticketbuddy.cli serve`` on a free port with ``env`` added; waits until /readyz answers."""
     port = free_port()
     handle = log.open("a")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ticketbuddy.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "ticketbuddy.cli", "serve", "--port", str(port), *args],
         env={**os.environ, **env},
         stdout=handle,
         stderr=subprocess.STDOUT,
