@@ -27,9 +27,14 @@ $(VENV)/.installed: pyproject.toml
 data: setup
 	$(BIN)/dvc repro synth synth_test
 
-## train: reproduce the model (DVC: synth -> train), log to MLflow, register, promote if no worse
+## train: reproduce the model (DVC: synth -> train -> evaluate), log to MLflow, register, promote if no
+## worse; then make sure the tracking store in force has a champion (a fresh clone or a deleted
+## mlflow.db has none, though DVC sees nothing changed): if not, train once more into it
 train: setup
 	$(BIN)/dvc repro
+	@$(BIN)/ticketbuddy champion || { \
+		echo "No champion in this tracking store: training one (dvc repro --force --single-item train)"; \
+		$(BIN)/dvc repro --force --single-item train && $(BIN)/dvc repro && $(BIN)/ticketbuddy champion; }
 
 ## compare: train and evaluate the variants in params.yaml (compare:), one MLflow run each
 compare: data
@@ -53,12 +58,12 @@ test: setup
 
 ## lint: ruff lint and format check
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 format: setup
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
 
 ## bench: speed and memory benchmarks (never part of the tests)
 bench: setup
@@ -66,7 +71,7 @@ bench: setup
 
 ## mlflow-ui: open the MLflow dashboard on http://127.0.0.1:$(MLFLOW_PORT)
 mlflow-ui: setup
-	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db \
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri "$${MLFLOW_TRACKING_URI:-sqlite:///mlflow.db}" \
 		--default-artifact-root ./mlartifacts --host 127.0.0.1 --port $(MLFLOW_PORT) --workers 1
 
 clean:

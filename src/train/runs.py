@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from ticketbuddy.train.registry import (
 from ticketbuddy.train.tracking import REGISTERED_MODEL, ensure_experiment
 
 log = logging.getLogger(__name__)
+#: Decimal places of the figures DVC tracks in git: enough to see a real change, too few for noise.
+DVC_DECIMALS = 4
 
 
 @dataclass
@@ -40,7 +43,14 @@ class TrainResult:
     promotion_reason: str
 
     def write(self, out_dir: str | Path) -> None:
-        """Write ``model_info.json`` (run, version, threshold, gate decision) for DVC and people."""
+        """Write what DVC tracks and what this machine's registry holds, as two files.
+
+        ``train_metrics.json`` (the ``train`` stage's output, in git) holds only what the data, code
+        and parameters determine: the threshold and the test figures, rounded so that floating-point
+        noise does not count as a change. ``model_info.json`` (git-ignored) names this run and the
+        version it registered in the local MLflow store: a fresh clone has a different store, so
+        recording it in git would be false there and would change on every training.
+        """
         folder = Path(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
         info = {
@@ -52,6 +62,13 @@ class TrainResult:
             "promotion_reason": self.promotion_reason,
         }
         (folder / "model_info.json").write_text(json.dumps(info, indent=2) + "\n")
+        figures = {"threshold": round(self.threshold, DVC_DECIMALS), "test": _rounded(self.metrics)}
+        (folder / "train_metrics.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+
+
+def _rounded(metrics: dict[str, float]) -> dict[str, float | None]:
+    """Figures to ``DVC_DECIMALS`` places; NaN (undefined on this data) becomes null."""
+    return {k: None if math.isnan(v) else round(float(v), DVC_DECIMALS) for k, v in sorted(metrics.items())}
 
 
 def log_evaluation(evaluation: Evaluation) -> None:
