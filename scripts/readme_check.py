@@ -242,3 +242,10 @@ def contains_value(document: Any, value: Any) -> bool:
     if isinstance(document, list):
         return any(contains_value(item, value) for item in document)
     return False
+
+
+def assignments(command: str) -> list[str]:
+    """The shell variable assignments of an example (``KEY=$(grep …)``), which later examples reuse."""
+    value = r"(\$\(.*\)|\"[^\"]*\"|'[^']*'|\S+)"
+    whole = re.compile(rf"\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*={value}\s*")
+    return [line for line in command.splitlines() if whole.fullmatch(line)]

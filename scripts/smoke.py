@@ -33,6 +33,7 @@ from readme_check import (  # noqa: E402 - beside this script, which runs outsid
     PRINTS_MARKER,
     Example,
     api_key_from_env,
+    assignments,
     contains_value,
     matches,
     prints_block,
@@ -263,11 +264,17 @@ class Smoke:
                 raise SmokeFailure(f"`make run` printed no line matching the README's {line!r}", log)
 
     def run_examples(self, examples: list[Example]) -> dict[str, Any] | None:
-        """Run the README's curl examples in order; the answer of the first one expected to escalate."""
+        """Run the README's curl examples in order; the answer of the first one expected to escalate.
+
+        As in one terminal, a variable an earlier example set (``KEY=$(...)``) is set for later ones.
+        """
         escalated = None
+        session: list[str] = []
         for example in examples:
             label = f"example at README line {example.line}"
-            done = self.run(["bash", "-eo", "pipefail", "-c", example.command], timeout=120)
+            script = "\n".join([*session, example.command])
+            done = self.run(["bash", "-eo", "pipefail", "-c", script], timeout=120)
+            session += assignments(example.command)
             if done.returncode != 0:
                 raise SmokeFailure(
                     f"{label} exited {done.returncode}: {done.stderr[-800:]}{done.stdout[-800:]}"

@@ -495,3 +495,11 @@ def test_importing_the_script_has_no_side_effects():
     )
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
     assert json.loads(json.dumps(check.ELLIPSIS)) == E
+
+
+def test_variables_set_by_an_example_are_kept_for_the_next_ones():
+    command = (
+        'KEY=$(grep ^X= .env | cut -d= -f2)\n  export OTHER=1\ncurl -s http://x -H "A: $KEY"\nA_B=2 curl y'
+    )
+    assert check.assignments(command) == ["KEY=$(grep ^X= .env | cut -d= -f2)", "  export OTHER=1"]
+    assert check.assignments("curl -d '{\"a\": 1}' http://x") == []
