@@ -58,23 +58,24 @@ def bench_embedding(tickets: list) -> dict:
 
 
 def bench_scoring(tickets: list) -> dict:
+    from ticketbuddy.handoff.batch import score_tickets
     from ticketbuddy.policy.model import load_policy
-    from ticketbuddy.serve.scoring import Scorer, load_model
+    from ticketbuddy.scoring.scorer import Scorer, load_model
 
     started = time.perf_counter()
     scorer = Scorer(load_policy(), load_model("models:/ticket-escalation@champion"))
     load_seconds = time.perf_counter() - started
     for ticket in tickets[:5]:
-        scorer.score([ticket])
+        score_tickets(scorer, [ticket])
     latencies = []
     for ticket in tickets[:300]:
         started = time.perf_counter()
-        scorer.score([ticket])
+        score_tickets(scorer, [ticket])
         latencies.append((time.perf_counter() - started) * 1000)
     latencies.sort()
     started = time.perf_counter()
     for i in range(0, len(tickets), 256):
-        scorer.score(tickets[i : i + 256])
+        score_tickets(scorer, tickets[i : i + 256])
     batch_rate = len(tickets) / (time.perf_counter() - started)
     return {
         "model_load_s": round(load_seconds, 2),

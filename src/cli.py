@@ -61,11 +61,11 @@ def score(
     Batch scoring is offline analysis: it writes each escalation's packet to the output but queues
     nothing (no hand-off, no ticket record); live tickets go through the API, which stores them.
     """
+    from ticketbuddy.handoff.batch import score_file
     from ticketbuddy.policy.model import PolicyError, load_policy
-    from ticketbuddy.serve.batch import score_file
-    from ticketbuddy.serve.scoring import Scorer, load_model
+    from ticketbuddy.scoring.lookup import ModelUnavailable
+    from ticketbuddy.scoring.scorer import Scorer, load_model
     from ticketbuddy.serve.settings import Settings
-    from ticketbuddy.train.lookup import ModelUnavailable
 
     try:
         scorer = Scorer(load_policy(policy), load_model(model_uri or Settings().model_uri))
@@ -108,10 +108,10 @@ def serve(
     import uvicorn
 
     from ticketbuddy.policy.model import PolicyError
+    from ticketbuddy.scoring.lookup import ModelUnavailable
+    from ticketbuddy.scoring.tracking import tracking_uri
     from ticketbuddy.serve.app import create_app, serving_holder
     from ticketbuddy.serve.settings import Settings
-    from ticketbuddy.train.lookup import ModelUnavailable
-    from ticketbuddy.train.tracking import tracking_uri
 
     overrides = {k: v for k, v in {"host": host, "port": port, "policy_path": policy}.items() if v}
     settings = Settings(**overrides, **({"require_model": False} if allow_rules_only else {}))

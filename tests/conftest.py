@@ -116,7 +116,7 @@ def worse_trained(trained, histories, params, tmp_path_factory):
 def scorer(trained):
     """A scorer over the champion model and the shipped policy, as the API builds it."""
     from ticketbuddy.policy.model import load_policy
-    from ticketbuddy.serve.scoring import Scorer, load_model
+    from ticketbuddy.scoring.scorer import Scorer, load_model
 
     return Scorer(load_policy(), load_model("models:/ticket-escalation@champion"))
 

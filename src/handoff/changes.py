@@ -22,11 +22,11 @@ from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff import tickets as ticket_log
+from ticketbuddy.handoff.domain import Handoff
 from ticketbuddy.handoff.linking import Conversation, new_messages
 from ticketbuddy.policy.engine import Decision, Reason
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Message
-from ticketbuddy.serve.schemas import HandoffOut
 
 ACTOR = "policy"
 
@@ -100,5 +100,5 @@ def unseen_messages(conn: Connection, row: Row, ticket_id: str) -> list[Message]
     data = ticket_log.load(conn, ticket_id)
     if data is None:
         return []
-    held = [m for m in HandoffOut.model_validate(row.packet).history if m.ticket_id == ticket_id]
+    held = [m for m in Handoff.model_validate(row.packet).history if m.ticket_id == ticket_id]
     return new_messages(held, Conversation.from_json(data).messages)

@@ -7,9 +7,13 @@ For every ticket the API receives, ``Intake.score``:
 3. scores the ticket's whole conversation with the ``Scorer`` (model + policy, rules alone if the
    model fails);
 4. in one transaction, places it: a ticket that already has a hand-off gets its new messages
-   appended (and is re-routed, re-prioritised or re-opened when the new message calls for it); an
-   escalated ticket of a customer who already has an open hand-off joins it; any other escalation
-   creates a hand-off whose history merges the customer's linked tickets from every channel.
+   appended (and is re-routed, re-prioritised or re-opened when the new message calls for it); a
+   ticket of a customer who already has an open hand-off joins it, escalated or not (a human has
+   that customer now, and the answer says so); any other escalation creates a hand-off whose history
+   merges the customer's linked tickets from every channel.
+
+A packet's summary and trajectory are computed over its whole history, every linked ticket included,
+so the mood the agent reads is the customer's latest, wherever they said it.
 
 A ticket never gets a second hand-off: the ``handoffs.ticket_id`` and ``idempotency_key`` columns are
 unique, and a request that loses a race to insert re-reads what the winner wrote.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -28,16 +33,17 @@ from sqlalchemy.exc import IntegrityError
 
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff import tickets as ticket_log
+from ticketbuddy.handoff.answer import answer, replayed
 from ticketbuddy.handoff.changes import state_changes, stored_reasons, unseen_messages
 from ticketbuddy.handoff.clock import Clock
-from ticketbuddy.handoff.linking import Conversation, scoring_ticket
+from ticketbuddy.handoff.domain import Handoff, Scored
+from ticketbuddy.handoff.linking import Conversation, merged_history
 from ticketbuddy.handoff.packet import build_handoff, new_handoff_id
 from ticketbuddy.handoff.store import HandoffStore, StoreUnavailable
 from ticketbuddy.policy.engine import Decision, Facts, Reason
-from ticketbuddy.schemas import MAX_MESSAGES, Ticket
-from ticketbuddy.serve.schemas import HandoffOut, ModelRefOut, ScoreOut
-from ticketbuddy.serve.scoring import Assessment, Scorer
-from ticketbuddy.train.tracking import REGISTERED_MODEL
+from ticketbuddy.schemas import MAX_MESSAGES, Message, Ticket
+from ticketbuddy.scoring.scorer import Assessment, ModelRef, Scorer
+from ticketbuddy.scoring.tracking import REGISTERED_MODEL
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,7 +66,7 @@ class Intake:
         self.clock = clock
         self.link_window = link_window
 
-    def score(self, ticket: Ticket, scorer: Scorer, idempotency_key: str | None = None) -> ScoreOut:
+    def score(self, ticket: Ticket, scorer: Scorer, idempotency_key: str | None = None) -> Scored:
         """Score one ticket; any hand-off it leads to is committed before this returns.
 
         Raises:
@@ -72,25 +78,25 @@ class Intake:
         try:
             recorded, holder = self._retry(lambda conn: self._record(conn, ticket))
             assessment = scorer.assess([_subject(recorded, holder)])[0]
-            handoff, notes = self._retry(
+            placed = self._retry(
                 lambda conn: self._place(conn, recorded, assessment, scorer, idempotency_key)
             )
         except IntegrityError:
             if idempotency_key and (replay := self.replay(idempotency_key, scorer)):
                 return replay
             raise StoreUnavailable("hand-off store: conflicting concurrent writes; retry") from None
-        return scorer.respond(assessment, handoff, notes)
+        return answer(scorer, assessment, placed.handoff, placed.notes, placed.handed_over)
 
-    def replay(self, key: str, scorer: Scorer) -> ScoreOut | None:
+    def replay(self, key: str, scorer: Scorer) -> Scored | None:
         """The answer already given to a request with this ``Idempotency-Key``, or None."""
         with self.store.reading() as conn:
             row = records.for_key(conn, key)
         if row is None:
             return None
         detail = f"Idempotency-Key already used for hand-off {row.handoff_id} (ticket {row.ticket_id})"
-        model = ModelRefOut(name=row.model_name or REGISTERED_MODEL, version=row.model_version)
+        model = ModelRef(name=row.model_name or REGISTERED_MODEL, version=row.model_version)
         note = Reason("handoff.replay", detail + "; this request was not scored again")
-        return scorer.respond_stored(records.to_handoff(row), model, note)
+        return replayed(scorer.policy, records.to_handoff(row), model, note)
 
     def _record(self, conn: Connection, ticket: Ticket) -> tuple[ticket_log.Recorded, Row | None]:
         """Record the ticket, and read the hand-off that already holds it (if any)."""
@@ -116,7 +122,7 @@ class Intake:
         assessment: Assessment,
         scorer: Scorer,
         key: str | None,
-    ) -> tuple[HandoffOut | None, list[Reason]]:
+    ) -> Placement:
         """Append to the ticket's hand-off, join the customer's open one, or create one (or none)."""
         now = self.clock.now()
         ticket = recorded.ticket
@@ -125,21 +131,14 @@ class Intake:
         if own is not None:
             return self._update(conn, own, recorded, assessment, scorer, now)
         customer = ticket.customer.customer_id
-        shared = (
-            records.open_for_customer(conn, customer, ticket.created_at - self.link_window)
-            if customer
-            else None
-        )
-        if shared is not None and assessment.decision.escalate:
+        since = ticket.created_at - self.link_window
+        shared = records.open_for_customer(conn, customer, since) if customer else None
+        if shared is not None:
             ticket_log.attach(conn, ticket.ticket_id, shared.handoff_id)
             return self._update(conn, shared, recorded, assessment, scorer, now, joined=True)
-        if shared is not None:
-            self._append_linked(conn, shared, recorded, scorer, now)
-            note = f"the customer's open hand-off {shared.handoff_id} ({shared.team}) got these messages too"
-            return None, [Reason("handoff.customer_open", note)]
         if not assessment.decision.escalate:
-            return None, []
-        return self._create(conn, recorded, assessment, scorer, now, key), []
+            return Placement(None, [])
+        return Placement(self._create(conn, recorded, assessment, scorer, now, key), [], handed_over=True)
 
     def _create(
         self,
@@ -149,14 +148,13 @@ class Intake:
         scorer: Scorer,
         now: datetime,
         key: str | None,
-    ) -> HandoffOut:
+    ) -> Handoff:
         ticket, decision = recorded.ticket, assessment.decision
         handoff_id = new_handoff_id()
         ticket_log.attach(conn, ticket.ticket_id, handoff_id)
         conversations = self._conversations(conn, handoff_id, ticket.customer.customer_id, ticket.created_at)
-        packet = build_handoff(
-            ticket, assessment.facts, decision, scorer.policy, now, conversations, handoff_id
-        )
+        facts = _over_history(scorer, ticket, assessment.facts, conversations)
+        packet = build_handoff(ticket, facts, decision, scorer.policy, now, conversations, handoff_id)
         model = scorer.model_ref(assessment.facts)
         records.create(
             conn,
@@ -194,17 +192,21 @@ class Intake:
         scorer: Scorer,
         now: datetime,
         joined: bool = False,
-    ) -> tuple[HandoffOut | None, list[Reason]]:
-        """Bring an existing hand-off up to date with a ticket's new messages and fresh decision."""
+    ) -> Placement:
+        """Bring an existing hand-off up to date with a ticket's new messages and fresh decision.
+
+        ``joined``: the ticket is another of the customer's, joining their open hand-off.
+        """
         decision = assessment.decision
         unseen = unseen_messages(conn, row, recorded.ticket.ticket_id)
         if row.status == "resolved" and not unseen:
-            return records.to_handoff(row), [
-                Reason("handoff.resolved", f"hand-off {row.handoff_id} is resolved")
-            ]
+            return Placement(
+                records.to_handoff(row),
+                [Reason("handoff.resolved", f"hand-off {row.handoff_id} is resolved")],
+            )
         if row.status == "resolved" and not decision.escalate:
             detail = f"hand-off {row.handoff_id} was resolved ({row.outcome}); the new message needs no human"
-            return None, [Reason("handoff.resolved", detail)]
+            return Placement(None, [Reason("handoff.resolved", detail)])
         ticket = recorded.ticket
         joining: list[Reason] = []
         if joined:
@@ -216,8 +218,9 @@ class Intake:
             records.add_event(conn, row.handoff_id, "message_appended", now, actor="scorer", detail=detail)
         changes, notes = state_changes(conn, row, decision, scorer.policy, now)
         notes += joining
+        handed_over = joined or changes.get("status") == "queued"  # joined, or re-opened
         if not (changes or unseen or joined):
-            return records.to_handoff(row), notes
+            return Placement(records.to_handoff(row), notes)
         route = changes.get("route", row.route)
         priority = changes.get("priority", row.priority)
         reasons = decision.reasons if decision.escalate else stored_reasons(row)
@@ -226,22 +229,7 @@ class Intake:
         if row.ticket_id == ticket.ticket_id:
             changes["ticket"] = recorded.data
         records.change(conn, row.handoff_id, changes)
-        return records.to_handoff(records.get(conn, row.handoff_id)), notes
-
-    def _append_linked(
-        self, conn: Connection, row: Row, recorded: ticket_log.Recorded, scorer: Scorer, now: datetime
-    ) -> None:
-        """Add a linked ticket's new messages to an open hand-off's history; the AI keeps that ticket."""
-        unseen = unseen_messages(conn, row, recorded.ticket.ticket_id)
-        if not unseen:
-            return
-        primary = scoring_ticket(row.ticket)
-        facts = scorer.engine.facts(primary, row.packet.get("probability"), None)
-        decision = Decision(True, row.priority, row.route, stored_reasons(row))
-        ticket = recorded.ticket
-        detail = f"{len(unseen)} message(s) from linked ticket {ticket.ticket_id} ({ticket.channel})"
-        records.add_event(conn, row.handoff_id, "message_appended", now, actor="scorer", detail=detail)
-        records.change(conn, row.handoff_id, self._rebuilt(conn, row, primary, facts, decision, scorer, now))
+        return Placement(records.to_handoff(records.get(conn, row.handoff_id)), notes, handed_over)
 
     def _rebuilt(
         self,
@@ -256,6 +244,7 @@ class Intake:
         """The packet of hand-off ``row`` rebuilt over its whole history, as column values."""
         first_ticket = Conversation.from_json(row.ticket).created_at
         conversations = self._conversations(conn, row.handoff_id, row.customer_id, first_ticket)
+        facts = _over_history(scorer, ticket, facts, conversations)
         packet = build_handoff(
             ticket, facts, decision, scorer.policy, row.created_at, conversations, row.handoff_id
         )
@@ -269,6 +258,31 @@ class Intake:
         return ticket_log.history(conn, handoff_id, customer_id, created - self.link_window)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a ticket went: its hand-off (None when the AI keeps it) and notes for the answer.
+
+    ``handed_over``: this request put the ticket with a human (created, joined or re-opened a hand-off).
+    """
+
+    handoff: Handoff | None
+    notes: list[Reason]
+    handed_over: bool = False
+
+
+def _over_history(scorer: Scorer, ticket: Ticket, facts: Facts, conversations: list[Conversation]) -> Facts:
+    """The policy's view of the whole history (every linked ticket's messages, in time order).
+
+    The decision stays the one made on the ticket itself; what changes is what the agent reads: the
+    trajectory, the mood and the signals of everything the customer said, wherever they said it.
+    """
+    if len(conversations) < 2:
+        return facts
+    messages = [Message(role=m.role, text=m.text, sent_at=m.sent_at) for m in merged_history(conversations)]
+    whole = ticket.model_copy(update={"messages": messages[-MAX_MESSAGES:]})
+    return scorer.engine.facts(whole, facts.probability, facts.threshold, facts.learned)
+
+
 def _subject(recorded: ticket_log.Recorded, holder: Row | None) -> Ticket:
     """What is scored: the whole conversation, or only what came after an agent resolved its hand-off.
 
@@ -280,7 +294,7 @@ def _subject(recorded: ticket_log.Recorded, holder: Row | None) -> Ticket:
     return recorded.ticket
 
 
-def _state_of(packet: HandoffOut) -> dict[str, Any]:
+def _state_of(packet: Handoff) -> dict[str, Any]:
     keys = ("route", "team", "team_name", "priority", "sla_minutes", "due_by")
     return {k: getattr(packet, k) for k in keys}
 

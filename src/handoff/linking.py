@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ticketbuddy.handoff.domain import HistoryMessage, LinkedTicket
 from ticketbuddy.schemas import MAX_MESSAGES, Message, Ticket
-from ticketbuddy.serve.schemas import HistoryMessageOut, LinkedTicketOut
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def scoring_ticket(data: dict[str, Any]) -> Ticket:
     return Ticket.model_validate({**data, "messages": data["messages"][-MAX_MESSAGES:]})
 
 
-def merged_history(conversations: Sequence[Conversation]) -> list[HistoryMessageOut]:
+def merged_history(conversations: Sequence[Conversation]) -> list[HistoryMessage]:
     """Every message of the conversations in time order, each marked with its ticket and channel."""
     timed = [
         ((when, c.created_at, c.ticket_id, i), c, message)
@@ -106,18 +106,16 @@ def merged_history(conversations: Sequence[Conversation]) -> list[HistoryMessage
     ]
     timed.sort(key=lambda item: item[0])
     return [
-        HistoryMessageOut(
-            role=m.role, text=m.text, sent_at=m.sent_at, ticket_id=c.ticket_id, channel=c.channel
-        )
+        HistoryMessage(role=m.role, text=m.text, sent_at=m.sent_at, ticket_id=c.ticket_id, channel=c.channel)
         for _, c, m in timed
     ]
 
 
-def linked_tickets(conversations: Sequence[Conversation]) -> list[LinkedTicketOut]:
+def linked_tickets(conversations: Sequence[Conversation]) -> list[LinkedTicket]:
     """The tickets in a history, oldest first."""
     ordered = sorted(conversations, key=lambda c: (c.created_at, c.ticket_id))
     return [
-        LinkedTicketOut(
+        LinkedTicket(
             ticket_id=c.ticket_id, channel=c.channel, created_at=c.created_at, messages=len(c.messages)
         )
         for c in ordered

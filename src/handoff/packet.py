@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from ticketbuddy.handoff.domain import CustomerProfile, Handoff, ReasonEntry
 from ticketbuddy.handoff.linking import Conversation, linked_tickets, merged_history
 from ticketbuddy.handoff.summary import summarise
 from ticketbuddy.policy.engine import Decision, Facts
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
-from ticketbuddy.serve.schemas import CustomerProfileOut, HandoffOut, ReasonOut
 
 
 def confidence(probability: float | None, escalate: bool) -> float | None:
@@ -21,10 +21,10 @@ def confidence(probability: float | None, escalate: bool) -> float | None:
     return probability if escalate else 1.0 - probability
 
 
-def customer_profile(ticket: Ticket, vip: bool) -> CustomerProfileOut:
+def customer_profile(ticket: Ticket, vip: bool) -> CustomerProfile:
     """The customer's profile, with open orders taken from ``metadata.open_orders`` when present."""
     open_orders = ticket.metadata.get("open_orders", [])
-    return CustomerProfileOut(
+    return CustomerProfile(
         **ticket.customer.model_dump(),
         vip=vip,
         open_orders=open_orders if isinstance(open_orders, list) else [open_orders],
@@ -44,7 +44,7 @@ def build_handoff(
     now: datetime | None = None,
     conversations: Sequence[Conversation] | None = None,
     handoff_id: str | None = None,
-) -> HandoffOut:
+) -> Handoff:
     """Assemble the packet an agent receives for an escalated ticket.
 
     Args:
@@ -69,7 +69,7 @@ def build_handoff(
         conversations = [Conversation(ticket.ticket_id, ticket.channel, ticket.created_at, ticket.messages)]
     history = merged_history(conversations)
     summary = summarise(ticket, facts, history)
-    return HandoffOut(
+    return Handoff(
         handoff_id=handoff_id or new_handoff_id(),
         ticket_id=ticket.ticket_id,
         route=decision.route,
@@ -83,7 +83,7 @@ def build_handoff(
         confidence=confidence(facts.probability, True),
         summary=summary.text,
         key_sentences=summary.key_sentences,
-        reasons=[ReasonOut(code=r.code, detail=r.detail) for r in decision.reasons],
+        reasons=[ReasonEntry(code=r.code, detail=r.detail) for r in decision.reasons],
         customer=customer_profile(ticket, facts.vip),
         trajectory=facts.sentiment,
         history=history,

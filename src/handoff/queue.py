@@ -14,8 +14,8 @@ from sqlalchemy import Row, func, select
 
 from ticketbuddy.handoff import records, tables
 from ticketbuddy.handoff.clock import Clock
+from ticketbuddy.handoff.domain import HandoffDetail, QueueItem, QueuePage
 from ticketbuddy.handoff.store import HandoffConflict, HandoffNotFound, HandoffStore
-from ticketbuddy.serve.schemas import HandoffDetailOut, HandoffItemOut, HandoffListOut
 
 #: Most hand-offs one listing returns.
 MAX_LIMIT = 500
@@ -36,14 +36,14 @@ class HandoffQueue:
 
     def list_handoffs(
         self, route: str | None = None, team: str | None = None, status: str | None = None, limit: int = 50
-    ) -> HandoffListOut:
+    ) -> QueuePage:
         """Hand-offs most urgent first: P1 before P2 ..., then oldest; open ones when no status is given."""
         with self.store.reading() as conn:
             rows = records.listing(conn, route, team, status, min(limit, MAX_LIMIT))
         items = [records.to_item(r) for r in rows]
-        return HandoffListOut(count=len(items), items=items)
+        return QueuePage(count=len(items), items=items)
 
-    def detail(self, handoff_id: str) -> HandoffDetailOut:
+    def detail(self, handoff_id: str) -> HandoffDetail:
         """One hand-off: queue state, packet and event log.
 
         Raises:
@@ -56,9 +56,9 @@ class HandoffQueue:
                 raise HandoffNotFound(f"no hand-off {handoff_id}")
             events = records.events(conn, handoff_id)
         item = records.to_item(row)
-        return HandoffDetailOut(**item.model_dump(), packet=records.to_handoff(row), events=events)
+        return HandoffDetail(**dict(item), packet=records.to_handoff(row), events=events)
 
-    def claim(self, handoff_id: str, agent_id: str) -> HandoffItemOut:
+    def claim(self, handoff_id: str, agent_id: str) -> QueueItem:
         """Give a queued hand-off to ``agent_id``; claiming again by the same agent is harmless.
 
         Raises:
@@ -80,7 +80,7 @@ class HandoffQueue:
         holder = f" by {row.claimed_by}" if row.claimed_by else ""
         raise HandoffConflict(f"hand-off {handoff_id} is already {row.status}{holder}")
 
-    def release(self, handoff_id: str, agent_id: str, note: str | None = None) -> HandoffItemOut:
+    def release(self, handoff_id: str, agent_id: str, note: str | None = None) -> QueueItem:
         """Give a claimed hand-off back to the queue; only the agent holding it may.
 
         The SLA deadline stays as it was: the customer has been waiting since the hand-off was made.
@@ -99,7 +99,7 @@ class HandoffQueue:
 
     def resolve(
         self, handoff_id: str, outcome: str, note: str | None = None, agent_id: str | None = None
-    ) -> HandoffItemOut:
+    ) -> QueueItem:
         """Close a claimed hand-off with its outcome (a label: was the escalation needed?).
 
         Raises:
@@ -127,7 +127,7 @@ class HandoffQueue:
 
 def _holder_action_result(
     row: Row | None, won: bool, handoff_id: str, agent_id: str | None, action: str
-) -> HandoffItemOut:
+) -> QueueItem:
     """The hand-off after an action only its holder may take, or why the action did not happen."""
     if row is None:
         raise HandoffNotFound(f"no hand-off {handoff_id}")

@@ -15,24 +15,24 @@ from typing import Any
 from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
+from ticketbuddy.handoff.domain import Handoff, HandoffEvent, QueueItem
 from ticketbuddy.handoff.tables import handoff_events, handoffs, tickets
-from ticketbuddy.serve.schemas import HandoffEventOut, HandoffItemOut, HandoffOut
 
 #: Columns that hold the queue's state; they override the same fields of the stored packet.
 STATE_FIELDS = ("route", "team", "team_name", "priority", "status", "claimed_by", "sla_minutes", "due_by")
 
 
-def to_handoff(row: Row) -> HandoffOut:
+def to_handoff(row: Row) -> Handoff:
     """The stored packet with the queue's current state (team, priority, status, due time) on it."""
-    packet = HandoffOut.model_validate(row.packet)
+    packet = Handoff.model_validate(row.packet)
     state = {name: getattr(row, name) for name in STATE_FIELDS}
     fixed = {"handoff_id": row.handoff_id, "ticket_id": row.ticket_id, "created_at": row.created_at}
     return packet.model_copy(update={**state, **fixed})
 
 
-def to_item(row: Row) -> HandoffItemOut:
+def to_item(row: Row) -> QueueItem:
     """A row as the queue lists it."""
-    return HandoffItemOut(
+    return QueueItem(
         handoff_id=row.handoff_id,
         ticket_id=row.ticket_id,
         customer_id=row.customer_id,
@@ -193,7 +193,7 @@ def add_event(
     )
 
 
-def events(conn: Connection, handoff_id: str) -> list[HandoffEventOut]:
+def events(conn: Connection, handoff_id: str) -> list[HandoffEvent]:
     """A hand-off's event log, oldest first."""
     query = (
         select(handoff_events)
@@ -201,7 +201,7 @@ def events(conn: Connection, handoff_id: str) -> list[HandoffEventOut]:
         .order_by(handoff_events.c.event_id)
     )
     return [
-        HandoffEventOut(
+        HandoffEvent(
             kind=r.kind, at=r.at, actor=r.actor, from_team=r.from_team, to_team=r.to_team, detail=r.detail
         )
         for r in conn.execute(query)

@@ -81,7 +81,7 @@ def _predictions(
     """Model probability and learned answers per ticket, with the threshold; (None, None) without a model."""
     if model_uri is None:
         return None, None
-    from ticketbuddy.serve.scoring import Scorer, load_model
+    from ticketbuddy.scoring.scorer import Scorer, load_model
 
     scorer = Scorer(policy, load_model(model_uri))
     predictions = []

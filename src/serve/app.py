@@ -20,6 +20,8 @@ from ticketbuddy.handoff.clock import Clock, SystemClock
 from ticketbuddy.handoff.queue import depth_by_status_route
 from ticketbuddy.handoff.store import HandoffConflict, HandoffNotFound, HandoffStore, StoreUnavailable
 from ticketbuddy.policy.model import load_policy
+from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
+from ticketbuddy.scoring.scorer import LoadedModel, load_model
 from ticketbuddy.serve import reload
 from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.limits import LimitsSettings, install_limits
@@ -27,10 +29,8 @@ from ticketbuddy.serve.metrics import Metrics, install_metrics
 from ticketbuddy.serve.redaction import install_redaction
 from ticketbuddy.serve.reload import ModelHolder, ModelPoller, ReloadSettings
 from ticketbuddy.serve.routers import handoffs, health, score
-from ticketbuddy.serve.scoring import LoadedModel, load_model
 from ticketbuddy.serve.security import install_security, require_scope
 from ticketbuddy.serve.settings import Settings, get_settings
-from ticketbuddy.train.lookup import ModelUnavailable, first_line
 
 log = logging.getLogger(__name__)
 #: Seconds a client is told to wait before retrying when the store is unavailable.

@@ -10,7 +10,7 @@ from ticketbuddy.handoff.clock import Clock
 from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.queue import HandoffQueue
 from ticketbuddy.handoff.store import HandoffStore
-from ticketbuddy.serve.scoring import Scorer
+from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve.settings import Settings
 
 

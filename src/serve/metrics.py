@@ -27,7 +27,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ticketbuddy.serve.schemas import ScoreOut
+from ticketbuddy.handoff.domain import Scored
 
 log = logging.getLogger(__name__)
 
@@ -143,11 +143,16 @@ class Metrics:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route, method).observe(seconds)
 
-    def record_score(self, score: ScoreOut) -> None:
-        """Count one scored ticket: an escalation by route and priority, or one kept by the AI."""
-        if score.escalate:
+    def record_score(self, score: Scored) -> None:
+        """Count one scored ticket: a hand-over by route and priority, or one kept by the AI.
+
+        A hand-over is a hand-off created, joined or re-opened by this ticket; a replay of the same
+        ticket or ``Idempotency-Key``, or a new message on a hand-off that already had the ticket, is
+        not counted again.
+        """
+        if score.handed_over:
             self.escalations.labels(score.route or "", score.priority or "").inc()
-        else:
+        elif not score.escalate:
             self.kept.inc()
         if score.model.version is None:
             self.rules_only.inc()
@@ -174,7 +179,7 @@ def current_metrics() -> Metrics | None:
     return _current.get()
 
 
-def record_score(score: ScoreOut, metrics: Metrics | None = None) -> None:
+def record_score(score: Scored, metrics: Metrics | None = None) -> None:
     """Count a scored ticket in ``metrics`` or the current request's app; no-op outside a service."""
     target = metrics or _current.get()
     if target is not None:

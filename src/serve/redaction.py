@@ -9,7 +9,7 @@ the request runs; anything logged meanwhile, by any logger, is scrubbed of them.
 customer text on purpose can wrap it in ``sensitive(...)``.
 
 Why a log-record factory as well as a ``logging.Filter``: a filter attached to a logger does not see
-records that propagate up from its children (``ticketbuddy.serve.scoring`` → ``ticketbuddy``), and
+records that propagate up from its children (``ticketbuddy.scoring.scorer`` → ``ticketbuddy``), and
 uvicorn replaces handlers when it configures logging. The factory runs for every record of the process.
 """
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticketbuddy.policy.model import Policy
-from ticketbuddy.serve.scoring import LoadedModel, Scorer, load_model
+from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def registry_version(uri: str) -> str | None:
         return None
     from mlflow import MlflowClient
 
-    from ticketbuddy.train.tracking import configure
+    from ticketbuddy.scoring.tracking import configure
 
     configure()
     return str(MlflowClient().get_model_version_by_alias(*ref).version)

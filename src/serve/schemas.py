@@ -1,32 +1,27 @@
 """Request and response models of the API (``XIn`` / ``XOut``): scores (DESIGN.md) and hand-offs.
 
-The same ``ScoreOut`` is written, one per line, by ``ticketbuddy score``.
+These are the API's shapes only. What the service computes and stores are the hand-off's domain types
+(``handoff.domain``); ``as_api`` maps one to its response model at the edge, so the API can rename or
+drop a field without changing what is stored, and a stored field the API does not show stays hidden.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from ticketbuddy.handoff.domain import EventKind, HandoffStatus, Outcome
 from ticketbuddy.schemas import Channel, Message, Priority, Ticket
 
 TicketIn = Ticket
-HandoffStatus = Literal["queued", "claimed", "resolved"]
-Outcome = Literal["needed", "not_needed"]
-EventKind = Literal[
-    "created",
-    "message_appended",
-    "linked",
-    "priority_raised",
-    "claimed",
-    "released",
-    "rerouted",
-    "sla_breached",
-    "resolved",
-    "reopened",
-]
+OutT = TypeVar("OutT", bound=BaseModel)
+
+
+def as_api(model: type[OutT], value: BaseModel) -> OutT:
+    """A domain object (``handoff.domain``) as the API's response model ``model``."""
+    return model.model_validate(value.model_dump())
 
 
 class ReasonOut(BaseModel):

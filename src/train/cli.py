@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ticketbuddy.train.tracking import CHAMPION, REGISTERED_MODEL
+from ticketbuddy.scoring.tracking import CHAMPION, REGISTERED_MODEL
 
 ParamsOpt = Annotated[Path, typer.Option("--params", help="Hyper-parameters file (params.yaml).")]
 DataOpt = Annotated[Path, typer.Option("--data", help="Labelled ticket JSONL.", exists=True, dir_okay=False)]
@@ -90,12 +90,12 @@ def evaluate(
 
     from ticketbuddy.features.embedding_cache import embedding_cache
     from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.scoring.tracking import ensure_experiment
     from ticketbuddy.train.evaluate import evaluate as run_evaluation
     from ticketbuddy.train.params import load_params
     from ticketbuddy.train.plots import save_all
     from ticketbuddy.train.report import evaluation_table
     from ticketbuddy.train.runs import log_evaluation
-    from ticketbuddy.train.tracking import ensure_experiment
 
     settings = load_params(params)
     model, ref = _load(model_uri or _model_from_info(model_info) or f"models:/{REGISTERED_MODEL}@{CHAMPION}")
@@ -122,7 +122,7 @@ def evaluate(
 
 def _load(uri: str) -> tuple[Any, Any]:
     """The pyfunc at ``uri`` and its resolved reference; one line and exit 1 when it cannot be had."""
-    from ticketbuddy.train.lookup import ModelUnavailable, load_pyfunc
+    from ticketbuddy.scoring.lookup import ModelUnavailable, load_pyfunc
 
     try:
         return load_pyfunc(uri)
@@ -189,9 +189,9 @@ def champion() -> None:
     deleted ``mlflow.db``, a new ``MLFLOW_TRACKING_URI``) gets one trained instead of a service that
     would have nothing to serve.
     """
-    from ticketbuddy.train.lookup import ModelUnavailable
-    from ticketbuddy.train.lookup import champion as find_champion
-    from ticketbuddy.train.tracking import configure
+    from ticketbuddy.scoring.lookup import ModelUnavailable
+    from ticketbuddy.scoring.lookup import champion as find_champion
+    from ticketbuddy.scoring.tracking import configure
 
     try:
         ref, version = find_champion()

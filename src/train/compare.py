@@ -13,11 +13,11 @@ from tqdm import tqdm
 
 from ticketbuddy.features.embedding_cache import embedding_cache
 from ticketbuddy.policy.model import load_policy
+from ticketbuddy.scoring.tracking import ensure_experiment
 from ticketbuddy.train.baselines import evaluate_keywords, evaluate_tfidf
 from ticketbuddy.train.evaluate import evaluate
 from ticketbuddy.train.params import Params
 from ticketbuddy.train.runs import log_evaluation
-from ticketbuddy.train.tracking import ensure_experiment
 from ticketbuddy.train.train import fit_model, load_labelled, split
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ticketbuddy.scoring.tracking import CHAMPION, REGISTERED_MODEL
 from ticketbuddy.train.params import PromotionParams
-from ticketbuddy.train.tracking import CHAMPION, REGISTERED_MODEL
 
 
 @dataclass(frozen=True)

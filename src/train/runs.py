@@ -14,6 +14,7 @@ from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.scoring.tracking import REGISTERED_MODEL, ensure_experiment
 from ticketbuddy.train.evaluate import Evaluation, evaluate
 from ticketbuddy.train.params import Params
 from ticketbuddy.train.registry import (
@@ -24,7 +25,6 @@ from ticketbuddy.train.registry import (
     promote,
     record_refusal,
 )
-from ticketbuddy.train.tracking import REGISTERED_MODEL, ensure_experiment
 
 log = logging.getLogger(__name__)
 #: Decimal places of the figures DVC tracks in git: enough to see a real change, too few for noise.

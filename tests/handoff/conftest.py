@@ -25,7 +25,7 @@ from ticketbuddy.handoff.queue import HandoffQueue
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.policy.model import default_policy_path, load_policy
 from ticketbuddy.schemas import Ticket
-from ticketbuddy.serve.scoring import Scorer
+from ticketbuddy.scoring.scorer import Scorer
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 LINK_WINDOW = timedelta(hours=72)

@@ -7,7 +7,7 @@ from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.queue import HandoffQueue
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.handoff.tables import handoffs, tickets
-from ticketbuddy.serve.scoring import LoadedModel, Scorer
+from ticketbuddy.scoring.scorer import LoadedModel, Scorer
 
 from .conftest import ANGRY, CALM, LEGAL, LINK_WINDOW, SOUR, make_ticket
 
@@ -117,10 +117,13 @@ def test_a_second_escalation_of_the_customer_joins_the_open_handoff(
     assert again.handoff.handoff_id == email.handoff.handoff_id  # the chat now belongs to that hand-off
 
 
-def test_a_calm_message_of_the_customer_still_reaches_the_open_handoff(intake, rules_scorer, queue, clock):
+def test_a_calm_ticket_of_the_customer_joins_the_open_handoff_and_says_so(intake, rules_scorer, queue, clock):
     handoff = intake.score(make_ticket("E-1", ANGRY, channel="email", at=clock.now()), rules_scorer).handoff
     calm = intake.score(make_ticket("W-1", CALM, channel="web", at=clock.advance(minutes=20)), rules_scorer)
-    assert not calm.escalate and calm.reasons[-1].code == "handoff.customer_open"
+    assert calm.escalate and calm.handoff.handoff_id == handoff.handoff_id  # a human has this customer
+    assert calm.route == handoff.route and calm.customer_reply and calm.handed_over
+    assert "handoff.linked" in [r.code for r in calm.reasons]
+    assert "linked" in kinds(queue, handoff.handoff_id)
     history = queue.detail(handoff.handoff_id).packet.history
     assert [(m.ticket_id, m.text) for m in history] == [("E-1", ANGRY), ("W-1", CALM)]
 
@@ -190,3 +193,15 @@ def test_concurrent_escalations_of_one_customer_share_one_handoff(db_url, clock,
     finally:
         for store in stores:
             store.close()
+
+
+def test_the_packet_reads_the_mood_of_every_linked_ticket(intake, rules_scorer, queue, clock):
+    refund = "Could you refund the second charge on my card, please? Thank you, that would be lovely."
+    first = intake.score(make_ticket("E-1", refund, channel="email", at=clock.now()), rules_scorer)
+    calm_mood = first.handoff.trajectory["last"]
+    fury = "This is disgusting. You are useless, I am furious and I feel cheated by your awful company."
+    chat = intake.score(make_ticket("C-1", fury, channel="chat", at=clock.advance(minutes=30)), rules_scorer)
+    assert chat.handoff.handoff_id == first.handoff.handoff_id
+    packet = queue.detail(first.handoff.handoff_id).packet
+    assert packet.trajectory["first"] == calm_mood and packet.trajectory["last"] < -0.5 < calm_mood
+    assert f"→ {packet.trajectory['last']:+.2f})" in packet.summary  # the mood the agent reads is the chat's

@@ -12,9 +12,9 @@ from ticketbuddy.handoff.clock import FakeClock
 from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.sweeper import sweep
 from ticketbuddy.policy.model import load_policy
+from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve import app as app_module
 from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.scoring import Scorer
 from ticketbuddy.serve.settings import Settings
 
 from .conftest import LINK_WINDOW, SOUR, make_ticket

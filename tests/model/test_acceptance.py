@@ -2,12 +2,14 @@
 
 import pytest
 
+from ticketbuddy.handoff.batch import score_tickets
+
 pytestmark = pytest.mark.model
 
 
 def test_seed_conversations_escalate_p1_to_senior_cx_with_sla(scorer, seed_tickets):
     sla = scorer.policy.routes["senior_cx"].sla_minutes
-    for score in scorer.score(seed_tickets):
+    for score in score_tickets(scorer, seed_tickets):
         assert score.escalate, score.ticket_id
         assert (score.priority, score.route) == ("P1", "senior_cx"), score.ticket_id
         assert f"within {sla} minutes" in score.customer_reply
@@ -16,26 +18,26 @@ def test_seed_conversations_escalate_p1_to_senior_cx_with_sla(scorer, seed_ticke
 
 def test_the_model_itself_escalates_the_seed_conversations(scorer, seed_tickets):
     """Not a rule: the learned probability is over the threshold stored with the model."""
-    for score in scorer.score(seed_tickets):
+    for score in score_tickets(scorer, seed_tickets):
         assert score.probability >= score.model.threshold, (score.ticket_id, score.probability)
         assert score.reasons[0].code == "model.probability"
 
 
 def test_calm_faq_from_standard_customer_is_not_escalated(scorer, faq_ticket):
-    score = scorer.score([faq_ticket])[0]
+    score = score_tickets(scorer, [faq_ticket])[0]
     assert not score.escalate
     assert score.probability < score.model.threshold
     assert score.handoff is None and score.customer_reply is None
 
 
 def test_vip_reason_and_public_threat_reason_are_given(scorer, seed_tickets):
-    vip, chat = scorer.score(seed_tickets)
+    vip, chat = score_tickets(scorer, seed_tickets)
     assert any(r.code == "customer.vip" for r in vip.reasons)
     assert any(r.code == "trigger.public_exposure" and "twitter" in r.detail for r in chat.reasons)
 
 
 def test_handoff_packet_carries_history_summary_and_profile(scorer, seed_tickets):
-    vip, chat = scorer.score(seed_tickets)
+    vip, chat = score_tickets(scorer, seed_tickets)
     assert "corporate gift" in vip.handoff.summary
     assert "Twitter" in chat.handoff.summary
     assert [m.text for m in chat.handoff.history] == [m.text for m in seed_tickets[1].messages]

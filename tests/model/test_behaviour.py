@@ -5,6 +5,7 @@ Hand-written tickets (none of them appear in the generator), scored by the sessi
 
 import pytest
 
+from ticketbuddy.handoff.batch import score_tickets
 from ticketbuddy.schemas import Ticket
 
 pytestmark = pytest.mark.model
@@ -59,7 +60,7 @@ def test_order_numbers_and_names_do_not_change_the_decision(scorer):
             for t in texts
         ]
         changed.append(ticket(name, tier, swapped))
-    before, after = scorer.score(originals), scorer.score(changed)
+    before, after = score_tickets(scorer, originals), score_tickets(scorer, changed)
     shifts = []
     for a, b in zip(before, after, strict=True):
         assert a.escalate == b.escalate, a.ticket_id
@@ -112,5 +113,5 @@ def with_turn_added(scorer, text):
     ],
 )
 def test_minimum_functionality(scorer, text, escalate):
-    score = scorer.score([ticket("mft", "standard", [text])])[0]
+    score = score_tickets(scorer, [ticket("mft", "standard", [text])])[0]
     assert score.escalate is escalate, (text, score.probability, [r.code for r in score.reasons])

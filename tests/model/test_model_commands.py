@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ticketbuddy.cli import app
-from ticketbuddy.train.lookup import ModelUnavailable, resolve
+from ticketbuddy.scoring.lookup import ModelUnavailable, resolve
 
 pytestmark = pytest.mark.slow
 

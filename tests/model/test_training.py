@@ -102,9 +102,9 @@ class _Unloadable(mlflow.pyfunc.PythonModel):
 
 def test_a_champion_this_code_cannot_load_does_not_block_the_candidate(tmp_path, monkeypatch):
     from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.scoring.tracking import configure
     from ticketbuddy.train.params import Params
     from ticketbuddy.train.runs import run_gate
-    from ticketbuddy.train.tracking import configure
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'other.db'}")
     configure()

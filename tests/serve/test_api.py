@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 
 from tests.serve.api import AUTH
 from ticketbuddy.policy.model import load_policy
+from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.deps import get_scorer
-from ticketbuddy.serve.scoring import Scorer
 from ticketbuddy.serve.settings import Settings
 
 from .wiring import TICKET

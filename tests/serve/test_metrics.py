@@ -6,9 +6,10 @@ from types import SimpleNamespace
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from ticketbuddy.handoff.domain import Scored
+from ticketbuddy.scoring.scorer import ModelRef
 from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.metrics import Metrics, record_score, record_sla_breach
-from ticketbuddy.serve.schemas import ModelRefOut, ScoreOut
 
 from .wiring import (
     AGENT_KEY,
@@ -36,15 +37,16 @@ def value(text, metric, **labels):
     return samples(text).get((metric, frozenset(labels.items())))
 
 
-def score(escalate, route=None, priority=None, version="7"):
-    return ScoreOut(
+def score(escalate, route=None, priority=None, version="7", replay=False):
+    return Scored(
         ticket_id="m-1",
         escalate=escalate,
         probability=0.9 if version else None,
         priority=priority,
         route=route,
         reasons=[],
-        model=ModelRefOut(name="ticket-escalation", version=version),
+        model=ModelRef(name="ticket-escalation", version=version),
+        handed_over=escalate and not replay,
     )
 
 
@@ -58,6 +60,7 @@ def test_scores_count_escalations_by_route_and_priority_and_kept_decisions():
     metrics.record_score(score(True, "senior_cx", "P1"))
     metrics.record_score(score(True, "billing_disputes", "P3", version=None))
     metrics.record_score(score(False))
+    metrics.record_score(score(True, "senior_cx", "P1", replay=True))  # the same ticket again: not counted
     text = exposition(metrics)
     assert value(text, "ticketbuddy_escalations_total", route="senior_cx", priority="P1") == 2
     assert value(text, "ticketbuddy_escalations_total", route="billing_disputes", priority="P3") == 1
@@ -147,22 +150,24 @@ def test_the_service_exposes_requests_latency_and_scores():
     angry = {**TICKET, "messages": [{"role": "customer", "text": "I will call my lawyer about this"}]}
     legal = client.post("/v1/score", json=angry, headers=bearer(SCORE_KEY))
     assert calm.json()["escalate"] is False and legal.json()["route"] == "legal_compliance"
+    again = client.post("/v1/score", json=angry, headers=bearer(SCORE_KEY))  # re-sent: same hand-off
+    assert again.json()["handoff"]["handoff_id"] == legal.json()["handoff"]["handoff_id"]
     client.post("/v1/score", json=TICKET)  # 401
     client.get("/v1/handoffs/not-a-route/at-all")  # 401, no route
     response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     text = response.text
     ok = {"route": "/v1/score", "method": "POST", "status": "200"}
-    assert value(text, "ticketbuddy_http_requests_total", **ok) == 2
+    assert value(text, "ticketbuddy_http_requests_total", **ok) == 3
     assert value(text, "ticketbuddy_http_requests_total", **{**ok, "status": "401"}) == 1
     assert value(text, "ticketbuddy_http_requests_total", route="unmatched", method="GET", status="401") == 1
     latency = {"route": "/v1/score", "method": "POST"}
-    assert value(text, "ticketbuddy_http_request_duration_seconds_count", **latency) == 3
+    assert value(text, "ticketbuddy_http_request_duration_seconds_count", **latency) == 4
     assert value(text, "ticketbuddy_http_request_duration_seconds_sum", **latency) > 0
     # record_score called inside the (threadpool) endpoint found the app's metrics
     assert value(text, "ticketbuddy_kept_by_ai_total") == 1
     assert value(text, "ticketbuddy_escalations_total", route="legal_compliance", priority="P1") == 1
-    assert value(text, "ticketbuddy_rules_only_decisions_total") == 2
+    assert value(text, "ticketbuddy_rules_only_decisions_total") == 3
     assert value(text, "ticketbuddy_model_degraded") == 1  # the wired app serves by the rules alone
     assert "/v1/handoffs/not-a-route" not in text  # raw paths never become labels
 

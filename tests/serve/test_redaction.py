@@ -102,7 +102,7 @@ def test_free_text_takes_ticket_text_fields_not_the_structure():
 
 
 def test_every_logger_of_the_process_is_redacted_once_installed(redacting, captured):
-    logging.getLogger("ticketbuddy.serve.scoring").warning("ticket says %s", TEXT)
+    logging.getLogger("ticketbuddy.scoring.scorer").warning("ticket says %s", TEXT)
     logging.getLogger("some.library").error("contact %(who)s", {"who": EMAIL})
     logging.getLogger("ticketbuddy").info("%d tickets, p=%.2f, shown %s", 3, 0.5, sensitive(TEXT))
     out = captured.getvalue()

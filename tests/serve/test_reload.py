@@ -8,11 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 from mlflow import MlflowClient
 
+from ticketbuddy.handoff.batch import score_tickets
 from ticketbuddy.policy.model import load_policy
+from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
 from ticketbuddy.serve import reload as reload_module
 from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.reload import ModelHolder, ModelPoller, ReloadSettings, split_alias
-from ticketbuddy.serve.scoring import LoadedModel, Scorer, load_model
 
 from .wiring import (
     ADMIN_KEY,
@@ -206,8 +207,8 @@ def test_reload_follows_the_champion_alias_in_the_real_registry(
     result = holder.reload()
     assert (result.outcome, result.version) == ("reloaded", worse_trained.model_version)
     assert holder.current().model.version == worse_trained.model_version
-    assert in_flight.score(seed_tickets[:1])[0].model.version == trained.model_version
-    assert holder.current().score(seed_tickets[:1])[0].model.version == worse_trained.model_version
+    assert score_tickets(in_flight, seed_tickets[:1])[0].model.version == trained.model_version
+    assert score_tickets(holder.current(), seed_tickets[:1])[0].model.version == worse_trained.model_version
 
 
 def test_a_bad_uri_keeps_the_loaded_model(policy, trained):

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from tests.serve import api
 from tests.serve.servers import start_server
+from ticketbuddy.scoring.lookup import ModelUnavailable
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.settings import Settings
-from ticketbuddy.train.lookup import ModelUnavailable
 
 pytestmark = pytest.mark.slow
 

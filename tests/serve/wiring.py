@@ -16,12 +16,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ticketbuddy.policy.model import load_policy
+from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.limits import LimitsSettings
 from ticketbuddy.serve.redaction import uninstall_log_redaction
 from ticketbuddy.serve.reload import ModelHolder
-from ticketbuddy.serve.scoring import Scorer
 from ticketbuddy.serve.settings import Settings
 
 SCORE_KEY = "score-key-0123456789"

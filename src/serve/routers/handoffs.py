@@ -15,6 +15,7 @@ from ticketbuddy.serve.schemas import (
     HandoffStatus,
     ReleaseIn,
     ResolveIn,
+    as_api,
 )
 
 router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
@@ -34,13 +35,13 @@ def list_handoffs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> HandoffListOut:
     """The queue, most urgent first: P1 before P2 ..., then oldest first."""
-    return queue.list_handoffs(route=route, team=team, status=status, limit=limit)
+    return as_api(HandoffListOut, queue.list_handoffs(route=route, team=team, status=status, limit=limit))
 
 
 @router.get("/{handoff_id}", response_model=HandoffDetailOut, responses={**_NOT_FOUND, **_UNAVAILABLE})
 def get_handoff(handoff_id: str, queue: QueueDep) -> HandoffDetailOut:
     """One hand-off: its queue state, the full packet and every event that happened to it."""
-    return queue.detail(handoff_id)
+    return as_api(HandoffDetailOut, queue.detail(handoff_id))
 
 
 @router.post(
@@ -50,7 +51,7 @@ def get_handoff(handoff_id: str, queue: QueueDep) -> HandoffDetailOut:
 )
 def claim_handoff(handoff_id: str, body: ClaimIn, queue: QueueDep) -> HandoffItemOut:
     """Take a queued hand-off. Of two agents claiming at once exactly one wins; the other gets 409."""
-    return queue.claim(handoff_id, body.agent_id)
+    return as_api(HandoffItemOut, queue.claim(handoff_id, body.agent_id))
 
 
 @router.post(
@@ -60,7 +61,7 @@ def claim_handoff(handoff_id: str, body: ClaimIn, queue: QueueDep) -> HandoffIte
 )
 def release_handoff(handoff_id: str, body: ReleaseIn, queue: QueueDep) -> HandoffItemOut:
     """Give a claimed hand-off back to the queue (only its holder may); its SLA deadline is unchanged."""
-    return queue.release(handoff_id, body.agent_id, body.note)
+    return as_api(HandoffItemOut, queue.release(handoff_id, body.agent_id, body.note))
 
 
 @router.post(
@@ -74,4 +75,4 @@ def release_handoff(handoff_id: str, body: ReleaseIn, queue: QueueDep) -> Handof
 )
 def resolve_handoff(handoff_id: str, body: ResolveIn, queue: QueueDep) -> HandoffItemOut:
     """Close a claimed hand-off with its outcome: was a human needed? Outcomes become training labels."""
-    return queue.resolve(handoff_id, body.outcome, body.note, body.agent_id)
+    return as_api(HandoffItemOut, queue.resolve(handoff_id, body.outcome, body.note, body.agent_id))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header
 
 from ticketbuddy.serve.deps import IntakeDep, ScorerDep
 from ticketbuddy.serve.metrics import record_score
-from ticketbuddy.serve.schemas import ScoreOut, TicketIn
+from ticketbuddy.serve.schemas import ScoreOut, TicketIn, as_api
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
@@ -40,4 +40,4 @@ def score(
     """
     result = intake.score(ticket, scorer, idempotency_key)
     record_score(result)
-    return result
+    return as_api(ScoreOut, result)

@@ -1,9 +1,9 @@
-"""Scoring tickets: model probability + policy decision + hand-off packet, for the API and batch alike.
+"""Scoring tickets: model probability + policy decision, for the API, batch scoring and evaluation.
 
-``Scorer`` is the one place a score is made. If the model is missing or fails on a batch, the policy's
-rules decide alone (fail safe): the ticket is still answered, and anything in doubt is escalated.
-The API goes through ``handoff.intake.Intake``, which stores every escalation before answering;
-``Scorer.score`` alone (batch scoring) builds packets but queues nothing.
+``Scorer`` is the one place a decision is made. If the model is missing or fails on a batch, the
+policy's rules decide alone (fail safe): the ticket is still decided, and anything in doubt is
+escalated. What happens next is the hand-off's business: ``handoff.intake.Intake`` stores every
+escalation before the API answers, ``handoff.batch`` writes packets to a file.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from ticketbuddy.features.conversation import tickets_to_frame
-from ticketbuddy.handoff.packet import build_handoff
-from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine, Reason
+from ticketbuddy.model import EscalationModel
+from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
-from ticketbuddy.serve.schemas import HandoffOut, ModelRefOut, ReasonOut, ScoreOut
-from ticketbuddy.train.lookup import load_pyfunc
-from ticketbuddy.train.tracking import REGISTERED_MODEL
+from ticketbuddy.scoring.lookup import load_pyfunc
+from ticketbuddy.scoring.tracking import REGISTERED_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,19 @@ def load_model(uri: str) -> LoadedModel:
             line that names the tracking store and the command that fixes it.
 
     """
-    from ticketbuddy.train.pyfunc import unwrap
-
     pyfunc, ref = load_pyfunc(uri)
-    inner = unwrap(pyfunc)
+    inner: EscalationModel = pyfunc.unwrap_python_model().model  # the EscalationPyfunc's model
     return LoadedModel(pyfunc, ref.name, ref.version, float(inner.threshold), inner.routes)
+
+
+class ModelRef(BaseModel):
+    """Which registered model decided; ``version`` is None when the rules decided alone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str | None
+    threshold: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,62 +114,11 @@ class Scorer:
             assessments.append(Assessment(ticket, facts, self.engine.decide(facts)))
         return assessments
 
-    def score(self, tickets: Sequence[Ticket]) -> list[ScoreOut]:
-        """Score a batch of tickets, in order, each escalation with a packet built from its own messages.
-
-        Nothing is queued here: the API puts escalations in the hand-off store (``Intake``);
-        batch scoring writes these packets to its output file only.
-        """
-        return [self.respond(a, self.preview(a)) for a in self.assess(tickets)]
-
-    def preview(self, assessment: Assessment) -> HandoffOut | None:
-        """The packet an escalation would get from the ticket alone (None when the AI keeps it)."""
-        if not assessment.decision.escalate:
-            return None
-        return build_handoff(assessment.ticket, assessment.facts, assessment.decision, self.policy)
-
-    def respond(
-        self, assessment: Assessment, handoff: HandoffOut | None, notes: Sequence[Reason] = ()
-    ) -> ScoreOut:
-        """The score response: the decision, its reasons (plus ``notes``) and the hand-off, if any.
-
-        With a hand-off the ticket is escalated, at the hand-off's priority and route: a ticket a human
-        already holds stays with them even when its newest message alone would not be escalated.
-        """
-        decision = assessment.decision
-        route = handoff.route if handoff else None
-        return ScoreOut(
-            ticket_id=assessment.ticket.ticket_id,
-            escalate=handoff is not None,
-            probability=assessment.facts.probability,
-            priority=handoff.priority if handoff else None,
-            route=route,
-            reasons=_reasons([*decision.reasons, *notes]),
-            model=self.model_ref(assessment.facts),
-            handoff=handoff,
-            customer_reply=self.policy.routes[route].reply() if route in self.policy.routes else None,
-        )
-
-    def respond_stored(self, handoff: HandoffOut, model: ModelRefOut, note: Reason) -> ScoreOut:
-        """The answer already given for a stored hand-off (an ``Idempotency-Key`` replay), with a note."""
-        route = self.policy.routes.get(handoff.route)
-        return ScoreOut(
-            ticket_id=handoff.ticket_id,
-            escalate=True,
-            probability=handoff.probability,
-            priority=handoff.priority,
-            route=handoff.route,
-            reasons=[*handoff.reasons, *_reasons([note])],
-            model=model,
-            handoff=handoff,
-            customer_reply=route.reply() if route else None,
-        )
-
-    def model_ref(self, facts: Facts) -> ModelRefOut:
+    def model_ref(self, facts: Facts) -> ModelRef:
         """Which model decided (``version`` None when the rules decided alone)."""
         if self.model is None or facts.probability is None:
-            return ModelRefOut(name=self.model.name if self.model else REGISTERED_MODEL, version=None)
-        return ModelRefOut(name=self.model.name, version=self.model.version, threshold=self.model.threshold)
+            return ModelRef(name=self.model.name if self.model else REGISTERED_MODEL, version=None)
+        return ModelRef(name=self.model.name, version=self.model.version, threshold=self.model.threshold)
 
 
 def _learned(row: Any) -> Learned:
@@ -171,7 +129,3 @@ def _learned(row: Any) -> Learned:
         priority=getattr(row, "priority", None) or None,
         priority_confidence=float(getattr(row, "priority_confidence", 0.0) or 0.0),
     )
-
-
-def _reasons(reasons: Sequence[Reason]) -> list[ReasonOut]:
-    return [ReasonOut(code=r.code, detail=r.detail) for r in reasons]

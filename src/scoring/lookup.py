@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ticketbuddy.train.tracking import CHAMPION, REGISTERED_MODEL, configure
+from ticketbuddy.scoring.tracking import CHAMPION, REGISTERED_MODEL, configure
 
 #: What to run when there is no model at all.
 TRAIN_HINT = "train and promote one with `make train` (or `ticketbuddy train --data PATH`)"

@@ -1,14 +1,22 @@
-"""Batch scoring of a JSONL file with the same ``Scorer`` the API uses."""
+"""Batch scoring: a JSONL file of tickets scored with the same ``Scorer`` and answers as the API.
+
+Offline analysis: every escalation's packet is written to the output, nothing is queued and no
+ticket is recorded (live tickets go through the API, whose intake stores them).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 from ticketbuddy.data.jsonl import read_tickets, write_rejects
-from ticketbuddy.serve.scoring import Scorer
+from ticketbuddy.handoff.answer import answer, preview
+from ticketbuddy.handoff.domain import Scored
+from ticketbuddy.schemas import Ticket
+from ticketbuddy.scoring.scorer import Scorer
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,11 @@ class BatchReport:
     rejected: int
     escalated: int
     rejects_path: Path | None = None
+
+
+def score_tickets(scorer: Scorer, tickets: Sequence[Ticket]) -> list[Scored]:
+    """Score tickets in order, each escalation with a packet built from its own messages."""
+    return [answer(scorer, a, preview(scorer, a)) for a in scorer.assess(tickets)]
 
 
 def score_file(
@@ -45,7 +58,7 @@ def score_file(
     ):
         for start in range(0, len(read.tickets), batch_size):
             batch = read.tickets[start : start + batch_size]
-            for result in scorer.score(batch):
+            for result in score_tickets(scorer, batch):
                 escalated += result.escalate
                 out.write(result.model_dump_json() + "\n")
             bar.update(len(batch))
