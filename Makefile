@@ -56,10 +56,12 @@ serve: setup dev-key
 test: setup
 	$(BIN)/pytest
 
-## lint: ruff lint and format check
+## lint: ruff lint and format check, and the type check (mypy; strict on the scoring core and domain types)
 lint: setup
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	@mkdir -p build/typecheck && ln -sfn ../../src build/typecheck/ticketbuddy
+	$(BIN)/mypy -p ticketbuddy
 
 format: setup
 	$(BIN)/ruff check --fix src tests bench scripts

@@ -132,8 +132,13 @@ def log_tail(log: Path, lines: int = LOG_TAIL) -> str:
 
 
 def child_env() -> dict[str, str]:
-    """A newcomer's environment: no TicketBuddy or MLflow settings inherited, no proxy for localhost."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETBUDDY_", "MLFLOW_TRACKING_"))}
+    """A newcomer's environment: no TicketBuddy or MLflow settings inherited, no proxy for localhost.
+
+    Nor ``PYTHONDONTWRITEBYTECODE``: a newcomer's Python writes ``__pycache__`` beside the sources,
+    which must not make DVC think the code changed.
+    """
+    inherited = ("TICKETBUDDY_", "MLFLOW_TRACKING_", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     for name in ("NO_PROXY", "no_proxy"):
         env[name] = ",".join(filter(None, [env.get(name), "127.0.0.1", "localhost"]))
     return env
@@ -336,10 +341,13 @@ class Smoke:
         stop(ui)
 
     def check_clean(self) -> None:
-        """Nothing tracked changed and nothing untracked is left un-ignored in the clone."""
+        """Nothing tracked changed, nothing untracked is left un-ignored, and DVC sees nothing to do."""
         porcelain = self.run(["git", "status", "--porcelain"]).stdout
         if porcelain.strip():
             raise SmokeFailure(f"the checkout is not clean after `make run`:\n{porcelain.rstrip()}")
+        status = self.run([str(self.clone / ".venv" / "bin" / "dvc"), "status"])
+        if status.returncode != 0 or "up to date" not in status.stdout:
+            raise SmokeFailure(f"`dvc status` after `make run` is not clean:\n{status.stdout}{status.stderr}")
 
     def main(self) -> None:
         """All the steps, in order."""

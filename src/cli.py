@@ -7,7 +7,7 @@ them, so ``ticketbuddy --help`` and the data commands start in well under a seco
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,10 +65,10 @@ def score(
     from ticketbuddy.policy.model import PolicyError, load_policy
     from ticketbuddy.scoring.lookup import ModelUnavailable
     from ticketbuddy.scoring.scorer import Scorer, load_model
-    from ticketbuddy.serve.settings import Settings
+    from ticketbuddy.settings import ServiceSettings
 
     try:
-        scorer = Scorer(load_policy(policy), load_model(model_uri or Settings().model_uri))
+        scorer = Scorer(load_policy(policy), load_model(model_uri or ServiceSettings().model_uri))
     except (ModelUnavailable, PolicyError) as exc:
         typer.echo(f"ticketbuddy score: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -111,10 +111,13 @@ def serve(
     from ticketbuddy.scoring.lookup import ModelUnavailable
     from ticketbuddy.scoring.tracking import tracking_uri
     from ticketbuddy.serve.app import create_app, serving_holder
-    from ticketbuddy.serve.settings import Settings
+    from ticketbuddy.settings import ServiceSettings
 
-    overrides = {k: v for k, v in {"host": host, "port": port, "policy_path": policy}.items() if v}
-    settings = Settings(**overrides, **({"require_model": False} if allow_rules_only else {}))
+    given: dict[str, Any] = {"host": host, "port": port, "policy_path": policy}
+    overrides = {k: v for k, v in given.items() if v}
+    if allow_rules_only:
+        overrides["require_model"] = False
+    settings = ServiceSettings(**overrides)
     try:
         holder = serving_holder(settings)
     except (ModelUnavailable, PolicyError) as exc:

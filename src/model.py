@@ -41,9 +41,12 @@ class EscalationModel:
         priority_head: Multiclass head over P1–P4 of escalated history, or None.
         info: Facts about the training run (data digest, sizes, strategy), kept with the model.
 
+    ``model.predict(tickets_to_frame(tickets))`` returns one row per ticket with the columns
+    ``PREDICTION_COLUMNS``; ``tests/model`` exercises a trained one.
+
     Example:
-        >>> model.predict(tickets_to_frame(tickets))            # doctest: +SKIP
-           ticket_id  probability  escalate  threshold  route  route_confidence  priority  ...
+        >>> PREDICTION_COLUMNS[:4]
+        ['ticket_id', 'probability', 'escalate', 'threshold']
 
     """
 
@@ -91,6 +94,13 @@ class EscalationModel:
     def routes(self) -> list[str]:
         """Routes the route head can predict (the policy must own each of them)."""
         return [str(c) for c in self.route_head.classes_] if self.route_head is not None else []
+
+    @property
+    def trigger_families(self) -> dict[str, list[str]]:
+        """The policy's keyword families this model was trained with (its trigger features)."""
+        columns = self.features.named_steps["features"]
+        triggers = columns.named_transformers_["triggers"]
+        return {name: list(words) for name, words in triggers.families_.items()}
 
     def use_encoder_at(self, path: str) -> None:
         """Point the text embedding at a local copy of the encoder (the one stored with the model)."""

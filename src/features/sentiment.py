@@ -212,7 +212,7 @@ class SentimentTrajectory(TransformerMixin, BaseEstimator):
         >>> import pandas as pd
         >>> from ticketbuddy.features.conversation import Turn
         >>> X = pd.Series([[Turn("customer", "Great, thanks!")]])
-        >>> SentimentTrajectory().fit(X).transform(X)[0, 0] > 0
+        >>> bool(SentimentTrajectory().fit(X).transform(X)[0, 0] > 0)
         True
 
     """

@@ -57,7 +57,7 @@ class ConversationShape(TransformerMixin, BaseEstimator):
     Example:
         >>> import pandas as pd
         >>> X = pd.Series([[Turn("customer", "hi"), Turn("bot", "hello"), Turn("customer", "HELP")]])
-        >>> ConversationShape().fit(X).transform(X)[0, 3]
+        >>> float(ConversationShape().fit(X).transform(X)[0, 3])
         1.0
 
     """

@@ -67,9 +67,11 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         batch_size: Texts per forward pass.
 
     Example:
-        >>> emb = TextEmbedder(scope="customer")          # doctest: +SKIP
-        >>> emb.fit_transform(parsed_frame["messages"]).shape  # doctest: +SKIP
-        (n_tickets, 384)
+        >>> import pandas as pd
+        >>> from ticketbuddy.features.conversation import Turn
+        >>> X = pd.Series([[Turn("customer", "Where is my parcel?"), Turn("bot", "Let me check.")]])
+        >>> TextEmbedder(scope="customer").fit_transform(X).shape
+        (1, 384)
 
     """
 

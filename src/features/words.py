@@ -38,8 +38,12 @@ class WordScore(TransformerMixin, BaseEstimator):
         model_: TF-IDF + logistic regression fitted on all training tickets.
 
     Example:
-        >>> WordScore(cv=2).fit_transform(parsed["messages"], y).shape   # doctest: +SKIP
-        (n_tickets, 1)
+        >>> import pandas as pd
+        >>> from ticketbuddy.features.conversation import Turn
+        >>> texts = ["refund now", "thanks a lot", "where is my refund", "great service"] * 2
+        >>> X = pd.Series([[Turn("customer", t)] for t in texts])
+        >>> WordScore(cv=2).fit_transform(X, [1, 0, 1, 0] * 2).shape
+        (8, 1)
 
     """
 

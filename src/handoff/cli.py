@@ -28,9 +28,9 @@ DbUrlOpt = Annotated[
 
 def _store(db_url: str | None):
     from ticketbuddy.handoff.store import HandoffStore
-    from ticketbuddy.serve.settings import Settings
+    from ticketbuddy.settings import ServiceSettings
 
-    return HandoffStore(db_url or Settings().db_url)
+    return HandoffStore(db_url or ServiceSettings().db_url)
 
 
 @app.command("export")
@@ -68,9 +68,9 @@ def sweep(
     from ticketbuddy.handoff.store import StoreUnavailable
     from ticketbuddy.handoff.sweeper import sweep as sweep_once
     from ticketbuddy.policy.model import PolicyError, load_policy
-    from ticketbuddy.serve.settings import Settings
+    from ticketbuddy.settings import ServiceSettings
 
-    settings = Settings()
+    settings = ServiceSettings()
     store = _store(db_url)
     try:
         report = sweep_once(

@@ -181,7 +181,7 @@ class Intake:
         records.add_event(
             conn, handoff_id, "created", now, actor="scorer", to_team=packet.team, detail=detail
         )
-        return records.to_handoff(records.get(conn, handoff_id))
+        return records.to_handoff(records.stored(conn, handoff_id))
 
     def _update(
         self,
@@ -229,7 +229,7 @@ class Intake:
         if row.ticket_id == ticket.ticket_id:
             changes["ticket"] = recorded.data
         records.change(conn, row.handoff_id, changes)
-        return Placement(records.to_handoff(records.get(conn, row.handoff_id)), notes, handed_over)
+        return Placement(records.to_handoff(records.stored(conn, row.handoff_id)), notes, handed_over)
 
     def _rebuilt(
         self,

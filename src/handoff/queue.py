@@ -71,7 +71,7 @@ class HandoffQueue:
             values = {"status": "claimed", "claimed_by": agent_id, "claimed_at": now, "updated_at": now}
             won = records.change(conn, handoff_id, values, status="queued")
             row = records.get(conn, handoff_id)
-            if won:
+            if won and row is not None:
                 records.add_event(conn, handoff_id, "claimed", now, actor=agent_id, from_team=row.team)
         if row is None:
             raise HandoffNotFound(f"no hand-off {handoff_id}")
@@ -119,7 +119,7 @@ class HandoffQueue:
             }
             won = records.change(conn, handoff_id, values, **expected)
             row = records.get(conn, handoff_id)
-            if won:
+            if won and row is not None:
                 actor = agent_id or row.claimed_by
                 records.add_event(conn, handoff_id, "resolved", now, actor=actor, detail=f"outcome {outcome}")
         return _holder_action_result(row, won, handoff_id, agent_id, "resolved")

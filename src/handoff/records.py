@@ -61,6 +61,14 @@ def get(conn: Connection, handoff_id: str, for_update: bool = False) -> Row | No
     return conn.execute(query.with_for_update() if for_update else query).first()
 
 
+def stored(conn: Connection, handoff_id: str) -> Row:
+    """The hand-off row with this id, which the caller has just written (a missing one is a bug)."""
+    row = get(conn, handoff_id)
+    if row is None:
+        raise LookupError(f"hand-off {handoff_id} was written in this transaction but cannot be read")
+    return row
+
+
 def for_ticket(conn: Connection, ticket_id: str, for_update: bool = False) -> Row | None:
     """The hand-off holding this ticket: opened for it, or joined by it as a linked ticket."""
     joined = select(tickets.c.handoff_id).where(tickets.c.ticket_id == ticket_id).scalar_subquery()

@@ -64,9 +64,13 @@ class HandoffStore:
         busy_timeout: Seconds a SQLite writer waits for the lock before the store reports unavailable.
 
     Example:
-        >>> store = HandoffStore("sqlite:////tmp/handoffs.db")   # doctest: +SKIP
-        >>> with store.writing() as conn:                       # doctest: +SKIP
-        ...     conn.execute(...)
+        >>> from sqlalchemy import func, select
+        >>> from ticketbuddy.handoff.tables import handoffs
+        >>> store = HandoffStore("sqlite:///handoffs-example.db")  # in the working directory
+        >>> with store.reading() as conn:
+        ...     conn.execute(select(func.count()).select_from(handoffs)).scalar()
+        0
+        >>> store.close()
 
     """
 

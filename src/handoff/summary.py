@@ -86,7 +86,7 @@ def bot_attempt(text: str) -> str | None:
     """What a bot message tried, in one sentence: its first sentence that is not an apology or filler."""
     said = sentences(text)
     useful = [s for s in said if not _FILLER.match(s) and len(s.split()) > 3]
-    return (useful or said or [None])[0]
+    return (useful or said or [None])[0]  # type: ignore[list-item]
 
 
 def _channels(ticket: Ticket, messages: Sequence[Message]) -> str:

@@ -141,9 +141,13 @@ def trace_rules(
     """Trace the policy over ``tickets``: rules alone, or with a model's ``predictions`` and ``threshold``.
 
     Example:
-        >>> traces = trace_rules(load_policy(), tickets, labels)  # doctest: +SKIP
-        >>> summarise(load_policy(), traces)["triggers"][0]["precision"]  # doctest: +SKIP
-        0.97
+        >>> from ticketbuddy.policy.model import load_policy
+        >>> from ticketbuddy.schemas import Ticket
+        >>> ticket = Ticket.model_validate({"ticket_id": "t1", "channel": "chat",
+        ...     "created_at": "2026-11-20T10:00:00Z",
+        ...     "messages": [{"role": "customer", "text": "I have asked my lawyer to write to you"}]})
+        >>> [trace.route for trace in trace_rules(load_policy(), [ticket])]
+        ['legal_compliance']
 
     """
     engine = PolicyEngine(policy)
@@ -156,10 +160,10 @@ def trace_rules(
 
 
 def _decision_figures(traces: Sequence[TicketTrace]) -> dict[str, Any]:
-    labelled = [t for t in traces if t.label is not None]
-    tp = sum(t.escalate and t.label.escalated for t in labelled)
-    predicted = sum(t.escalate for t in labelled)
-    actual = sum(t.label.escalated for t in labelled)
+    labelled = [(t, t.label) for t in traces if t.label is not None]
+    tp = sum(t.escalate and label.escalated for t, label in labelled)
+    predicted = sum(t.escalate for t, _ in labelled)
+    actual = sum(label.escalated for _, label in labelled)
     return {
         "tickets": len(traces),
         "labelled": len(labelled),

@@ -83,11 +83,12 @@ def _predictions(
         return None, None
     from ticketbuddy.scoring.scorer import Scorer, load_model
 
-    scorer = Scorer(policy, load_model(model_uri))
+    model = load_model(model_uri)
+    scorer = Scorer(policy, model)
     predictions = []
     for start in range(0, len(tickets), 256):
         predictions += scorer.predictions(tickets[start : start + 256])
-    return predictions, scorer.model.threshold
+    return predictions, model.threshold
 
 
 def _report(

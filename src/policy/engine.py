@@ -71,9 +71,14 @@ class PolicyEngine:
         policy: A validated policy (see ``load_policy``).
 
     Example:
-        >>> engine = PolicyEngine(load_policy())                      # doctest: +SKIP
-        >>> engine.decide(engine.facts(ticket, probability=0.9, threshold=0.4)).route  # doctest: +SKIP
-        'senior_cx'
+        >>> from ticketbuddy.policy.model import load_policy
+        >>> engine = PolicyEngine(load_policy())
+        >>> ticket = Ticket.model_validate({"ticket_id": "t1", "channel": "email",
+        ...     "created_at": "2026-11-20T10:00:00Z", "customer": {"tier": "vip"},
+        ...     "messages": [{"role": "customer", "text": "My order is a week late."}]})
+        >>> decision = engine.decide(engine.facts(ticket, probability=0.9, threshold=0.4))
+        >>> decision.priority, decision.route
+        ('P1', 'senior_cx')
 
     """
 

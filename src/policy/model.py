@@ -162,10 +162,11 @@ class Policy(_Strict):
         for rule in self.route_rules:
             if rule.route is not None and rule.route not in self.routes:
                 yield f"route_rules.{rule.name}.route {rule.route!r} is not a route"
-        for rule in [*self.priority_rules, *self.route_rules]:
-            for family in rule.when.triggers_any or []:
-                if family not in self.triggers:
-                    yield f"rule {rule.name!r} names trigger family {family!r}, which is not defined"
+        rules: list[_Rule] = [*self.priority_rules, *self.route_rules]
+        for any_rule in rules:
+            for trigger in any_rule.when.triggers_any or []:
+                if trigger not in self.triggers:
+                    yield f"rule {any_rule.name!r} names trigger family {trigger!r}, which is not defined"
 
     def claim_timeout(self, route_name: str) -> int | None:
         """Minutes a claim on this route may stay unresolved before the sweeper releases it (None: never).

@@ -4,9 +4,12 @@ Every command that reads a model (``serve``, ``score``, ``evaluate``, ``promote`
 it here first, so a missing model, alias or version is reported the same way everywhere — one line
 naming the tracking store and the command that fixes it — instead of an MLflow traceback.
 
+``resolve("models:/ticket-escalation@champion").describe()`` names the version the alias points at
+(``'ticket-escalation version 3 (@champion)'``); a URI outside the registry passes through.
+
 Example:
-    >>> resolve("models:/ticket-escalation@champion").describe()  # doctest: +SKIP
-    'ticket-escalation version 3 (@champion)'
+    >>> resolve("runs:/0a1b2c/model").describe()
+    'runs:/0a1b2c/model'
 
 """
 

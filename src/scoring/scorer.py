@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.model import EscalationModel
+from ticketbuddy.policy.drift import keyword_differences
 from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
@@ -35,6 +36,7 @@ class LoadedModel:
     version: str | None
     threshold: float
     routes: list[str] = field(default_factory=list)
+    trigger_families: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_model(uri: str) -> LoadedModel:
@@ -50,7 +52,9 @@ def load_model(uri: str) -> LoadedModel:
     """
     pyfunc, ref = load_pyfunc(uri)
     inner: EscalationModel = pyfunc.unwrap_python_model().model  # the EscalationPyfunc's model
-    return LoadedModel(pyfunc, ref.name, ref.version, float(inner.threshold), inner.routes)
+    return LoadedModel(
+        pyfunc, ref.name, ref.version, float(inner.threshold), inner.routes, inner.trigger_families
+    )
 
 
 class ModelRef(BaseModel):
@@ -87,6 +91,7 @@ class Scorer:
         self.policy = policy
         self.engine = PolicyEngine(policy)
         self.model = model
+        self.policy_differences = _policy_differences(policy, model)
 
     @property
     def degraded(self) -> bool:
@@ -95,7 +100,7 @@ class Scorer:
 
     def predictions(self, tickets: Sequence[Ticket]) -> list[tuple[float | None, Learned]]:
         """Model probability and learned route / priority per ticket; (None, empty) when it cannot."""
-        nothing = [(None, Learned())] * len(tickets)
+        nothing: list[tuple[float | None, Learned]] = [(None, Learned())] * len(tickets)
         if self.model is None or not tickets:
             return nothing
         try:
@@ -119,6 +124,18 @@ class Scorer:
         if self.model is None or facts.probability is None:
             return ModelRef(name=self.model.name if self.model else REGISTERED_MODEL, version=None)
         return ModelRef(name=self.model.name, version=self.model.version, threshold=self.model.threshold)
+
+
+def _policy_differences(policy: Policy, model: LoadedModel | None) -> list[str]:
+    """How the policy's trigger keywords differ from the model's; each difference is logged once."""
+    if model is None or not model.trigger_families:
+        return []
+    differences = keyword_differences(model.trigger_families, policy.keyword_families())
+    for difference in differences:
+        log.warning(
+            "model %s version %s was trained with other keywords: %s", model.name, model.version, difference
+        )
+    return differences
 
 
 def _learned(row: Any) -> Learned:

@@ -12,15 +12,16 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse
 
-DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+from ticketbuddy.settings import TrackingSettings
+
 DEFAULT_ARTIFACT_DIR = "mlartifacts"
 REGISTERED_MODEL = "ticket-escalation"
 CHAMPION = "champion"
 
 
-def tracking_uri() -> str:
+def tracking_uri(settings: TrackingSettings | None = None) -> str:
     """The tracking URI in force: ``MLFLOW_TRACKING_URI`` or the embedded SQLite default."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    return (settings or TrackingSettings()).tracking_uri
 
 
 def artifact_location(uri: str) -> str | None:
@@ -35,21 +36,22 @@ def artifact_location(uri: str) -> str | None:
     return (db_path.resolve().parent / DEFAULT_ARTIFACT_DIR).as_uri()
 
 
-def configure() -> str:
+def configure(settings: TrackingSettings | None = None) -> str:
     """Point MLflow at the tracking store in force, quietly; return the URI used.
 
     Quietly: MLflow's INFO lines (creating tables, validating the input example) say nothing a
     TicketBuddy user can act on, so its logger shows warnings and errors only, unless
     ``MLFLOW_LOGGING_LEVEL`` asks for more.
     """
+    settings = settings or TrackingSettings()
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", settings.logging_level)  # for MLflow's own set-up
     import mlflow
 
-    logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"].upper())
+    logging.getLogger("mlflow").setLevel(settings.logging_level.upper())
 
-    uri = tracking_uri()
+    uri = tracking_uri(settings)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri

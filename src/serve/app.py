@@ -23,21 +23,20 @@ from ticketbuddy.policy.model import load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
 from ticketbuddy.scoring.scorer import LoadedModel, load_model
 from ticketbuddy.serve import reload
-from ticketbuddy.serve.keys import SecuritySettings
-from ticketbuddy.serve.limits import LimitsSettings, install_limits
+from ticketbuddy.serve.limits import install_limits
 from ticketbuddy.serve.metrics import Metrics, install_metrics
 from ticketbuddy.serve.redaction import install_redaction
-from ticketbuddy.serve.reload import ModelHolder, ModelPoller, ReloadSettings
+from ticketbuddy.serve.reload import ModelHolder, ModelPoller
 from ticketbuddy.serve.routers import handoffs, health, score
 from ticketbuddy.serve.security import install_security, require_scope
-from ticketbuddy.serve.settings import Settings, get_settings
+from ticketbuddy.settings import LimitsSettings, SecuritySettings, ServiceSettings, get_settings
 
 log = logging.getLogger(__name__)
 #: Seconds a client is told to wait before retrying when the store is unavailable.
 RETRY_AFTER_SECONDS = 5
 
 
-def load_served_model(settings: Settings) -> tuple[LoadedModel | None, str | None]:
+def load_served_model(settings: ServiceSettings) -> tuple[LoadedModel | None, str | None]:
     """The model to serve and, when it could not be loaded, why (the rules then decide alone).
 
     Raises:
@@ -59,7 +58,7 @@ def load_served_model(settings: Settings) -> tuple[LoadedModel | None, str | Non
     return model, None
 
 
-def serving_holder(settings: Settings) -> ModelHolder:
+def serving_holder(settings: ServiceSettings) -> ModelHolder:
     """The policy and model the service starts with, in a holder that follows the served alias."""
     model, error = load_served_model(settings)
     holder = ModelHolder(load_policy(settings.policy_path), settings.model_uri, model)
@@ -90,7 +89,7 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: ServiceSettings | None = None,
     clock: Clock | None = None,
     *,
     holder: ModelHolder | None = None,
@@ -126,7 +125,7 @@ def create_app(
             store, serving.policy, clock, interval, retention, on_move=_count_sweep_moves(metrics)
         )
         try:
-            async with ModelPoller(serving, ReloadSettings().model_poll_seconds):
+            async with ModelPoller(serving, settings.model_poll_seconds):
                 yield
         finally:
             await sweeper.stop(task)

@@ -11,7 +11,7 @@ from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.queue import HandoffQueue
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.scoring.scorer import Scorer
-from ticketbuddy.serve.settings import Settings
+from ticketbuddy.settings import ServiceSettings
 
 
 def get_scorer(request: Request) -> Scorer:
@@ -22,7 +22,7 @@ def get_scorer(request: Request) -> Scorer:
     return request.app.state.model_holder.current()
 
 
-def get_app_settings(request: Request) -> Settings:
+def get_app_settings(request: Request) -> ServiceSettings:
     """The settings the app was built with."""
     return request.app.state.settings
 
@@ -38,7 +38,7 @@ def get_clock(request: Request) -> Clock:
 
 
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SettingsDep = Annotated[ServiceSettings, Depends(get_app_settings)]
 StoreDep = Annotated[HandoffStore, Depends(get_store)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from ticketbuddy.settings import SecuritySettings
 
 SCOPES = frozenset({"score", "agent", "admin"})
 #: Shortest key accepted from the environment: anything shorter can be guessed.
@@ -32,21 +32,6 @@ MIN_KEY_CHARS = 16
 
 class ApiKeyError(ValueError):
     """The configured keys are malformed; the message names the entry at fault (never the key)."""
-
-
-class SecuritySettings(BaseSettings):
-    """Where the API keys come from (``TICKETBUDDY_API_KEYS``, ``TICKETBUDDY_API_KEYS_FILE``).
-
-    Attributes:
-        api_keys: Plain keys with their scopes, ``key:scope1+scope2,key2:scope``.
-        api_keys_file: A file of ``sha256hex:scope1+scope2`` lines; ``#`` starts a comment.
-
-    """
-
-    model_config = SettingsConfigDict(env_prefix="TICKETBUDDY_", env_file=".env", extra="ignore")
-
-    api_keys: str | None = None
-    api_keys_file: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -9,26 +9,10 @@ default) and handed on unchanged, so the application sees exactly what was sent.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
-
-class LimitsSettings(BaseSettings):
-    """Request limits (``TICKETBUDDY_MAX_BODY_BYTES``).
-
-    Attributes:
-        max_body_bytes: Largest request body accepted, in bytes (1 MiB: a ticket of a few hundred
-            long messages fits well below it).
-
-    """
-
-    model_config = SettingsConfigDict(env_prefix="TICKETBUDDY_", env_file=".env", extra="ignore")
-
-    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, gt=0)
+from ticketbuddy.settings import DEFAULT_MAX_BODY_BYTES, LimitsSettings
 
 
 class BodySizeLimitMiddleware:
@@ -39,7 +23,9 @@ class BodySizeLimitMiddleware:
         max_body_bytes: Largest body accepted, in bytes.
 
     Example:
-        >>> app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=1024 * 1024)  # doctest: +SKIP
+        >>> from fastapi import FastAPI
+        >>> app = FastAPI()
+        >>> app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=1024 * 1024)
 
     """
 

@@ -54,6 +54,7 @@ class _LiveState(Collector):
             yield from _guarded("model info", self._model)
 
     def _queue(self) -> list[Metric]:
+        assert self.queue_depth is not None  # collect() calls this only with a source
         depth = GaugeMetricFamily(
             "ticketbuddy_handoff_queue_depth", "Hand-offs in the queue.", labels=["status", "route"]
         )
@@ -62,6 +63,7 @@ class _LiveState(Collector):
         return [depth]
 
     def _model(self) -> list[Metric]:
+        assert self.model is not None  # collect() calls this only with a source
         model = self.model()
         info = GaugeMetricFamily(
             "ticketbuddy_model_info",

@@ -27,7 +27,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
@@ -35,14 +34,6 @@ from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
 log = logging.getLogger(__name__)
 
 Outcome = Literal["reloaded", "unchanged", "failed"]
-
-
-class ReloadSettings(BaseSettings):
-    """How often to look for a new champion (``TICKETBUDDY_MODEL_POLL_SECONDS``, 0 = never)."""
-
-    model_config = SettingsConfigDict(env_prefix="TICKETBUDDY_", env_file=".env", extra="ignore")
-
-    model_poll_seconds: float = Field(default=60.0, ge=0)
 
 
 @dataclass(frozen=True)
@@ -93,9 +84,12 @@ class ModelHolder:
         scorer_factory: Builds a scorer from the policy and a model; ``Scorer`` by default.
 
     Example:
-        >>> holder = ModelHolder(policy, "models:/ticket-escalation@champion", model)  # doctest: +SKIP
-        >>> holder.reload().outcome                                                      # doctest: +SKIP
-        'unchanged'
+        >>> from ticketbuddy.policy.model import load_policy
+        >>> holder = ModelHolder(load_policy(), "models:/ticket-escalation/3", None, loader=lambda uri: None)
+        >>> holder.current().degraded  # no model yet: the rules decide
+        True
+        >>> holder.reload().outcome  # the loader (a stub here) gave no model: still the rules
+        'reloaded'
 
     """
 
@@ -218,6 +212,10 @@ class ModelStatusOut(BaseModel):
     last_error: str | None
     last_checked_at: datetime | None
     last_reloaded_at: datetime | None
+    policy_differences: list[str] = Field(
+        default_factory=list,
+        description="How the policy's trigger keywords differ from those the model was trained with.",
+    )
 
 
 class ReloadOut(BaseModel):
@@ -254,6 +252,7 @@ def model_status(holder: HolderDep) -> ModelStatusOut:
         last_error=holder.last_error,
         last_checked_at=holder.last_checked_at,
         last_reloaded_at=holder.last_reloaded_at,
+        policy_differences=holder.current().policy_differences,
     )
 
 

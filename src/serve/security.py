@@ -25,10 +25,10 @@ from ticketbuddy.serve.keys import (
     SCOPES,
     ApiKeyring,
     Principal,
-    SecuritySettings,
     hash_key,
     new_key,
 )
+from ticketbuddy.settings import SecuritySettings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,12 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A FastAPI dependency that admits only keys holding ``scope``; add it per router.
 
     Example:
-        >>> app.include_router(score.router, dependencies=[Depends(require_scope("score"))])  # doctest: +SKIP
+        >>> from fastapi import Depends, FastAPI
+        >>> from ticketbuddy.serve.routers import score
+        >>> FastAPI().include_router(score.router, dependencies=[Depends(require_scope("score"))])
+        >>> require_scope("root")
+        Traceback (most recent call last):
+        ValueError: unknown scope 'root'; expected one of ['admin', 'agent', 'score']
 
     Raises:
         ValueError: ``scope`` is not one of ``score``, ``agent``, ``admin``.

@@ -26,9 +26,10 @@ def routes(
     train: Annotated[Path, _csv("Training CSV: 'Consumer complaint narrative', 'Product'.")],
     test: Annotated[Path, _csv("Test CSV, same columns.")],
     out_json: OutJson = None,
-    params: Annotated[Path, typer.Option(help="Hyper-parameters (params.yaml train section).")] = Path(
-        "params.yaml"
-    ),
+    params: Annotated[
+        Path | None,
+        typer.Option(help="Hyper-parameters (the train section).", show_default="the project's params.yaml"),
+    ] = None,
 ) -> None:
     """Learn routes (route = product) from CFPB narratives: TicketBuddy's pipeline vs a TF-IDF baseline.
 

@@ -10,11 +10,25 @@ import typer
 
 from ticketbuddy.scoring.tracking import CHAMPION, REGISTERED_MODEL
 
-ParamsOpt = Annotated[Path, typer.Option("--params", help="Hyper-parameters file (params.yaml).")]
+ParamsOpt = Annotated[
+    Path | None,
+    typer.Option("--params", help="Hyper-parameters file.", show_default="the project's params.yaml"),
+]
 DataOpt = Annotated[Path, typer.Option("--data", help="Labelled ticket JSONL.", exists=True, dir_okay=False)]
 ExperimentOpt = Annotated[
     str | None, typer.Option(help="MLflow experiment.", show_default="train.experiment in params.yaml")
 ]
+
+
+def _params(path: Path | None) -> Any:
+    """The hyper-parameters (``load_params``); one line and exit 1 when the file named is unusable."""
+    from ticketbuddy.train.params import ParamsError, load_params
+
+    try:
+        return load_params(path)
+    except ParamsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
 
 
 def _labelled(path: Path) -> list:
@@ -34,19 +48,42 @@ def train(
         typer.Option(help="Labelled JSONL to evaluate on.", show_default="a held-out split of --data"),
     ] = None,
     experiment: ExperimentOpt = None,
-    params: ParamsOpt = Path("params.yaml"),
-    out_dir: Annotated[Path, typer.Option(help="Where to write model_info.json (a DVC output).")] = Path(
-        "models"
-    ),
+    params: ParamsOpt = None,
+    out_dir: Annotated[
+        Path, typer.Option(help="Where train_metrics.json (DVC) and model_info.json (this machine) go.")
+    ] = Path("models"),
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            help="Escalation policy to train with (its keywords are features).", show_default="shipped"
+        ),
+    ] = None,
+    unknown_routes: Annotated[
+        str,
+        typer.Option(
+            help="A route label the policy has no team for: `refuse` the history, or map it to the `fallback`"
+            " route."
+        ),
+    ] = "refuse",
 ) -> None:
-    """Train the escalation model, log it to MLflow, register it and promote it if it is no worse."""
-    from ticketbuddy.train.params import load_params
+    """Train the escalation model, log it to MLflow, register it and promote it if it is no worse.
+
+    The policy's keyword families are recorded with the model (and a digest of them), so a service
+    whose policy says otherwise can say how it differs.
+    """
+    from ticketbuddy.policy.model import PolicyError
     from ticketbuddy.train.train import DataError
     from ticketbuddy.train.train import train as run_training
 
+    if unknown_routes not in ("refuse", "fallback"):
+        typer.echo(f"--unknown-routes must be refuse or fallback, not {unknown_routes!r}", err=True)
+        raise typer.Exit(1)
     try:
-        result = run_training(data, load_params(params), test_data=test_data, experiment=experiment)
-    except DataError as exc:
+        result = run_training(
+            data, _params(params), test_data=test_data, experiment=experiment,
+            policy_path=policy, unknown_routes=unknown_routes,  # type: ignore[arg-type]
+        )  # fmt: skip
+    except (DataError, PolicyError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     shown = ("pr_auc", "recall_at_80_kept", "ece", "precision", "recall", "escalation_share")
@@ -79,7 +116,7 @@ def evaluate(
         "models"
     ),
     experiment: ExperimentOpt = None,
-    params: ParamsOpt = Path("params.yaml"),
+    params: ParamsOpt = None,
 ) -> None:
     """Evaluate a model on labelled tickets: table, metrics.json, plots, and an MLflow run.
 
@@ -92,12 +129,11 @@ def evaluate(
     from ticketbuddy.policy.model import load_policy
     from ticketbuddy.scoring.tracking import ensure_experiment
     from ticketbuddy.train.evaluate import evaluate as run_evaluation
-    from ticketbuddy.train.params import load_params
     from ticketbuddy.train.plots import save_all
     from ticketbuddy.train.report import evaluation_table
     from ticketbuddy.train.runs import log_evaluation
 
-    settings = load_params(params)
+    settings = _params(params)
     model, ref = _load(model_uri or _model_from_info(model_info) or f"models:/{REGISTERED_MODEL}@{CHAMPION}")
     with embedding_cache():
         test = _labelled(data)
@@ -153,7 +189,7 @@ def _model_from_info(path: Path | None) -> str | None:
 def promote(
     version: Annotated[str, typer.Option(help="Registered version of ticket-escalation to promote.")],
     data: DataOpt,
-    params: ParamsOpt = Path("params.yaml"),
+    params: ParamsOpt = None,
 ) -> None:
     """Move @champion to VERSION only if it is no worse than the champion on DATA (metrics in params)."""
     from mlflow import MlflowClient
@@ -161,14 +197,13 @@ def promote(
     from ticketbuddy.features.embedding_cache import embedding_cache
     from ticketbuddy.policy.model import load_policy
     from ticketbuddy.train.evaluate import evaluate as run_evaluation
-    from ticketbuddy.train.params import load_params
     from ticketbuddy.train.runs import apply_gate, run_gate
 
     if not version.isdigit() or int(version) < 1:
         hint = "`ticketbuddy champion` shows the one serving, the MLflow UI lists them all"
         typer.echo(f"--version must be a version number such as 3, not {version!r}: {hint}", err=True)
         raise typer.Exit(1)
-    settings = load_params(params)
+    settings = _params(params)
     policy = load_policy()
     candidate, ref = _load(f"models:/{REGISTERED_MODEL}/{int(version)}")
     with embedding_cache():
@@ -209,14 +244,13 @@ def compare(
     data: DataOpt,
     test_data: Annotated[Path | None, typer.Option(help="Labelled JSONL to evaluate on.")] = None,
     experiment: ExperimentOpt = None,
-    params: ParamsOpt = Path("params.yaml"),
+    params: ParamsOpt = None,
 ) -> None:
     """Train and evaluate each variant in params.yaml (compare.variants), one MLflow run each."""
     from ticketbuddy.train.compare import compare as run_compare
-    from ticketbuddy.train.params import load_params
     from ticketbuddy.train.report import comparison_table
 
-    results = run_compare(data, load_params(params), test_data=test_data, experiment=experiment)
+    results = run_compare(data, _params(params), test_data=test_data, experiment=experiment)
     typer.echo(comparison_table(results))
 
 

@@ -53,10 +53,10 @@ def compare(
                     log_evaluation(evaluation)
                     mlflow.log_metric("fit_seconds", seconds)
                 results[variant.name] = {**evaluation.metrics, "fit_seconds": seconds}
-                figures = _headline(evaluation.metrics)
-                tqdm.write(f"[{i}/{len(variants)}] {variant.name}: {figures} (fitted in {seconds:.0f} s)")
+                headline = _headline(evaluation.metrics)
+                tqdm.write(f"[{i}/{len(variants)}] {variant.name}: {headline} (fitted in {seconds:.0f} s)")
             tqdm.write("baselines: TF-IDF + logistic regression, the policy's keywords")
-            baselines = {
+            baselines: dict[str, dict[str, float]] = {
                 "tfidf_lr": evaluate_tfidf(train_set, test_set, params.train.threshold)[0],
                 "keyword_rules": evaluate_keywords(test_set, policy.keyword_families())[0],
             }

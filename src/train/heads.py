@@ -44,8 +44,12 @@ class OutOfFoldCalibrated(ClassifierMixin, BaseEstimator):
         oof_proba_: Calibrated out-of-fold probabilities of the training rows.
 
     Example:
-        >>> clf = OutOfFoldCalibrated(LogisticRegression(), cv=3).fit(X, y)   # doctest: +SKIP
-        >>> clf.predict_proba(X_new)[:, 1]                                      # doctest: +SKIP
+        >>> from sklearn.datasets import make_classification
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> X, y = make_classification(n_samples=120, random_state=0)
+        >>> clf = OutOfFoldCalibrated(LogisticRegression(), cv=3).fit(X, y)
+        >>> clf.oof_proba_.shape, clf.predict_proba(X[:2]).shape
+        ((120,), (2, 2))
 
     """
 

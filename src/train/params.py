@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ticketbuddy.features.pipeline import TextSettings
+
+log = logging.getLogger(__name__)
 
 
 class _Section(BaseModel):
@@ -67,7 +70,7 @@ class TrainParams(_Section):
     """``train:`` in params.yaml."""
 
     data: str = "data/raw/tickets.jsonl"
-    test_data: str | None = None
+    test_data: str | None = "data/raw/tickets_test.jsonl"
     experiment: str = "ticket-escalation"
     test_size: float = Field(default=0.2, gt=0, lt=1)
     seed: int = 42
@@ -79,14 +82,18 @@ class TrainParams(_Section):
     threshold: ThresholdParams = Field(default_factory=ThresholdParams)
 
 
+GateMetric = Literal["pr_auc", "roc_auc", "f1", "recall", "recall_at_80_kept", "kept_at_95_recall"]
+
+
+DEFAULT_GATE: tuple[GateMetric, ...] = ("pr_auc", "recall_at_80_kept")
+
+
 class PromotionParams(_Section):
     """``promotion:``: what a candidate must match, on the same data, to take the champion alias."""
 
-    metrics: list[Literal["pr_auc", "roc_auc", "f1", "recall", "recall_at_80_kept", "kept_at_95_recall"]] = (
-        Field(default_factory=lambda: ["pr_auc", "recall_at_80_kept"], min_length=1)
-    )
+    metrics: list[GateMetric] = Field(default_factory=lambda: list(DEFAULT_GATE), min_length=1)
     slices: list[str] = Field(default_factory=lambda: ["vip=vip"])
-    tolerance: float = Field(default=0.0, ge=0)
+    tolerance: float = Field(default=0.005, ge=0)
 
 
 class Variant(_Section):
@@ -97,11 +104,27 @@ class Variant(_Section):
     text: TextParams | None = None
 
 
+def _variant(name: str, head: str, scope: str, words: bool, last_k: int = 0) -> dict[str, Any]:
+    return {"name": name, "head": head, "text": {"scope": scope, "last_k": last_k, "word_score": words}}
+
+
+#: ``compare.variants`` as shipped in params.yaml (a test holds the two together).
+SHIPPED_VARIANTS: list[dict[str, Any]] = [
+    _variant("linear-customer-turns+words", "linear", "customer", True),
+    _variant("linear-customer-turns", "linear", "customer", False),
+    _variant("hgb-customer-turns+words", "hgb", "customer", True),
+    _variant("linear-all-turns+words", "linear", "all", True),
+    _variant("linear-last-2-turns+words", "linear", "customer", True, last_k=2),
+]
+
+
 class CompareParams(_Section):
     """``compare:``: variants trained and evaluated side by side, each as its own MLflow run."""
 
     experiment: str = "ticket-escalation-compare"
-    variants: list[Variant] = Field(default_factory=list)
+    variants: list[Variant] = Field(
+        default_factory=lambda: [Variant.model_validate(v) for v in SHIPPED_VARIANTS]
+    )
 
 
 class Params(BaseModel):
@@ -133,9 +156,44 @@ class Params(BaseModel):
         return out
 
 
-def load_params(path: str | Path | None = "params.yaml") -> Params:
-    """Read params.yaml; a missing file gives the defaults (which match the shipped file)."""
-    if path is None or not Path(path).exists():
+class ParamsError(ValueError):
+    """The hyper-parameters file named cannot be read or fails validation; the message says which."""
+
+
+def find_params(start: Path | None = None) -> Path | None:
+    """The project's ``params.yaml``: in ``start`` (the working directory) or a parent project folder.
+
+    A parent counts when it holds ``params.yaml`` beside ``dvc.yaml``, so a command run from a
+    sub-folder reads the same file as ``dvc repro``. None outside a project.
+    """
+    here = (start or Path.cwd()).resolve()
+    if (here / "params.yaml").is_file():
+        return here / "params.yaml"
+    for folder in here.parents:
+        if (folder / "params.yaml").is_file() and (folder / "dvc.yaml").is_file():
+            return folder / "params.yaml"
+    return None
+
+
+def load_params(path: str | Path | None = None) -> Params:
+    """Read the hyper-parameters: ``path``, else the project's ``params.yaml`` (``find_params``).
+
+    Outside a project the built-in defaults are used and a warning says so; they equal the shipped
+    ``params.yaml`` (a test holds them together), so the promotion gate means the same wherever a
+    command runs.
+
+    Raises:
+        ParamsError: ``path`` was given and is missing, not YAML, or fails validation.
+
+    """
+    source = Path(path) if path is not None else find_params()
+    if source is None:
+        log.warning("no params.yaml here or in a parent project folder: using the built-in defaults")
         return Params()
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return Params.model_validate(raw)
+    if not source.is_file():
+        raise ParamsError(f"hyper-parameters file {source} not found")
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        return Params.model_validate(raw)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ParamsError(f"hyper-parameters file {source} refused: {exc}") from exc

@@ -23,6 +23,7 @@ import joblib
 import mlflow
 import pandas as pd
 from mlflow.models import ModelSignature
+from mlflow.pyfunc import PythonModel
 from mlflow.types.schema import ColSpec, Schema
 
 from ticketbuddy.features.conversation import CUSTOMER_NUMERIC
@@ -45,7 +46,7 @@ _BACKEND_PACKAGES = {
 }
 
 
-class EscalationPyfunc(mlflow.pyfunc.PythonModel):
+class EscalationPyfunc(PythonModel):
     """Wraps ``EscalationModel`` for MLflow: ticket frame in, probability and decision out."""
 
     def load_context(self, context: Any) -> None:

@@ -42,7 +42,7 @@ def champion_version(client: Any, name: str = REGISTERED_MODEL) -> Any | None:
 
 def gate_checks(promotion: PromotionParams) -> list[str]:
     """Metric names the gate compares: each metric overall and on each slice (``slice/col/value/m``)."""
-    checks = list(promotion.metrics)
+    checks: list[str] = list(promotion.metrics)
     for spec in promotion.slices:
         column, _, value = spec.partition("=")
         checks += [f"slice/{column}/{value}/{metric}" for metric in promotion.metrics]

@@ -141,6 +141,7 @@ def log_and_gate(
         mlflow.log_params(params.flat())
         mlflow.log_params({f"source.{k}": v for k, v in sources.items()})
         mlflow.log_params({f"model.{k}": v for k, v in model.info.items()})
+        mlflow.log_dict(policy.model_dump(mode="json"), "policy/policy.json")
         mlflow.log_metrics({f"train_oof_{k}": v for k, v in oof.items()})
         log_evaluation(evaluation)
         example = tickets_to_frame(test_set[:2])

@@ -8,8 +8,9 @@ with the champion.
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -19,7 +20,8 @@ from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.features.embedding_cache import embedding_cache
 from ticketbuddy.features.pipeline import build_features
 from ticketbuddy.model import EscalationModel
-from ticketbuddy.policy.model import load_policy
+from ticketbuddy.policy.drift import families_digest
+from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.schemas import LabelledTicket
 from ticketbuddy.train.evaluate import evaluate
 from ticketbuddy.train.heads import escalation_head, label_head
@@ -27,21 +29,66 @@ from ticketbuddy.train.metrics import choose_threshold, classification_metrics
 from ticketbuddy.train.params import Params, TrainParams
 from ticketbuddy.train.runs import TrainResult, log_and_gate
 
+log = logging.getLogger(__name__)
+
 
 class DataError(ValueError):
     """Training data failed the contract; the message lists the bad lines."""
 
 
-def load_labelled(path: str | Path) -> list[LabelledTicket]:
-    """Read a labelled JSONL file, refusing it (with line numbers) if any row breaks the contract."""
+UnknownRoutes = Literal["refuse", "fallback"]
+
+
+def load_labelled(
+    path: str | Path, policy: Policy | None = None, unknown_routes: UnknownRoutes = "refuse"
+) -> list[LabelledTicket]:
+    """Read a labelled JSONL file, refusing it (with line numbers) if any row breaks the contract.
+
+    With a ``policy``, a route label the policy has no team for is refused too, before any fitting:
+    a model trained on it would predict a route the policy cannot serve. ``unknown_routes="fallback"``
+    maps such labels to the policy's fallback route instead (and says how many).
+    """
     result = read_tickets(path, labelled=True)
     if result.rejects:
-        shown = "\n".join(f"  line {r.line}: {r.reason}" for r in result.rejects[:20])
-        more = f"\n  ... and {len(result.rejects) - 20} more" if len(result.rejects) > 20 else ""
-        raise DataError(f"{path}: {len(result.rejects)} of {result.rows_read} rows rejected\n{shown}{more}")
+        raise DataError(
+            _listing(path, [f"line {r.line}: {r.reason}" for r in result.rejects], result.rows_read)
+        )
     if not result.tickets:
         raise DataError(f"{path}: no tickets")
-    return result.tickets
+    if policy is None:
+        return result.tickets
+    return _known_routes(path, result.tickets, result.lines, policy, unknown_routes)
+
+
+def _known_routes(
+    path: str | Path,
+    tickets: list[LabelledTicket],
+    lines: dict[str, int],
+    policy: Policy,
+    unknown_routes: UnknownRoutes,
+) -> list[LabelledTicket]:
+    """The tickets with every route label owned by the policy (or mapped to its fallback route)."""
+    unknown = [t for t in tickets if t.route is not None and t.route not in policy.routes]
+    if not unknown:
+        return tickets
+    if unknown_routes == "refuse":
+        problems = [
+            f"line {lines[t.ticket_id]}: route {t.route!r} has no owning team in the policy" for t in unknown
+        ]
+        hint = "add the routes to the policy, or train with --unknown-routes fallback"
+        raise DataError(_listing(path, problems, len(tickets)) + f"\n{hint}")
+    fallback = policy.fallback_route
+    names = sorted({str(t.route) for t in unknown})
+    log.warning("%s: %d route labels (%s) mapped to %s", path, len(unknown), ", ".join(names), fallback)
+    moved = {t.ticket_id for t in unknown}
+    return [t.model_copy(update={"route": fallback}) if t.ticket_id in moved else t for t in tickets]
+
+
+def _listing(path: str | Path, problems: list[str], rows: int) -> str:
+    """``path: N of M rows rejected`` and the first twenty problems, one per line."""
+    shown = "\n".join(f"  {p}" for p in problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    return f"{path}: {len(problems)} of {rows} rows rejected\n{shown}{more}"
 
 
 def file_digest(path: str | Path) -> str:
@@ -66,14 +113,17 @@ def split(
     return list(train), list(held_out)
 
 
-def fit_model(train: list[LabelledTicket], params: TrainParams) -> EscalationModel:
+def fit_model(
+    train: list[LabelledTicket], params: TrainParams, policy: Policy | None = None
+) -> EscalationModel:
     """Fit features once, then the calibrated escalation head and the route and priority heads.
 
     The threshold is chosen on the escalation head's out-of-fold probabilities; their metrics are kept
     in ``info["oof"]``.
     """
-    policy = load_policy()
-    features = build_features(policy.keyword_families(), params.text.settings())
+    policy = policy or load_policy()
+    families = policy.keyword_families()
+    features = build_features(families, params.text.settings())
     y = np.asarray([t.escalated for t in train], dtype=int)
     Z = features.fit_transform(tickets_to_frame(train), y)
     classifier = escalation_head(params).fit(Z, y)
@@ -83,6 +133,7 @@ def fit_model(train: list[LabelledTicket], params: TrainParams) -> EscalationMod
         "head": params.head,
         "threshold_strategy": params.threshold.strategy,
         "oof": classification_metrics(y, classifier.oof_proba_, threshold),
+        "policy_digest": families_digest(families),
     }
     return EscalationModel(
         features=features,
@@ -107,18 +158,20 @@ def train(
     params: Params,
     test_data: str | Path | None = None,
     experiment: str | None = None,
+    policy_path: str | Path | None = None,
+    unknown_routes: UnknownRoutes = "refuse",
 ) -> TrainResult:
     """Train, evaluate (with baselines and slices), log to MLflow, register, and run the promotion gate.
 
     Embeddings are cached on disk for the duration (see ``embedding_cache``), so retraining and the
     champion's evaluation on the same test data do not embed the same texts again.
     """
-    policy = load_policy()
+    policy = load_policy(policy_path)
     with embedding_cache():
-        tickets = load_labelled(data)
-        test = load_labelled(test_data) if test_data else None
+        tickets = load_labelled(data, policy, unknown_routes)
+        test = load_labelled(test_data, policy, unknown_routes) if test_data else None
         train_set, test_set = split(tickets, test, params.train)
-        model = fit_model(train_set, params.train)
+        model = fit_model(train_set, params.train, policy)
         evaluation = evaluate(
             model, test_set, policy, train=train_set, threshold_params=params.train.threshold
         )
@@ -130,5 +183,9 @@ def train(
             test_set=test_set,
             policy=policy,
             experiment=experiment or params.train.experiment,
-            sources={"data": str(data), "test_data": str(test_data or "held-out split")},
+            sources={
+                "data": str(data),
+                "test_data": str(test_data or "held-out split"),
+                "policy": str(policy_path or "shipped"),
+            },
         )

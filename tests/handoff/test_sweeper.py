@@ -15,7 +15,7 @@ from ticketbuddy.policy.model import load_policy
 from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve import app as app_module
 from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.settings import Settings
+from ticketbuddy.settings import ServiceSettings
 
 from .conftest import LINK_WINDOW, SOUR, make_ticket
 
@@ -129,7 +129,7 @@ def test_the_service_sweeps_in_the_background(db_url, one_minute_policy, monkeyp
 
     monkeypatch.setattr(app_module, "load_model", no_model)  # rules alone decide
     clock = FakeClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
-    settings = Settings(
+    settings = ServiceSettings(
         db_url=db_url, policy_path=one_minute_policy, sweep_interval_seconds=0.05, require_model=False
     )
     with TestClient(create_app(settings, clock), headers=AUTH) as client:

@@ -10,7 +10,7 @@ from ticketbuddy.policy.model import load_policy
 from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.deps import get_scorer
-from ticketbuddy.serve.settings import Settings
+from ticketbuddy.settings import ServiceSettings
 
 from .wiring import TICKET
 
@@ -18,7 +18,7 @@ FAQ = {**TICKET, "ticket_id": "api-1"}
 
 
 def client_for(scorer):
-    app = create_app(Settings())
+    app = create_app(ServiceSettings())
     app.dependency_overrides[get_scorer] = lambda: scorer
     return TestClient(app, headers=AUTH)  # no lifespan: the injected scorer is used, nothing else is loaded
 

@@ -10,11 +10,11 @@ from tests.serve.api import AUTH
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.deps import get_scorer, get_store
-from ticketbuddy.serve.settings import Settings
+from ticketbuddy.settings import ServiceSettings
 
 
 def make_client(scorer, db_url, store=None):
-    app = create_app(Settings(db_url=db_url, sweep_interval_seconds=0))
+    app = create_app(ServiceSettings(db_url=db_url, sweep_interval_seconds=0))
     app.dependency_overrides[get_scorer] = lambda: scorer
     if store is not None:
         app.dependency_overrides[get_store] = lambda: store

@@ -7,8 +7,8 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from ticketbuddy.serve.keys import SecuritySettings
-from ticketbuddy.serve.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, LimitsSettings
+from ticketbuddy.serve.limits import BodySizeLimitMiddleware
+from ticketbuddy.settings import DEFAULT_MAX_BODY_BYTES, LimitsSettings, SecuritySettings
 
 from .wiring import (
     ALL_KEYS,

@@ -8,8 +8,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ticketbuddy.handoff.domain import Scored
 from ticketbuddy.scoring.scorer import ModelRef
-from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.metrics import Metrics, record_score, record_sla_breach
+from ticketbuddy.settings import SecuritySettings
 
 from .wiring import (
     AGENT_KEY,

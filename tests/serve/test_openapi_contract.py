@@ -10,14 +10,13 @@ import json
 from pathlib import Path
 
 from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.keys import SecuritySettings
-from ticketbuddy.serve.settings import Settings
+from ticketbuddy.settings import SecuritySettings, ServiceSettings
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "fixtures" / "openapi.json"
 
 
 def current_openapi(tmp: Path) -> dict:
-    settings = Settings(db_url=f"sqlite:///{tmp / 'h.db'}", _env_file=None)
+    settings = ServiceSettings(db_url=f"sqlite:///{tmp / 'h.db'}", _env_file=None)
     return create_app(
         settings, security=SecuritySettings(api_keys="x" * 16 + ":admin", _env_file=None)
     ).openapi()

@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 from uvicorn.logging import AccessFormatter
 
-from ticketbuddy.serve.keys import SecuritySettings
 from ticketbuddy.serve.redaction import (
     RedactionFilter,
     free_text,
@@ -18,6 +17,7 @@ from ticketbuddy.serve.redaction import (
     sensitive,
     uninstall_log_redaction,
 )
+from ticketbuddy.settings import SecuritySettings
 
 from .wiring import (
     ALL_KEYS,

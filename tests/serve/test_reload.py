@@ -12,8 +12,8 @@ from ticketbuddy.handoff.batch import score_tickets
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
 from ticketbuddy.serve import reload as reload_module
-from ticketbuddy.serve.keys import SecuritySettings
-from ticketbuddy.serve.reload import ModelHolder, ModelPoller, ReloadSettings, split_alias
+from ticketbuddy.serve.reload import ModelHolder, ModelPoller, split_alias
+from ticketbuddy.settings import SecuritySettings, ServiceSettings
 
 from .wiring import (
     ADMIN_KEY,
@@ -161,9 +161,9 @@ def test_poller_reloads_on_its_interval_and_stops():
 
 
 def test_poll_interval_setting(monkeypatch):
-    assert ReloadSettings(_env_file=None).model_poll_seconds == 60
+    assert ServiceSettings(_env_file=None).model_poll_seconds == 60
     monkeypatch.setenv("TICKETBUDDY_MODEL_POLL_SECONDS", "0")
-    assert ReloadSettings(_env_file=None).model_poll_seconds == 0
+    assert ServiceSettings(_env_file=None).model_poll_seconds == 0
 
 
 def admin_client(policy, registry):

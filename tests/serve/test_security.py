@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from tests.serve.servers import start_server
 from ticketbuddy.serve import keys as api_keys
 from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring, SecuritySettings, hash_key
+from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring, hash_key
 from ticketbuddy.serve.security import require_scope, unscoped_routes
-from ticketbuddy.serve.settings import Settings
+from ticketbuddy.settings import SecuritySettings, ServiceSettings
 
 from .wiring import (
     ADMIN_KEY,
@@ -180,7 +180,7 @@ def test_without_configured_keys_an_ephemeral_key_is_logged_once(monkeypatch, ca
 
 def test_unscoped_routes_finds_an_open_endpoint():
     assert unscoped_routes(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))) == []
-    assert unscoped_routes(create_app(Settings())) == []  # the service itself: every route has a scope
+    assert unscoped_routes(create_app(ServiceSettings())) == []  # the service itself: every route has a scope
 
 
 def test_new_key_helper_prints_a_key_and_its_hash_line(capsys):

@@ -13,7 +13,7 @@ from tests.serve import api
 from tests.serve.servers import start_server
 from ticketbuddy.scoring.lookup import ModelUnavailable
 from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.settings import Settings
+from ticketbuddy.settings import ServiceSettings
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +71,7 @@ def test_rules_only_on_request_is_safe_for_a_vip_and_says_why(empty_store, tmp_p
 
 
 def test_an_unknown_alias_is_reported_by_the_admin_endpoint(trained, tmp_path):
-    settings = Settings(
+    settings = ServiceSettings(
         model_uri="models:/ticket-escalation@nosuchalias",
         require_model=False,
         db_url=f"sqlite:///{tmp_path / 'h.db'}",
@@ -85,7 +85,7 @@ def test_an_unknown_alias_is_reported_by_the_admin_endpoint(trained, tmp_path):
 
 
 def test_the_model_is_required_by_default(trained, tmp_path):
-    settings = Settings(
+    settings = ServiceSettings(
         model_uri="models:/ticket-escalation@nosuchalias",
         db_url=f"sqlite:///{tmp_path / 'h.db'}",
         _env_file=None,

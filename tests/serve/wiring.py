@@ -18,11 +18,9 @@ from fastapi.testclient import TestClient
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.keys import SecuritySettings
-from ticketbuddy.serve.limits import LimitsSettings
 from ticketbuddy.serve.redaction import uninstall_log_redaction
 from ticketbuddy.serve.reload import ModelHolder
-from ticketbuddy.serve.settings import Settings
+from ticketbuddy.settings import LimitsSettings, SecuritySettings, ServiceSettings
 
 SCORE_KEY = "score-key-0123456789"
 AGENT_KEY = "agent-key-0123456789"
@@ -74,7 +72,7 @@ def build_wired_app(
         scorer = scorer or LeakyScorer(load_policy(), None)
         holder = ModelHolder(scorer.policy, CHAMPION_URI, scorer.model, scorer_factory=type(scorer))
     db = Path(tempfile.mkdtemp(prefix="ticketbuddy-wired-")) / "handoffs.db"
-    settings = Settings(db_url=f"sqlite:///{db}", sweep_interval_seconds=0, _env_file=None)
+    settings = ServiceSettings(db_url=f"sqlite:///{db}", sweep_interval_seconds=0, _env_file=None)
     return create_app(
         settings,
         holder=holder,

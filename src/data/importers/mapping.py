@@ -182,11 +182,12 @@ def _message_of_row(mapping: ColumnMapping, row: SourceRow) -> tuple[str, dict] 
     ident = clean(mapping.ticket_id.raw(row))
     if ident is None:
         return f"{_named('ticket_id', mapping.ticket_id)}: empty"
-    sent_at = None
+    sent_at: datetime | None = None
     if clean(mapping.timestamp.raw(row)) is not None:
-        sent_at = _time(mapping.timestamp, row)
-        if isinstance(sent_at, str):
-            return sent_at
+        read = _time(mapping.timestamp, row)
+        if isinstance(read, str):
+            return read
+        sent_at = read
     assert mapping.role is not None
     role = mapping.role.read(row)
     if role not in ROLES:

@@ -97,8 +97,11 @@ class CfpbRules(BaseModel):
     def escalated(self, response: str | None, timely: str | None, disputed: str | None) -> bool:
         """Apply the escalation rule to one complaint's outcome columns."""
         rule = self.escalated_when
-        pairs = ((response, rule.company_response), (timely, rule.timely_response))
-        pairs += ((disputed, rule.consumer_disputed),)
+        pairs = (
+            (response, rule.company_response),
+            (timely, rule.timely_response),
+            (disputed, rule.consumer_disputed),
+        )
         return any(v is not None and fold(v) in {fold(x) for x in allowed} for v, allowed in pairs)
 
     def is_unlabelled(self, response: str | None) -> bool:

@@ -74,7 +74,7 @@ def _count(parts: Compiled) -> int:
     total = 1
     for kind, value in parts:
         if kind == 2:
-            total *= sum(_count(o) for o in value)  # type: ignore[union-attr]
+            total *= sum(_count(o) for o in value)  # type: ignore[attr-defined,misc]
     return total
 
 

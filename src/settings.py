@@ -1,0 +1,169 @@
+"""Every setting TicketBuddy reads from its environment, in one module: one typed class per concern.
+
+Each class reads its fields from environment variables (``TICKETBUDDY_<FIELD>``, and MLflow's and
+the XDG variables where named) and from a ``.env`` file in the working directory, when it is
+constructed. No other module reads ``os.environ``: code that needs a setting takes one of these as an
+argument (tests pass values, ``_env_file=None`` to ignore a ``.env``), and constructs one only when it
+was not given any. The README's table of environment variables is this module, field by field.
+
+Example:
+    >>> ServiceSettings(port=9000, _env_file=None).port
+    9000
+    >>> CacheSettings(embedding_cache="off", _env_file=None).embedding_cache_path() is None
+    True
+
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The embedded MLflow store used when ``MLFLOW_TRACKING_URI`` is not set.
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+#: Largest request body accepted by default: a ticket of a few hundred long messages fits well below.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+class _TicketBuddyEnv(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TICKETBUDDY_", env_file=".env", extra="ignore")
+
+
+class ServiceSettings(_TicketBuddyEnv):
+    """How the scoring service runs.
+
+    Attributes:
+        model_uri: The model to serve; the promoted champion by default.
+        policy_path: Escalation policy file; None means the policy shipped with the package.
+        host: Interface to listen on.
+        port: Port to listen on.
+        require_model: Refuse to start without a model (the default). Off (``--allow-rules-only``), a
+            service whose model cannot be loaded serves by the policy's rules alone until a reload
+            succeeds — for a model that fails in production, not for a forgotten training step.
+        db_url: The hand-off store (SQLAlchemy URL): a SQLite file by default, PostgreSQL when several
+            replicas share one queue.
+        link_window_hours: A customer's tickets this close in time (any channel) share one history.
+        ticket_retention_days: Scored tickets are kept this long for linking (never less than the link
+            window; tickets an open hand-off may need are kept longer).
+        sweep_interval_seconds: How often the in-service SLA sweeper runs; 0 turns it off (then run
+            ``ticketbuddy sweep`` from a scheduler).
+        model_poll_seconds: How often the service looks for a new champion; 0 turns it off.
+
+    """
+
+    model_uri: str = "models:/ticket-escalation@champion"
+    policy_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    require_model: bool = True
+    db_url: str = "sqlite:///handoffs.db"
+    link_window_hours: float = Field(default=72.0, gt=0)
+    ticket_retention_days: float = Field(default=30.0, gt=0)
+    sweep_interval_seconds: float = Field(default=30.0, ge=0)
+    model_poll_seconds: float = Field(default=60.0, ge=0)
+
+    @model_validator(mode="after")
+    def _retention_covers_linking(self) -> ServiceSettings:
+        if self.ticket_retention_days * 24 < self.link_window_hours:
+            raise ValueError(
+                f"ticket_retention_days ({self.ticket_retention_days}) must cover link_window_hours"
+                f" ({self.link_window_hours}): tickets would be forgotten before they could be linked"
+            )
+        return self
+
+    @property
+    def link_window(self) -> timedelta:
+        """How far apart a customer's tickets may be and still be linked."""
+        return timedelta(hours=self.link_window_hours)
+
+    @property
+    def ticket_retention(self) -> timedelta:
+        """How long scored tickets are kept."""
+        return timedelta(days=self.ticket_retention_days)
+
+
+class SecuritySettings(_TicketBuddyEnv):
+    """Where the API keys come from.
+
+    Attributes:
+        api_keys: Plain keys with their scopes, ``key:scope1+scope2,key2:scope``.
+        api_keys_file: A file of ``sha256hex:scope1+scope2`` lines; ``#`` starts a comment.
+
+    """
+
+    api_keys: str | None = None
+    api_keys_file: Path | None = None
+
+
+class LimitsSettings(_TicketBuddyEnv):
+    """Request limits.
+
+    Attributes:
+        max_body_bytes: Largest request body accepted, in bytes (413 above it).
+
+    """
+
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, gt=0)
+
+
+class CacheSettings(_TicketBuddyEnv):
+    """Where derived files are kept on this machine (never anything a model needs to be served).
+
+    Attributes:
+        encoder_dir: The exported int8 ONNX encoder; ``<cache home>/ticketbuddy/<variant>`` when unset.
+        embedding_cache: The training-time embedding cache (a SQLite file), or ``off``;
+            ``<cache home>/ticketbuddy/embeddings.sqlite`` when unset.
+        cache_home: ``XDG_CACHE_HOME``, else ``~/.cache``.
+
+    """
+
+    encoder_dir: Path | None = None
+    embedding_cache: str | None = None
+    cache_home: Path = Field(
+        default_factory=lambda: Path.home() / ".cache",
+        validation_alias=AliasChoices("XDG_CACHE_HOME", "TICKETBUDDY_CACHE_HOME"),
+    )
+
+    def ticketbuddy_cache(self) -> Path:
+        """TicketBuddy's folder in the cache home."""
+        return self.cache_home / "ticketbuddy"
+
+    def embedding_cache_path(self) -> Path | None:
+        """The embedding cache file, or None when it is turned off."""
+        if (self.embedding_cache or "").lower() == "off":
+            return None
+        if self.embedding_cache:
+            return Path(self.embedding_cache)
+        return self.ticketbuddy_cache() / "embeddings.sqlite"
+
+
+class TrackingSettings(BaseSettings):
+    """Where MLflow keeps runs and models: MLflow's own ``MLFLOW_TRACKING_URI``, as MLflow users expect.
+
+    Attributes:
+        tracking_uri: ``MLFLOW_TRACKING_URI``; the embedded ``sqlite:///mlflow.db`` when unset or empty.
+        logging_level: ``MLFLOW_LOGGING_LEVEL``; MLflow's INFO lines say nothing a user can act on,
+            so warnings and errors only by default.
+
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    tracking_uri: str = Field(default=DEFAULT_TRACKING_URI, validation_alias="MLFLOW_TRACKING_URI")
+    logging_level: str = Field(default="WARNING", validation_alias="MLFLOW_LOGGING_LEVEL")
+
+    @model_validator(mode="after")
+    def _empty_is_default(self) -> TrackingSettings:
+        if not self.tracking_uri:
+            self.tracking_uri = DEFAULT_TRACKING_URI
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> ServiceSettings:
+    """The service settings of this process, read on first use."""
+    return ServiceSettings()

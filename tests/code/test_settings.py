@@ -1,0 +1,100 @@
+"""One settings module: every environment variable is a typed field there, in the README's table."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from ticketbuddy import settings as settings_module
+from ticketbuddy.features.embedding_cache import default_cache_path
+from ticketbuddy.features.encoder import ENCODER_VARIANT, default_encoder_dir
+from ticketbuddy.scoring.tracking import tracking_uri
+from ticketbuddy.settings import CacheSettings, ServiceSettings, TrackingSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+CLASSES = [
+    getattr(settings_module, name)
+    for name in dir(settings_module)
+    if name.endswith("Settings")
+    and isinstance(getattr(settings_module, name), type)
+    and issubclass(getattr(settings_module, name), settings_module.BaseSettings)
+    and getattr(settings_module, name).__module__ == settings_module.__name__
+]
+
+
+def variables(cls) -> list[str]:
+    """The environment variables a settings class reads, one or more per field."""
+    prefix = cls.model_config.get("env_prefix", "")
+    names = []
+    for name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        choices = getattr(alias, "choices", None) or ([alias] if alias else [])
+        names += [str(c) for c in choices] or [f"{prefix}{name}".upper()]
+    return names
+
+
+def test_every_variable_is_in_the_readme_table():
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("### Configuration") : readme.index("## The hand-off queue")]
+    missing = [v for cls in CLASSES for v in variables(cls) if f"`{v}`" not in table]
+    assert len(CLASSES) >= 5 and not missing, missing
+
+
+def environment_reads(path: Path):
+    """Lines that read os.environ / os.getenv (writing a default with ``setdefault`` is not a read)."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = ast.unparse(node.func)
+            if target in {"os.getenv", "os.environ.get", "os.environ.copy"}:
+                yield node.lineno
+        if (
+            isinstance(node, ast.Subscript)
+            and ast.unparse(node.value) == "os.environ"
+            and isinstance(node.ctx, ast.Load)
+        ):
+            yield node.lineno
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "src").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_reads_the_environment_itself(path):
+    assert list(environment_reads(path)) == [], "read a field of ticketbuddy.settings instead"
+
+
+def test_the_scan_finds_a_read(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import os\na = os.environ.get('X')\nb = os.environ['Y']\nos.environ.setdefault('Z', '1')\n"
+    )
+    assert list(environment_reads(module)) == [2, 3]
+
+
+def test_settings_come_from_the_environment_and_can_be_injected(monkeypatch, tmp_path):
+    monkeypatch.setenv("TICKETBUDDY_PORT", "9123")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///elsewhere.db")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("TICKETBUDDY_ENCODER_DIR", raising=False)
+    monkeypatch.delenv("TICKETBUDDY_EMBEDDING_CACHE", raising=False)
+    assert ServiceSettings(_env_file=None).port == 9123
+    assert tracking_uri() == "sqlite:///elsewhere.db"
+    assert default_encoder_dir() == tmp_path / "ticketbuddy" / ENCODER_VARIANT
+    assert default_cache_path() == tmp_path / "ticketbuddy" / "embeddings.sqlite"
+    injected = CacheSettings(encoder_dir=tmp_path / "enc", embedding_cache="off", _env_file=None)
+    assert default_encoder_dir(injected) == tmp_path / "enc" and default_cache_path(injected) is None
+    assert (
+        tracking_uri(TrackingSettings(MLFLOW_TRACKING_URI="sqlite:///x.db", _env_file=None))
+        == "sqlite:///x.db"
+    )
+
+
+def test_an_empty_tracking_uri_is_the_embedded_store(monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
+    assert tracking_uri() == settings_module.DEFAULT_TRACKING_URI
+
+
+def test_bad_values_are_refused_naming_the_field(monkeypatch):
+    monkeypatch.setenv("TICKETBUDDY_PORT", "not-a-port")
+    with pytest.raises(ValueError, match="port"):
+        ServiceSettings(_env_file=None)
+    monkeypatch.delenv("TICKETBUDDY_PORT")
+    with pytest.raises(ValueError, match="ticket_retention_days"):
+        ServiceSettings(ticket_retention_days=1, link_window_hours=48, _env_file=None)
