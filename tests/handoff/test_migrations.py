@@ -9,9 +9,7 @@ the migrated schema.
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
 from tests.fixtures import schema_before_migrations as before
@@ -24,7 +22,7 @@ from ticketbuddy.handoff.store import HandoffStore, SchemaMismatch, SchemaTooNew
 from ticketbuddy.handoff.tables import handoffs, metadata, open_engine
 
 from .conftest import ANGRY, LINK_WINDOW, SOUR, make_ticket
-from .history import fill_old_database, snapshot
+from .migrating import differences, fill_old_database, run_alembic, set_revision, snapshot
 
 HEAD = "0002"
 
@@ -41,27 +39,6 @@ def scratch(tmp_path):
 def old_db(db_url, scratch):
     """A database from before migrations, full of hand-offs; yields the history made."""
     return fill_old_database(scratch, db_url)
-
-
-def run_alembic(url, step, revision):
-    """``command.upgrade`` / ``downgrade`` to ``revision`` the way the store runs migrations."""
-    engine = open_engine(url)
-    try:
-        with engine.connect() as conn, migrate.foreign_keys_off(conn), conn.begin():
-            step(migrate.alembic_config(conn), revision)
-    finally:
-        engine.dispose()
-
-
-def differences(url, target):
-    """What Alembic's autogenerate finds between the database at ``url`` and ``target`` metadata."""
-    engine = open_engine(url)
-    try:
-        with engine.connect() as conn:
-            opts = {"compare_type": True, "compare_server_default": True}
-            return compare_metadata(MigrationContext.configure(conn, opts=opts), target)
-    finally:
-        engine.dispose()
 
 
 def export(url, path):
@@ -151,16 +128,9 @@ def test_replicas_opening_one_fresh_database_at_once_all_succeed(db_url):
         store.close()
 
 
-def stamp(url, revision):
-    engine = open_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
-    engine.dispose()
-
-
 def test_a_database_newer_than_the_code_is_refused_and_left_alone(db_url):
     HandoffStore(db_url).open()
-    stamp(db_url, "0007")
+    set_revision(db_url, "0007")
     store = HandoffStore(db_url)
     with pytest.raises(SchemaTooNew) as refused:
         store.open()

@@ -1,10 +1,13 @@
-"""A hand-off store from before schema migrations, holding hand-offs in every state that today's code made.
+"""Helpers of the migration tests: an old database full of hand-offs, snapshots, Alembic steps.
 
 ``fill_old_database`` runs a morning of the queue through today's code paths (``Intake`` with the
 rules-only scorer, ``HandoffQueue``, the SLA sweeper) on a scratch SQLite store, then copies every row
 into a database created with the frozen pre-migration schema (``tests/fixtures``), column by column
 as that code wrote them. The scratch store stays as the reference: what the upgraded database serves
 must be what the scratch store serves.
+
+``run_alembic``, ``differences`` and ``set_revision`` move a database between revisions, compare it
+with a schema, and fake one made by a newer TicketBuddy.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, select
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, MetaData, select, text
 
 from tests.fixtures import schema_before_migrations as before
-from ticketbuddy.handoff import tables
+from ticketbuddy.handoff import migrate, tables
 from ticketbuddy.handoff.clock import FakeClock
 from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.queue import HandoffQueue
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.handoff.sweeper import sweep
+from ticketbuddy.handoff.tables import open_engine
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.serve.scoring import Scorer
 
@@ -93,13 +99,32 @@ def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
         }
 
 
+def run_alembic(url: str, step: Any, revision: str) -> None:
+    """``command.upgrade`` / ``downgrade`` to ``revision``, the way the store runs migrations."""
+    with _engine(url) as engine, engine.connect() as conn, migrate.foreign_keys_off(conn), conn.begin():
+        step(migrate.alembic_config(conn), revision)
+
+
+def differences(url: str, target: MetaData) -> list[Any]:
+    """What Alembic's autogenerate finds between the database at ``url`` and ``target`` (types, defaults too)."""
+    with _engine(url) as engine, engine.connect() as conn:
+        opts = {"compare_type": True, "compare_server_default": True}
+        return compare_metadata(MigrationContext.configure(conn, opts=opts), target)
+
+
+def set_revision(url: str, revision: str) -> None:
+    """Record ``revision`` as the database's schema revision, as a newer TicketBuddy would."""
+    with _engine(url) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
 def _as_stored(row: Any, names: list[str], dialect: str) -> dict[str, Any]:
     return {name: before.stored(value, dialect) for name, value in zip(names, row, strict=True)}
 
 
 @contextmanager
 def _engine(url: str) -> Iterator[Engine]:
-    engine = create_engine(url)
+    engine = open_engine(url)
     try:
         yield engine
     finally:
