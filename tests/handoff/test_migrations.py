@@ -7,6 +7,8 @@ upgrade, replicas upgrading at once, a database newer than the code, and ``table
 the migrated schema.
 """
 
+import logging
+
 import pytest
 from alembic import command
 from sqlalchemy import inspect, select
@@ -154,4 +156,21 @@ def test_part_of_the_tables_without_a_revision_is_refused(db_url):
     with pytest.raises(SchemaMismatch, match="tables handoffs without handoff_events, tickets"):
         store.open()
     assert set(inspect(store.engine).get_table_names()) == {"handoffs"}  # nothing added
+    store.close()
+
+
+def test_opening_logs_what_it_did_and_leaves_the_logging_setup_alone(old_db, db_url, caplog):
+    app_logger = logging.getLogger("ticketbuddy.handoff.store")
+    setup = (logging.root.level, list(logging.root.handlers), app_logger.disabled)
+    store = HandoffStore(db_url)
+    with caplog.at_level(logging.INFO, logger="ticketbuddy.handoff.store"):
+        store.open()
+        store.close()
+        store.open()
+    assert caplog.messages == [
+        f"hand-off store {store.where} upgraded from 0001 to {HEAD}"
+        " (created before schema migrations: stamped 0001 first)",
+        f"hand-off store {store.where} at head {HEAD}",
+    ]
+    assert (logging.root.level, list(logging.root.handlers), app_logger.disabled) == setup  # no fileConfig
     store.close()
