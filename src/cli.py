@@ -7,16 +7,20 @@ them, so ``ticketbuddy --help`` and the data commands start in well under a seco
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ticketbuddy.data.cli import app as data_app
 from ticketbuddy.handoff.cli import app as handoffs_app
 from ticketbuddy.handoff.cli import sweep as sweep_command
+from ticketbuddy.handoff.db_cli import app as db_app
 from ticketbuddy.policy.cli import app as policy_app
 from ticketbuddy.train.check_cli import app as check_app
 from ticketbuddy.train.cli import register as register_training
+
+if TYPE_CHECKING:
+    from ticketbuddy.handoff.store import HandoffStore
 
 app = typer.Typer(
     name="ticketbuddy",
@@ -28,6 +32,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(policy_app, name="policy")
 app.add_typer(handoffs_app, name="handoffs")
+app.add_typer(db_app, name="db")
 app.command("sweep")(sweep_command)
 app.add_typer(check_app, name="check")
 register_training(app)
@@ -103,10 +108,13 @@ def serve(
     """Serve the scoring API and the hand-off queue with the champion model.
 
     Without a model to serve it refuses to start and says how to train one: the rules-only fallback
-    is for a model that fails in production, not for a forgotten training step.
+    is for a model that fails in production, not for a forgotten training step. The hand-off store's
+    schema is brought to head before the server starts; a store upgraded by a newer TicketBuddy is
+    refused (one line, exit 1), an unreachable one is retried while the API answers 503.
     """
     import uvicorn
 
+    from ticketbuddy.handoff.store import SchemaMismatch
     from ticketbuddy.policy.model import PolicyError
     from ticketbuddy.scoring.lookup import ModelUnavailable
     from ticketbuddy.scoring.tracking import tracking_uri
@@ -120,15 +128,37 @@ def serve(
     settings = ServiceSettings(**overrides)
     try:
         holder = serving_holder(settings)
-    except (ModelUnavailable, PolicyError) as exc:
+        application = create_app(settings, holder=holder)
+        store_line = _schema_at_start(application.state.store)
+    except (ModelUnavailable, PolicyError, SchemaMismatch) as exc:
         typer.echo(f"ticketbuddy serve: not started: {exc}", err=True)
         raise typer.Exit(1) from exc
     model = holder.current().model
     serving = f"{model.name} version {model.version}" if model else "NO MODEL: the policy's rules alone"
     typer.echo(f"Serving:              {serving} ({settings.model_uri})")
+    if store_line is not None:
+        typer.echo(f"Hand-off store:       {store_line}")
     typer.echo(f"TicketBuddy API docs: http://{settings.host}:{settings.port}/docs")
     typer.echo(f"MLflow dashboard:     make mlflow-ui  (tracking store {tracking_uri()})")
-    uvicorn.run(create_app(settings, holder=holder), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+def _schema_at_start(store: HandoffStore) -> str | None:
+    """Bring the hand-off store's schema to head before the server starts; say where it stands.
+
+    None when the store cannot be reached now: the service starts all the same, and its start-up
+    tries again, logs why it failed and answers 503 until the store is back. A schema this code
+    cannot use (``SchemaMismatch``, e.g. newer) is raised: the service must not start.
+    """
+    from ticketbuddy.handoff.store import SchemaMismatch, StoreUnavailable
+
+    try:
+        change = store.open()
+    except SchemaMismatch:
+        raise
+    except StoreUnavailable:
+        return None
+    return f"{store.where}, schema {change.describe() if change else 'at head'}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from ticketbuddy.handoff.store import HandoffStore
 
 app = typer.Typer(
     help="The hand-off queue: export agents' verdicts as training labels.", no_args_is_help=True
@@ -26,7 +29,8 @@ DbUrlOpt = Annotated[
 ]
 
 
-def _store(db_url: str | None):
+def store_for(db_url: str | None) -> HandoffStore:
+    """The hand-off store at ``db_url``, or the service's (``TICKETBUDDY_DB_URL``) when None."""
     from ticketbuddy.handoff.store import HandoffStore
     from ticketbuddy.settings import ServiceSettings
 
@@ -42,7 +46,7 @@ def export(
     from ticketbuddy.handoff.export import export_resolved
     from ticketbuddy.handoff.store import StoreUnavailable
 
-    store = _store(db_url)
+    store = store_for(db_url)
     try:
         report = export_resolved(store, out)
     except StoreUnavailable as exc:
@@ -71,7 +75,7 @@ def sweep(
     from ticketbuddy.settings import ServiceSettings
 
     settings = ServiceSettings()
-    store = _store(db_url)
+    store = store_for(db_url)
     try:
         report = sweep_once(
             store, load_policy(policy or settings.policy_path), SystemClock(), settings.ticket_retention

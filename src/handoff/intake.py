@@ -36,7 +36,7 @@ from ticketbuddy.handoff import tickets as ticket_log
 from ticketbuddy.handoff.answer import answer, replayed
 from ticketbuddy.handoff.changes import state_changes, stored_reasons, unseen_messages
 from ticketbuddy.handoff.clock import Clock
-from ticketbuddy.handoff.domain import Handoff, Scored
+from ticketbuddy.handoff.domain import PACKET_VERSION, Handoff, Scored
 from ticketbuddy.handoff.linking import Conversation, merged_history
 from ticketbuddy.handoff.packet import build_handoff, new_handoff_id
 from ticketbuddy.handoff.store import HandoffStore, StoreUnavailable
@@ -172,6 +172,7 @@ class Intake:
                 "model_version": model.version,
                 "ticket": recorded.data,
                 "packet": packet.model_dump(mode="json"),
+                "packet_version": PACKET_VERSION,
             },
         )
         linked = [c.ticket_id for c in conversations if c.ticket_id != ticket.ticket_id]
@@ -249,7 +250,12 @@ class Intake:
             ticket, facts, decision, scorer.policy, row.created_at, conversations, row.handoff_id
         )
         packet_json = packet.model_dump(mode="json")
-        return {"packet": packet_json, "updated_at": now, "last_message_at": _last_message_at(conversations)}
+        return {
+            "packet": packet_json,
+            "packet_version": PACKET_VERSION,
+            "updated_at": now,
+            "last_message_at": _last_message_at(conversations),
+        }
 
     def _conversations(
         self, conn: Connection, handoff_id: str, customer_id: str | None, created: datetime

@@ -13,17 +13,30 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from alembic.util import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from ticketbuddy.handoff.tables import WRITE_OPTION, metadata, open_engine
+from ticketbuddy.handoff import migrate
+from ticketbuddy.handoff.tables import WRITE_OPTION, open_engine
 
 log = logging.getLogger(__name__)
 
 
 class StoreUnavailable(RuntimeError):
     """The hand-off store cannot be read or written: nothing was recorded, the caller should retry."""
+
+
+class SchemaMismatch(StoreUnavailable):
+    """The database's schema is not one this TicketBuddy can use or upgrade: the service refuses to start.
+
+    Still a ``StoreUnavailable``: a request that meets it answers 503, a command prints it and exits 1.
+    """
+
+
+class SchemaTooNew(SchemaMismatch):
+    """The database was upgraded by a newer TicketBuddy: this code does not know its schema revision."""
 
 
 class HandoffNotFound(LookupError):
@@ -41,23 +54,24 @@ def describe(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {first_line}" if first_line else type(cause).__name__
 
 
-#: PostgreSQL advisory-lock key held while the schema is created (any constant the app owns).
+#: PostgreSQL advisory-lock key held while the schema is upgraded (any constant the app owns).
 SCHEMA_LOCK_KEY = 0x7469636B  # "tick"
 
 
 def _serialise_schema_changes(conn: Connection) -> None:
-    """Make replicas that start together create the tables one after the other.
+    """Make replicas that start together upgrade the schema one after the other.
 
     On SQLite the write transaction (``BEGIN IMMEDIATE``) already does this. On PostgreSQL two
-    concurrent ``CREATE TABLE`` of the same table fail on the catalogue's unique index, so the
-    transaction first takes an advisory lock; the next replica then finds the tables and skips them.
+    concurrent ``CREATE TABLE`` of the same table fail on the catalogue's unique index (and two
+    upgrades would both run), so the transaction first takes an advisory lock; the next replica then
+    finds the schema at head and does nothing.
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
 
 
 class HandoffStore:
-    """Transactions on the hand-off database; the schema is created on first use.
+    """Transactions on the hand-off database; the schema is brought to head on first use.
 
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:///handoffs.db`` (a file next to where the service runs).
@@ -94,30 +108,57 @@ class HandoffStore:
                 self._engine = open_engine(self.url, self.busy_timeout)
             return self._engine
 
-    def open(self) -> None:
-        """Create the tables if they are missing (idempotent).
+    def open(self) -> migrate.Upgrade | None:
+        """Bring the schema to head: create it in an empty database, upgrade an older one (idempotent).
+
+        A database created before schema migrations (the tables, no revision) is stamped with the
+        baseline revision first. Replicas starting together do this one after the other.
+
+        Returns:
+            What was done (from which revision to which), or None when this store was already open.
 
         Raises:
+            SchemaTooNew: The database is at a revision this code does not know; nothing was changed.
+            SchemaMismatch: The database holds part of the tables and no revision; nothing was changed.
             StoreUnavailable: The database cannot be reached or written.
 
         """
         if self._ready:
-            return
+            return None
         try:
             engine = self.engine
-            with self._lock, engine.connect() as conn:
-                if not self._ready:
-                    conn.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE
-                    with conn.begin():
-                        _serialise_schema_changes(conn)
-                        metadata.create_all(conn)
-                    self._ready = True
-        except (SQLAlchemyError, OSError, ImportError) as exc:
-            raise StoreUnavailable(f"hand-off store {self.where} unavailable ({describe(exc)})") from exc
-        log.info("hand-off store ready at %s", self.where)
+            with self._lock:
+                if self._ready:
+                    return None
+                change = _upgrade(engine)
+                self._ready = True
+        except migrate.UnknownRevision as exc:
+            raise SchemaTooNew(
+                f"hand-off store {self.where} is at {exc}: run a newer TicketBuddy"
+                " or point TICKETBUDDY_DB_URL at another database"
+            ) from exc
+        except migrate.PartialSchema as exc:
+            raise SchemaMismatch(
+                f"hand-off store {self.where} has {exc}: not a hand-off store this TicketBuddy can"
+                " upgrade; point TICKETBUDDY_DB_URL at another database"
+            ) from exc
+        except (SQLAlchemyError, OSError, ImportError, CommandError, migrate.MigrationFailed) as exc:
+            raise self._unavailable(exc) from exc
+        log.info("hand-off store %s %s", self.where, change.describe())
+        return change
+
+    def schema_state(self) -> migrate.SchemaState:
+        """Where the database's schema stands, read without changing anything.
+
+        Raises:
+            StoreUnavailable: The database cannot be reached.
+
+        """
+        with self._transaction(write=False, open_first=False) as conn:
+            return migrate.read_state(conn)
 
     def ping(self) -> None:
-        """Check the store can be read now (creating the schema if it is missing).
+        """Check the store can be read now (bringing the schema to head if this store is not open yet).
 
         Raises:
             StoreUnavailable: The database cannot be reached.
@@ -151,8 +192,9 @@ class HandoffStore:
             yield conn
 
     @contextmanager
-    def _transaction(self, write: bool) -> Iterator[Connection]:
-        self.open()
+    def _transaction(self, write: bool, open_first: bool = True) -> Iterator[Connection]:
+        if open_first:
+            self.open()
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(**{WRITE_OPTION: write})
@@ -160,5 +202,17 @@ class HandoffStore:
                     yield conn
         except IntegrityError:
             raise
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreUnavailable(f"hand-off store {self.where} unavailable ({describe(exc)})") from exc
+        except (SQLAlchemyError, OSError, CommandError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(f"hand-off store {self.where} unavailable ({describe(exc)})")
+
+
+def _upgrade(engine: Engine) -> migrate.Upgrade:
+    """Bring the schema to head in one write transaction that holds the schema lock."""
+    with engine.connect() as conn, migrate.foreign_keys_off(conn):
+        conn.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE
+        with conn.begin():
+            _serialise_schema_changes(conn)
+            return migrate.upgrade_schema(conn)

@@ -3,7 +3,7 @@
 Three tables:
 
 - ``handoffs``: one row per hand-off: where it is (route, team, priority, status, due time), who has
-  it, how it ended (outcome, note), and the full packet and ticket as JSON;
+  it, how it ended (outcome, note), and the full packet (with its format version) and ticket as JSON;
 - ``handoff_events``: the append-only log of what happened to each hand-off (created,
   message_appended, claimed, rerouted, sla_breached, resolved, ...), who did it, when, from and to;
 - ``tickets``: every scored ticket (escalated or not), so that a customer's email and chat can be
@@ -13,6 +13,9 @@ SQLite is the default: one file, WAL journal (readers never block the writer) an
 ``synchronous=FULL`` (a commit is on disk before the API answers). Write transactions on SQLite start
 with ``BEGIN IMMEDIATE`` so that two writers queue for the lock instead of failing half-way. The same
 tables work on PostgreSQL, where row locks and unique constraints do that job.
+
+A change to these tables needs a migration that makes the same change to existing databases
+(``handoff/migrations``); a test fails while the two differ.
 """
 
 from __future__ import annotations
@@ -101,6 +104,8 @@ handoffs = Table(
     Column("model_version", String(32)),
     Column("ticket", JSON, nullable=False),
     Column("packet", JSON, nullable=False),
+    # The format version of ``packet`` (rows from before the column existed hold version 1).
+    Column("packet_version", Integer, nullable=False, server_default="1"),
     CheckConstraint("status IN ('queued', 'claimed', 'resolved')", name="ck_handoffs_status"),
     CheckConstraint("outcome IS NULL OR outcome IN ('needed', 'not_needed')", name="ck_handoffs_outcome"),
     Index("ix_handoffs_queue", "status", "priority", "created_at"),

@@ -1,8 +1,9 @@
 """The FastAPI application: built by ``create_app``, loading policy and model once at start-up.
 
-Start-up also opens the hand-off store and starts the SLA sweeper; shutdown stops the sweeper and
-closes the store. If the store cannot be reached at start-up the service still starts, and every
-request that needs the store answers 503 until it is back (the schema is created on first success).
+Start-up also opens the hand-off store (bringing its schema to head) and starts the SLA sweeper;
+shutdown stops the sweeper and closes the store. If the store cannot be reached at start-up the
+service still starts, and every request that needs the store answers 503 until it is back (the schema
+is upgraded on first success); a store whose schema is newer than this code stops start-up.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from ticketbuddy import __version__
 from ticketbuddy.handoff import sweeper
 from ticketbuddy.handoff.clock import Clock, SystemClock
 from ticketbuddy.handoff.queue import depth_by_status_route
-from ticketbuddy.handoff.store import HandoffConflict, HandoffNotFound, HandoffStore, StoreUnavailable
+from ticketbuddy.handoff.store import (
+    HandoffConflict,
+    HandoffNotFound,
+    HandoffStore,
+    SchemaMismatch,
+    StoreUnavailable,
+)
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
 from ticketbuddy.scoring.scorer import LoadedModel, load_model
@@ -67,9 +74,17 @@ def serving_holder(settings: ServiceSettings) -> ModelHolder:
 
 
 def _open_store(store: HandoffStore) -> None:
-    """Create the store's tables now if possible; otherwise requests retry and answer 503 meanwhile."""
+    """Bring the store's schema to head now if possible; otherwise requests retry and answer 503 meanwhile.
+
+    Raises:
+        SchemaMismatch: E.g. ``SchemaTooNew``, the database was upgraded by a newer TicketBuddy: start-up
+            stops, as the service could only ever answer 503.
+
+    """
     try:
         store.open()
+    except SchemaMismatch:
+        raise
     except StoreUnavailable as exc:
         log.error("%s: scoring answers 503 until it is reachable", exc)
 
@@ -119,7 +134,11 @@ def create_app(
             app.state.model_holder = serving_holder(settings)
         serving: ModelHolder = app.state.model_holder
         serving.on_reload = lambda result: metrics.record_reload(result.outcome)
-        _open_store(store)
+        try:
+            _open_store(store)
+        except SchemaMismatch:
+            store.close()
+            raise
         interval, retention = settings.sweep_interval_seconds, settings.ticket_retention
         task = sweeper.start(
             store, serving.policy, clock, interval, retention, on_move=_count_sweep_moves(metrics)

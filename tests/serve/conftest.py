@@ -1,6 +1,6 @@
 """The API tests' hand-off store: one SQLite file in a temporary folder, never in the repository.
 
-``create_app(Settings())`` reads ``TICKETBUDDY_DB_URL``, and so do the servers started as subprocesses.
+``create_app(ServiceSettings())`` reads ``TICKETBUDDY_DB_URL``, and so do the servers started as subprocesses.
 """
 
 from __future__ import annotations

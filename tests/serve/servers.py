@@ -63,6 +63,17 @@ def start_server(env: dict[str, str], log: Path, timeout: float = 180, args: tup
     raise RuntimeError("server did not become ready")
 
 
+def serve_refusing(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """Run ``ticketbuddy serve`` expecting it to refuse to start (port 1 would fail anyway); its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "ticketbuddy.cli", "serve", *args, "--port", "1"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def body(ticket: Any, **changes: Any) -> dict[str, Any]:
     """A ``Ticket`` as the JSON a client sends, with some fields changed."""
     return {**json.loads(ticket.model_dump_json()), **changes}

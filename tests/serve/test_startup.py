@@ -1,16 +1,13 @@
 """Starting the service: no model means no start (unless rules only is asked for), and it says why."""
 
 import json
-import os
-import subprocess
-import sys
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.serve import api
-from tests.serve.servers import start_server
+from tests.serve.servers import serve_refusing, start_server
 from ticketbuddy.scoring.lookup import ModelUnavailable
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.settings import ServiceSettings
@@ -40,13 +37,7 @@ def empty_store(tmp_path):
 
 
 def test_serve_without_a_model_refuses_to_start_and_says_how_to_train(empty_store):
-    done = subprocess.run(
-        [sys.executable, "-m", "ticketbuddy.cli", "serve", "--port", "1"],
-        env={**os.environ, **empty_store},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = serve_refusing(empty_store)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "Uvicorn running" not in done.stderr
     [line] = [x for x in done.stderr.splitlines() if x.strip()]
