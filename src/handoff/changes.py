@@ -41,7 +41,9 @@ def state_changes(
         return _reopen(conn, row, decision, policy, now)
     changes: dict[str, Any] = {}
     notes: list[Reason] = []
-    if row.status == "queued" and decision.route != row.route:
+    # Re-routed only towards a route at least as urgent: a refund request must not pull a legal threat
+    # away from compliance; a legal threat on a billing dispute must reach it.
+    if row.status == "queued" and decision.route != row.route and decision.priority <= row.priority:
         changes.update(_moved(decision.route, policy, now))
         detail = f"new message: route {row.route} → {decision.route}"
         to_team = changes["team"]

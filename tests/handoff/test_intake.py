@@ -205,3 +205,14 @@ def test_the_packet_reads_the_mood_of_every_linked_ticket(intake, rules_scorer, 
     packet = queue.detail(first.handoff.handoff_id).packet
     assert packet.trajectory["first"] == calm_mood and packet.trajectory["last"] < -0.5 < calm_mood
     assert f"→ {packet.trajectory['last']:+.2f})" in packet.summary  # the mood the agent reads is the chat's
+
+
+def test_a_less_urgent_request_does_not_pull_a_handoff_off_its_route(intake, rules_scorer, clock):
+    legal = intake.score(make_ticket("E-1", LEGAL, channel="email", at=clock.now()), rules_scorer)
+    assert (legal.route, legal.priority) == ("legal_compliance", "P1")
+    refund = "Also, could you refund the delivery charge?"
+    later = intake.score(
+        make_ticket("C-1", refund, channel="chat", at=clock.advance(minutes=10)), rules_scorer
+    )
+    assert later.handoff.handoff_id == legal.handoff.handoff_id
+    assert (later.route, later.priority) == ("legal_compliance", "P1")  # still with compliance, still P1
