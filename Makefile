@@ -48,9 +48,9 @@ dev-key: setup
 	@grep -qs '^TICKETBUDDY_API_KEYS=' .env || $(BIN)/python -m ticketbuddy.serve.keys score+agent+admin --env >> .env
 	@echo "API key (from .env): $$(grep '^TICKETBUDDY_API_KEYS=' .env | cut -d= -f2- | cut -d: -f1)"
 
-## serve: serve the champion model
+## serve: serve the champion model (development: keys from .env, see make dev-key)
 serve: setup dev-key
-	$(BIN)/ticketbuddy serve --host $(HOST) --port $(PORT)
+	$(BIN)/ticketbuddy serve --dev --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite
 test: setup

@@ -104,6 +104,14 @@ def serve(
             " (TICKETBUDDY_REQUIRE_MODEL=false does the same).",
         ),
     ] = False,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Development: API keys may come from ./.env, and without any a one-off all-scope key"
+            " is printed on the terminal. Without it keys come only from the environment or the keys file.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the scoring API and the hand-off queue with the champion model.
 
@@ -119,18 +127,21 @@ def serve(
     from ticketbuddy.scoring.lookup import ModelUnavailable
     from ticketbuddy.scoring.tracking import tracking_uri
     from ticketbuddy.serve.app import create_app, serving_holder
-    from ticketbuddy.settings import ServiceSettings
+    from ticketbuddy.serve.keys import ApiKeyError
+    from ticketbuddy.settings import SecuritySettings, ServiceSettings
 
     given: dict[str, Any] = {"host": host, "port": port, "policy_path": policy}
     overrides = {k: v for k, v in given.items() if v}
     if allow_rules_only:
         overrides["require_model"] = False
     settings = ServiceSettings(**overrides)
+    # Outside development a stale ./.env must not grant anyone a key: keys come from the environment.
+    security = SecuritySettings() if dev else SecuritySettings(_env_file=None)
     try:
         holder = serving_holder(settings)
-        application = create_app(settings, holder=holder)
+        application = create_app(settings, holder=holder, security=security, dev=dev)
         store_line = _schema_at_start(application.state.store)
-    except (ModelUnavailable, PolicyError, SchemaMismatch) as exc:
+    except (ModelUnavailable, PolicyError, SchemaMismatch, ApiKeyError) as exc:
         typer.echo(f"ticketbuddy serve: not started: {exc}", err=True)
         raise typer.Exit(1) from exc
     model = holder.current().model

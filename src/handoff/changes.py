@@ -32,13 +32,13 @@ ACTOR = "policy"
 
 
 def state_changes(
-    conn: Connection, row: Row, decision: Decision, policy: Policy, now: datetime
+    conn: Connection, row: Row, decision: Decision, policy: Policy, now: datetime, key_id: str | None = None
 ) -> tuple[dict[str, Any], list[Reason]]:
     """The column changes a fresh ``decision`` calls for on hand-off ``row``, with events and reasons."""
     if not decision.escalate or decision.route not in policy.routes or decision.priority is None:
         return {}, [_existing(row, row.team)]
     if row.status == "resolved":
-        return _reopen(conn, row, decision, policy, now)
+        return _reopen(conn, row, decision, policy, now, key_id)
     changes: dict[str, Any] = {}
     notes: list[Reason] = []
     # Re-routed only towards a route at least as urgent: a refund request must not pull a legal threat
@@ -47,24 +47,24 @@ def state_changes(
         changes.update(_moved(decision.route, policy, now))
         detail = f"new message: route {row.route} → {decision.route}"
         to_team = changes["team"]
-        records.add_event(conn, row.handoff_id, "rerouted", now, ACTOR, row.team, to_team, detail)
+        records.add_event(conn, row.handoff_id, "rerouted", now, ACTOR, row.team, to_team, detail, key_id)
         notes.append(Reason("handoff.rerouted", f"hand-off {row.handoff_id} re-routed: {detail}"))
     if decision.priority < row.priority:
         changes["priority"] = decision.priority
         detail = f"new message: {row.priority} → {decision.priority}"
-        records.add_event(conn, row.handoff_id, "priority_raised", now, ACTOR, detail=detail)
+        records.add_event(conn, row.handoff_id, "priority_raised", now, ACTOR, detail=detail, key_id=key_id)
     notes.append(_existing(row, changes.get("team", row.team)))
     return changes, notes
 
 
 def _reopen(
-    conn: Connection, row: Row, decision: Decision, policy: Policy, now: datetime
+    conn: Connection, row: Row, decision: Decision, policy: Policy, now: datetime, key_id: str | None
 ) -> tuple[dict[str, Any], list[Reason]]:
     changes = _moved(str(decision.route), policy, now)
     changes.update(status="queued", priority=decision.priority, sla_breaches=0)
     changes.update(claimed_by=None, claimed_at=None, resolved_at=None, outcome=None, note=None)
     detail = f"new message after it was resolved ({row.outcome}): {decision.priority} to {decision.route}"
-    records.add_event(conn, row.handoff_id, "reopened", now, ACTOR, row.team, changes["team"], detail)
+    records.add_event(conn, row.handoff_id, "reopened", now, ACTOR, row.team, changes["team"], detail, key_id)
     return changes, [Reason("handoff.reopened", f"hand-off {row.handoff_id} re-opened: {detail}")]
 
 

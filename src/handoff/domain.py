@@ -9,6 +9,7 @@ by the code that knows that format.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -137,6 +138,7 @@ class HandoffEvent(_Domain):
     from_team: str | None = None
     to_team: str | None = None
     detail: str | None = None
+    key_id: str | None = None
 
 
 class QueueItem(_Domain):
@@ -175,3 +177,33 @@ class HandoffDetail(QueueItem):
 
     packet: Handoff
     events: list[HandoffEvent]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts on the queue: what the presenting API key says, never what a request body claims.
+
+    Attributes:
+        key_id: The key's public id, recorded on every event it causes; None in-process.
+        agent_id: The agent the key acts as; None for a shared key (which must name an agent).
+        teams: The teams whose hand-offs the key may see and act on; None for every team.
+        admin: The key has the ``admin`` scope: it may force a release or resolve, which is logged.
+        agent: The key has the ``agent`` scope: it may read the packets of its teams' hand-offs.
+        trusted: In-process callers (commands, tests): the service itself, bound by nothing above.
+
+    """
+
+    key_id: str | None = None
+    agent_id: str | None = None
+    teams: frozenset[str] | None = None
+    admin: bool = False
+    trusted: bool = False
+    agent: bool = False
+
+    def may_see(self, team: str) -> bool:
+        """Whether this actor may see and act on a hand-off now with ``team``."""
+        return self.teams is None or team in self.teams
+
+
+#: The service itself (commands, the sweeper, tests): every team, no agent of its own.
+TRUSTED = Actor(trusted=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -37,11 +36,18 @@ from ticketbuddy.handoff.answer import answer, replayed
 from ticketbuddy.handoff.changes import state_changes, stored_reasons, unseen_messages
 from ticketbuddy.handoff.clock import Clock
 from ticketbuddy.handoff.domain import PACKET_VERSION, Handoff, Scored
-from ticketbuddy.handoff.linking import Conversation, merged_history
+from ticketbuddy.handoff.linking import Conversation
 from ticketbuddy.handoff.packet import build_handoff, new_handoff_id
+from ticketbuddy.handoff.placement import (
+    Placement,
+    last_message_at,
+    over_history,
+    scoring_subject,
+    state_of,
+)
 from ticketbuddy.handoff.store import HandoffStore, StoreUnavailable
 from ticketbuddy.policy.engine import Decision, Facts, Reason
-from ticketbuddy.schemas import MAX_MESSAGES, Message, Ticket
+from ticketbuddy.schemas import Ticket
 from ticketbuddy.scoring.scorer import Assessment, ModelRef, Scorer
 from ticketbuddy.scoring.tracking import REGISTERED_MODEL
 
@@ -66,23 +72,35 @@ class Intake:
         self.clock = clock
         self.link_window = link_window
 
-    def score(self, ticket: Ticket, scorer: Scorer, idempotency_key: str | None = None) -> Scored:
+    def score(
+        self,
+        ticket: Ticket,
+        scorer: Scorer,
+        idempotency_key: str | None = None,
+        requester: str | None = None,
+    ) -> Scored:
         """Score one ticket; any hand-off it leads to is committed before this returns.
+
+        Args:
+            ticket: The ticket as received.
+            scorer: Model and policy.
+            idempotency_key: The client's ``Idempotency-Key``; replays are scoped to ``requester``, so
+                one key's requests never replay another's.
+            requester: The public id of the API key that sent it, recorded on every event it causes.
 
         Raises:
             StoreUnavailable: The store cannot be written; nothing is claimed to be queued.
 
         """
-        if idempotency_key and (replay := self.replay(idempotency_key, scorer)):
+        key = f"{requester}:{idempotency_key}" if requester and idempotency_key else idempotency_key
+        if key and (replay := self.replay(key, scorer)):
             return replay
         try:
             recorded, holder = self._retry(lambda conn: self._record(conn, ticket))
-            assessment = scorer.assess([_subject(recorded, holder)])[0]
-            placed = self._retry(
-                lambda conn: self._place(conn, recorded, assessment, scorer, idempotency_key)
-            )
+            assessment = scorer.assess([scoring_subject(recorded, holder)])[0]
+            placed = self._retry(lambda conn: self._place(conn, recorded, assessment, scorer, key, requester))
         except IntegrityError:
-            if idempotency_key and (replay := self.replay(idempotency_key, scorer)):
+            if key and (replay := self.replay(key, scorer)):
                 return replay
             raise StoreUnavailable("hand-off store: conflicting concurrent writes; retry") from None
         return answer(scorer, assessment, placed.handoff, placed.notes, placed.handed_over)
@@ -122,23 +140,32 @@ class Intake:
         assessment: Assessment,
         scorer: Scorer,
         key: str | None,
+        requester: str | None,
     ) -> Placement:
-        """Append to the ticket's hand-off, join the customer's open one, or create one (or none)."""
+        """Append to the ticket's hand-off, join the customer's open one, or create one (or none).
+
+        A customer's tickets are linked only when this one was created within the link window of its
+        receipt (server time): a ticket back-dated to 1970 with someone's customer id is nobody's.
+        """
         now = self.clock.now()
         ticket = recorded.ticket
         ticket_log.lock_for_placement(conn, ticket.ticket_id, ticket.customer.customer_id)
         own = records.for_ticket(conn, ticket.ticket_id, for_update=True)
         if own is not None:
-            return self._update(conn, own, recorded, assessment, scorer, now)
-        customer = ticket.customer.customer_id
-        since = ticket.created_at - self.link_window
-        shared = records.open_for_customer(conn, customer, since) if customer else None
+            return self._update(conn, own, recorded, assessment, scorer, now, requester)
+        customer = ticket.customer.customer_id if self._linkable(ticket, now) else None
+        shared = records.open_for_customer(conn, customer, now - self.link_window) if customer else None
         if shared is not None:
             ticket_log.attach(conn, ticket.ticket_id, shared.handoff_id)
-            return self._update(conn, shared, recorded, assessment, scorer, now, joined=True)
+            return self._update(conn, shared, recorded, assessment, scorer, now, requester, joined=True)
         if not assessment.decision.escalate:
             return Placement(None, [])
-        return Placement(self._create(conn, recorded, assessment, scorer, now, key), [], handed_over=True)
+        created = self._create(conn, recorded, assessment, scorer, now, key, requester, customer)
+        return Placement(created, [], handed_over=True)
+
+    def _linkable(self, ticket: Ticket, now: datetime) -> bool:
+        """Whether the ticket says it was created within the link window of now (server time)."""
+        return abs(now - ticket.created_at) <= self.link_window
 
     def _create(
         self,
@@ -148,25 +175,27 @@ class Intake:
         scorer: Scorer,
         now: datetime,
         key: str | None,
+        requester: str | None,
+        customer: str | None,
     ) -> Handoff:
         ticket, decision = recorded.ticket, assessment.decision
         handoff_id = new_handoff_id()
         ticket_log.attach(conn, ticket.ticket_id, handoff_id)
-        conversations = self._conversations(conn, handoff_id, ticket.customer.customer_id, ticket.created_at)
-        facts = _over_history(scorer, ticket, assessment.facts, conversations)
+        conversations = self._conversations(conn, handoff_id, customer, now)
+        facts = over_history(scorer, ticket, assessment.facts, conversations)
         packet = build_handoff(ticket, facts, decision, scorer.policy, now, conversations, handoff_id)
         model = scorer.model_ref(assessment.facts)
         records.create(
             conn,
             {
-                **_state_of(packet),
+                **state_of(packet),
                 "handoff_id": handoff_id,
                 "ticket_id": ticket.ticket_id,
-                "customer_id": ticket.customer.customer_id,
+                "customer_id": customer,
                 "status": "queued",
                 "created_at": now,
                 "updated_at": now,
-                "last_message_at": _last_message_at(conversations),
+                "last_message_at": last_message_at(conversations),
                 "idempotency_key": key,
                 "model_name": model.name,
                 "model_version": model.version,
@@ -180,7 +209,7 @@ class Intake:
             f"; history links {', '.join(linked)}" if linked else ""
         )
         records.add_event(
-            conn, handoff_id, "created", now, actor="scorer", to_team=packet.team, detail=detail
+            conn, handoff_id, "created", now, "scorer", to_team=packet.team, detail=detail, key_id=requester
         )
         return records.to_handoff(records.stored(conn, handoff_id))
 
@@ -192,6 +221,7 @@ class Intake:
         assessment: Assessment,
         scorer: Scorer,
         now: datetime,
+        requester: str | None,
         joined: bool = False,
     ) -> Placement:
         """Bring an existing hand-off up to date with a ticket's new messages and fresh decision.
@@ -212,12 +242,14 @@ class Intake:
         joining: list[Reason] = []
         if joined:
             detail = f"ticket {ticket.ticket_id} ({ticket.channel}) of the same customer joined"
-            records.add_event(conn, row.handoff_id, "linked", now, actor="scorer", detail=detail)
+            records.add_event(conn, row.handoff_id, "linked", now, "scorer", detail=detail, key_id=requester)
             joining.append(Reason("handoff.linked", f"joined the customer's open hand-off {row.handoff_id}"))
         elif unseen:
             detail = f"{len(unseen)} new message(s) on ticket {ticket.ticket_id} ({ticket.channel})"
-            records.add_event(conn, row.handoff_id, "message_appended", now, actor="scorer", detail=detail)
-        changes, notes = state_changes(conn, row, decision, scorer.policy, now)
+            records.add_event(
+                conn, row.handoff_id, "message_appended", now, "scorer", detail=detail, key_id=requester
+            )
+        changes, notes = state_changes(conn, row, decision, scorer.policy, now, requester)
         notes += joining
         handed_over = joined or changes.get("status") == "queued"  # joined, or re-opened
         if not (changes or unseen or joined):
@@ -243,9 +275,8 @@ class Intake:
         now: datetime,
     ) -> dict[str, Any]:
         """The packet of hand-off ``row`` rebuilt over its whole history, as column values."""
-        first_ticket = Conversation.from_json(row.ticket).created_at
-        conversations = self._conversations(conn, row.handoff_id, row.customer_id, first_ticket)
-        facts = _over_history(scorer, ticket, facts, conversations)
+        conversations = self._conversations(conn, row.handoff_id, row.customer_id, row.created_at)
+        facts = over_history(scorer, ticket, facts, conversations)
         packet = build_handoff(
             ticket, facts, decision, scorer.policy, row.created_at, conversations, row.handoff_id
         )
@@ -254,56 +285,14 @@ class Intake:
             "packet": packet_json,
             "packet_version": PACKET_VERSION,
             "updated_at": now,
-            "last_message_at": _last_message_at(conversations),
+            "last_message_at": last_message_at(conversations),
         }
 
     def _conversations(
         self, conn: Connection, handoff_id: str, customer_id: str | None, created: datetime
     ) -> list[Conversation]:
-        """The hand-off's own tickets, and the customer's tickets active in the window before ``created``."""
+        """The hand-off's own tickets, and the customer's tickets received in the window before ``created``.
+
+        Both ends are server times: when this store received the tickets, when it made the hand-off.
+        """
         return ticket_log.history(conn, handoff_id, customer_id, created - self.link_window)
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a ticket went: its hand-off (None when the AI keeps it) and notes for the answer.
-
-    ``handed_over``: this request put the ticket with a human (created, joined or re-opened a hand-off).
-    """
-
-    handoff: Handoff | None
-    notes: list[Reason]
-    handed_over: bool = False
-
-
-def _over_history(scorer: Scorer, ticket: Ticket, facts: Facts, conversations: list[Conversation]) -> Facts:
-    """The policy's view of the whole history (every linked ticket's messages, in time order).
-
-    The decision stays the one made on the ticket itself; what changes is what the agent reads: the
-    trajectory, the mood and the signals of everything the customer said, wherever they said it.
-    """
-    if len(conversations) < 2:
-        return facts
-    messages = [Message(role=m.role, text=m.text, sent_at=m.sent_at) for m in merged_history(conversations)]
-    whole = ticket.model_copy(update={"messages": messages[-MAX_MESSAGES:]})
-    return scorer.engine.facts(whole, facts.probability, facts.threshold, facts.learned)
-
-
-def _subject(recorded: ticket_log.Recorded, holder: Row | None) -> Ticket:
-    """What is scored: the whole conversation, or only what came after an agent resolved its hand-off.
-
-    Once resolved, the old complaint no longer counts: a "thanks" must not re-open the hand-off, a
-    new threat must.
-    """
-    if holder is not None and holder.status == "resolved" and recorded.new:
-        return recorded.ticket.model_copy(update={"messages": recorded.new[-MAX_MESSAGES:]})
-    return recorded.ticket
-
-
-def _state_of(packet: Handoff) -> dict[str, Any]:
-    keys = ("route", "team", "team_name", "priority", "sla_minutes", "due_by")
-    return {k: getattr(packet, k) for k in keys}
-
-
-def _last_message_at(conversations: list[Conversation]) -> datetime:
-    return max(c.last_message_at() for c in conversations)

@@ -82,15 +82,15 @@ def for_key(conn: Connection, key: str) -> Row | None:
 
 
 def open_for_customer(conn: Connection, customer_id: str, since: datetime) -> Row | None:
-    """The customer's most recently active open hand-off whose history moved since ``since``."""
+    """The customer's most recently active open hand-off, changed since ``since`` (server time)."""
     query = (
         select(handoffs)
         .where(
             handoffs.c.customer_id == customer_id,
             handoffs.c.status != "resolved",
-            handoffs.c.last_message_at >= since,
+            handoffs.c.updated_at >= since,
         )
-        .order_by(handoffs.c.last_message_at.desc())
+        .order_by(handoffs.c.updated_at.desc())
         .limit(1)
     )
     return conn.execute(query.with_for_update()).first()
@@ -102,6 +102,7 @@ def listing(
     team: str | None = None,
     status: str | None = None,
     limit: int = 50,
+    teams: frozenset[str] | None = None,
 ) -> list[Row]:
     """Hand-offs most urgent first (P1 before P2 ..., then oldest); open ones when no status is given."""
     query = select(handoffs)
@@ -109,6 +110,8 @@ def listing(
         query = query.where(handoffs.c.route == route)
     if team:
         query = query.where(handoffs.c.team == team)
+    if teams is not None:
+        query = query.where(handoffs.c.team.in_(sorted(teams)))
     query = query.where(handoffs.c.status == status if status else handoffs.c.status != "resolved")
     query = query.order_by(handoffs.c.priority, handoffs.c.created_at, handoffs.c.handoff_id).limit(limit)
     return list(conn.execute(query))
@@ -162,6 +165,7 @@ def release(
     actor: str,
     detail: str,
     team: str | None = None,
+    key_id: str | None = None,
     **holder: Any,
 ) -> bool:
     """Put a claimed hand-off back in the queue if its claim still matches ``holder``; log ``released``.
@@ -173,7 +177,7 @@ def release(
     values = {"status": "queued", "claimed_by": None, "claimed_at": None, "updated_at": at}
     if not change(conn, handoff_id, values, status="claimed", **holder):
         return False
-    add_event(conn, handoff_id, "released", at, actor, team, team, detail)
+    add_event(conn, handoff_id, "released", at, actor, team, team, detail, key_id)
     return True
 
 
@@ -186,8 +190,12 @@ def add_event(
     from_team: str | None = None,
     to_team: str | None = None,
     detail: str | None = None,
+    key_id: str | None = None,
 ) -> None:
-    """Append one entry to a hand-off's event log (never updated, never deleted)."""
+    """Append one entry to a hand-off's event log (never updated, never deleted).
+
+    ``key_id`` is the API key that caused it (its public id), None for the service's own moves.
+    """
     conn.execute(
         insert(handoff_events).values(
             handoff_id=handoff_id,
@@ -197,6 +205,7 @@ def add_event(
             from_team=from_team,
             to_team=to_team,
             detail=detail,
+            key_id=key_id,
         )
     )
 
@@ -210,7 +219,13 @@ def events(conn: Connection, handoff_id: str) -> list[HandoffEvent]:
     )
     return [
         HandoffEvent(
-            kind=r.kind, at=r.at, actor=r.actor, from_team=r.from_team, to_team=r.to_team, detail=r.detail
+            kind=r.kind,
+            at=r.at,
+            actor=r.actor,
+            from_team=r.from_team,
+            to_team=r.to_team,
+            detail=r.detail,
+            key_id=r.key_id,
         )
         for r in conn.execute(query)
     ]

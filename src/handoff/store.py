@@ -47,6 +47,14 @@ class HandoffConflict(RuntimeError):
     """The hand-off is not in a state that allows this action (already claimed, not claimed, ...)."""
 
 
+class HandoffForbidden(PermissionError):
+    """The API key may not do this: it acts as another agent, or forcing needs the admin scope."""
+
+
+class AgentRequired(ValueError):
+    """A shared key (acting as no agent) must name the agent in ``agent_id``."""
+
+
 def describe(exc: BaseException) -> str:
     """What went wrong, without the SQL parameters (they can hold ticket text) or the URL's password."""
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc

@@ -124,6 +124,7 @@ handoff_events = Table(
     Column("from_team", String(64)),
     Column("to_team", String(64)),
     Column("detail", Text),
+    Column("key_id", String(16)),
 )
 
 tickets = Table(

@@ -89,9 +89,9 @@ def attach(conn: Connection, ticket_id: str, handoff_id: str) -> None:
 def history(
     conn: Connection, handoff_id: str, customer_id: str | None, since: datetime
 ) -> list[Conversation]:
-    """The conversations of a hand-off: its own tickets, and the customer's tickets active since ``since``."""
+    """A hand-off's conversations: its own tickets, and the customer's tickets received since ``since``."""
     mine = tickets.c.handoff_id == handoff_id
-    linked = and_(tickets.c.customer_id == customer_id, tickets.c.last_message_at >= since)
+    linked = and_(tickets.c.customer_id == customer_id, tickets.c.last_seen_at >= since)
     condition = or_(mine, linked) if customer_id else mine
     rows = conn.execute(select(tickets.c.ticket).where(condition).order_by(tickets.c.created_at))
     return [Conversation.from_json(data) for data in rows.scalars()]

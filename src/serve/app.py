@@ -20,16 +20,19 @@ from ticketbuddy.handoff import sweeper
 from ticketbuddy.handoff.clock import Clock, SystemClock
 from ticketbuddy.handoff.queue import depth_by_status_route
 from ticketbuddy.handoff.store import (
+    AgentRequired,
     HandoffConflict,
+    HandoffForbidden,
     HandoffNotFound,
     HandoffStore,
     SchemaMismatch,
     StoreUnavailable,
 )
-from ticketbuddy.policy.model import load_policy
+from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
 from ticketbuddy.scoring.scorer import LoadedModel, load_model
 from ticketbuddy.serve import reload
+from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring
 from ticketbuddy.serve.limits import install_limits
 from ticketbuddy.serve.metrics import Metrics, install_metrics
 from ticketbuddy.serve.redaction import install_redaction
@@ -90,7 +93,10 @@ def _open_store(store: HandoffStore) -> None:
 
 
 async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    detail = f"{exc}. Nothing was recorded for this request; retry it."
+    """503 saying nothing was recorded; what failed (driver, host, user) goes to the log only."""
+    log.error("hand-off store unavailable for %s %s: %s", request.method, request.url.path, exc)
+    what = "schema does not match this TicketBuddy" if isinstance(exc, SchemaMismatch) else "is unavailable"
+    detail = f"The hand-off store {what}. Nothing was recorded for this request; retry it."
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return JSONResponse(status_code=503, content={"detail": detail}, headers=headers)
 
@@ -103,6 +109,16 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=409, content={"detail": str(exc)})
 
 
+async def _forbidden(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=403, content={"detail": str(exc)})
+
+
+async def _agent_required(request: Request, exc: Exception) -> JSONResponse:
+    """422 in FastAPI's shape, naming the field: ``agent_id`` is missing for this key."""
+    error = {"loc": ["body", "agent_id"], "msg": str(exc), "type": "missing"}
+    return JSONResponse(status_code=422, content={"detail": [error]})
+
+
 def create_app(
     settings: ServiceSettings | None = None,
     clock: Clock | None = None,
@@ -110,6 +126,7 @@ def create_app(
     holder: ModelHolder | None = None,
     security: SecuritySettings | None = None,
     limits: LimitsSettings | None = None,
+    dev: bool = False,
 ) -> FastAPI:
     """Build the service. Nothing is loaded or connected until the app starts (lifespan).
 
@@ -122,6 +139,11 @@ def create_app(
             policy and ``settings.model_uri`` are loaded at start-up.
         security: API keys; read from the environment when None.
         limits: Request size limits; read from the environment when None.
+        dev: Development: without keys, a one-off all-scope key instead of refusing to start.
+
+    Raises:
+        ApiKeyError: No key configured (outside ``dev``), a malformed one, or a key naming a team the
+            policy does not have.
 
     """
     settings = settings or get_settings()
@@ -133,6 +155,7 @@ def create_app(
         if holder is None:
             app.state.model_holder = serving_holder(settings)
         serving: ModelHolder = app.state.model_holder
+        check_key_teams(keyring, serving.policy)
         serving.on_reload = lambda result: metrics.record_reload(result.outcome)
         try:
             _open_store(store)
@@ -164,6 +187,8 @@ def create_app(
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(HandoffNotFound, _not_found)
     app.add_exception_handler(HandoffConflict, _conflict)
+    app.add_exception_handler(HandoffForbidden, _forbidden)
+    app.add_exception_handler(AgentRequired, _agent_required)
     app.include_router(health.router)
     app.include_router(score.router, dependencies=[Depends(require_scope("score"))])
     app.include_router(handoffs.router, dependencies=[Depends(require_scope("agent"))])
@@ -171,7 +196,9 @@ def create_app(
     # Middleware: the last added is outermost, so a request meets metrics, redaction, the API key
     # check (401 before any body is read), then the body-size limit (413), then the routes.
     install_limits(app, limits or LimitsSettings())
-    install_security(app, security or SecuritySettings())
+    keyring = install_security(app, security or SecuritySettings(), dev=dev)
+    if holder is not None:
+        check_key_teams(keyring, holder.policy)
     install_redaction(app)
     metrics = install_metrics(
         app,
@@ -179,6 +206,17 @@ def create_app(
         model_source=lambda: _serving_model(app),
     )
     return app
+
+
+def check_key_teams(keyring: ApiKeyring, policy: Policy) -> None:
+    """Refuse keys that name a team the policy does not have (a typo would lock an agent out).
+
+    Raises:
+        ApiKeyError: Naming each key id and team at fault.
+
+    """
+    if problems := keyring.unknown_teams(policy.teams):
+        raise ApiKeyError("; ".join(problems))
 
 
 def _serving_model(app: FastAPI) -> LoadedModel | None:

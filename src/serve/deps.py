@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ticketbuddy.handoff.clock import Clock
+from ticketbuddy.handoff.domain import Actor
 from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.queue import HandoffQueue
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.scoring.scorer import Scorer
+from ticketbuddy.serve.keys import Principal
 from ticketbuddy.settings import ServiceSettings
 
 
@@ -41,6 +43,21 @@ ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_app_settings)]
 StoreDep = Annotated[HandoffStore, Depends(get_store)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_actor(request: Request) -> Actor:
+    """Who acts, as the presenting API key says (set by the key check before any route runs)."""
+    principal: Principal = request.state.principal
+    return Actor(
+        key_id=principal.key_id,
+        agent_id=principal.agent_id,
+        teams=principal.teams,
+        admin="admin" in principal.scopes,
+        agent="agent" in principal.scopes,
+    )
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
 def get_intake(store: StoreDep, clock: ClockDep, settings: SettingsDep) -> Intake:

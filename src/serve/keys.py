@@ -2,6 +2,10 @@
 
 Keys come from ``TICKETBUDDY_API_KEYS`` (``key:scope1+scope2,key2:scope``) and/or a file named by
 ``TICKETBUDDY_API_KEYS_FILE`` holding one ``sha256hex:scope1+scope2`` per line (``#`` starts a comment).
+Either form may end with attributes that narrow what the key may do, ``:agent=ID;teams=t1+t2``:
+
+- ``agent=ID``: the key acts as that agent; a request naming another agent is refused.
+- ``teams=t1+t2``: the key sees and acts on those teams' hand-offs only (others are 404 to it).
 Only SHA-256 digests are kept in memory. A presented key is hashed and compared with
 ``hmac.compare_digest`` against *every* stored digest, so the time taken reveals neither which key
 matched nor how much of one did.
@@ -40,11 +44,59 @@ class Principal:
 
     key_id: str
     scopes: frozenset[str]
+    agent_id: str | None = None
+    teams: frozenset[str] | None = None
+    """None: every team (a key that declares none keeps that reach, with a warning at start)."""
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One configured key: its digest, scopes and the attributes that narrow it."""
+
+    digest: str
+    scopes: frozenset[str]
+    agent_id: str | None = None
+    teams: frozenset[str] | None = None
+
+    @property
+    def key_id(self) -> str:
+        """The key's public id: the first 8 hex digits of its digest (never the key)."""
+        return self.digest[:8]
 
 
 def hash_key(key: str) -> str:
     """The SHA-256 hex digest of a key, as stored in the keys file."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _parse_entry(digest: str, rest: str, where: str) -> KeyEntry:
+    """``scopes`` or ``scopes:agent=ID;teams=a+b`` after the key (or digest) into an entry."""
+    scopes, _, attributes = rest.partition(":")
+    agent, teams = _parse_attributes(attributes, where) if attributes else (None, None)
+    return KeyEntry(digest, _parse_scopes(scopes, where), agent, teams)
+
+
+def _parse_attributes(text: str, where: str) -> tuple[str | None, frozenset[str] | None]:
+    agent, teams = None, None
+    for part in (p.strip() for p in text.split(";") if p.strip()):
+        name, sep, value = part.partition("=")
+        value = value.strip()
+        if not sep or not value or name.strip() not in ("agent", "teams"):
+            raise ApiKeyError(f"{where}: attributes are agent=ID and teams=team1+team2, joined by ';'")
+        if name.strip() == "agent":
+            agent = value
+        else:
+            teams = frozenset(t.strip() for t in value.split("+") if t.strip())
+    return agent, teams
+
+
+def _split_key(item: str) -> tuple[str, str]:
+    """``key`` and what follows it: the scopes, then optional attributes (keys may hold ':')."""
+    head, sep, last = item.rpartition(":")
+    if sep and "=" in last:  # key:scopes:attributes
+        key, sep2, scopes = head.rpartition(":")
+        return (key, f"{scopes}:{last}") if sep2 else ("", "")
+    return head, last
 
 
 def _parse_scopes(text: str, where: str) -> frozenset[str]:
@@ -60,7 +112,7 @@ class ApiKeyring:
     """The accepted keys, as SHA-256 digests with their scopes.
 
     Args:
-        entries: ``(sha256 hex digest, scopes)`` pairs.
+        entries: The configured keys (digests, scopes and attributes).
 
     Example:
         >>> ring = ApiKeyring.from_settings(SecuritySettings(api_keys="a-long-enough-key-1:score"))
@@ -71,11 +123,12 @@ class ApiKeyring:
 
     """
 
-    def __init__(self, entries: Iterable[tuple[str, frozenset[str]]]) -> None:
-        self._entries = [(bytes.fromhex(digest), scopes) for digest, scopes in entries]
+    def __init__(self, entries: Iterable[KeyEntry]) -> None:
+        self.entries = list(entries)
+        self._digests = [bytes.fromhex(entry.digest) for entry in self.entries]
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries)
 
     @classmethod
     def from_settings(cls, settings: SecuritySettings) -> ApiKeyring:
@@ -93,31 +146,47 @@ class ApiKeyring:
     def authenticate(self, presented: str) -> Principal | None:
         """The principal of a presented key, or None; every stored digest is compared, in constant time."""
         digest = hashlib.sha256(presented.encode("utf-8")).digest()
-        found: frozenset[str] | None = None
-        for stored, scopes in self._entries:
+        found: KeyEntry | None = None
+        for stored, entry in zip(self._digests, self.entries, strict=True):
             if hmac.compare_digest(digest, stored):
-                found = scopes  # no early exit: the time taken does not depend on which key matched
-        return None if found is None else Principal(digest.hex()[:8], found)
+                found = entry  # no early exit: the time taken does not depend on which key matched
+        if found is None:
+            return None
+        return Principal(found.key_id, found.scopes, found.agent_id, found.teams)
+
+    def unknown_teams(self, teams: Iterable[str]) -> list[str]:
+        """``key <id>: team 'x'`` for every team a key names that is not in ``teams`` (the policy's)."""
+        known = set(teams)
+        return [
+            f"key {e.key_id}: team {t!r} is not a team of the policy"
+            for e in self.entries
+            for t in sorted(e.teams or ())
+            if t not in known
+        ]
+
+    def unscoped_agent_keys(self) -> list[str]:
+        """Ids of keys with the ``agent`` scope that declare no teams: they reach every team's queue."""
+        return [e.key_id for e in self.entries if "agent" in e.scopes and e.teams is None]
 
 
-def parse_plain_keys(text: str) -> list[tuple[str, frozenset[str]]]:
-    """Parse ``key:scope1+scope2,key2:scope`` into digests with scopes (the keys are hashed at once)."""
+def parse_plain_keys(text: str) -> list[KeyEntry]:
+    """Parse ``key:scopes[:attributes],...`` into entries (the keys are hashed at once)."""
     entries = []
     for position, item in enumerate((part.strip() for part in text.split(",")), start=1):
         if not item:
             continue
-        key, sep, scopes = item.rpartition(":")
+        key, rest = _split_key(item)
         where = f"TICKETBUDDY_API_KEYS entry {position}"
-        if not sep or not key:
-            raise ApiKeyError(f"{where}: expected key:scope1+scope2")
+        if not key:
+            raise ApiKeyError(f"{where}: expected key:scope1+scope2[:agent=ID;teams=team1+team2]")
         if len(key) < MIN_KEY_CHARS:
             raise ApiKeyError(f"{where}: the key is shorter than {MIN_KEY_CHARS} characters")
-        entries.append((hash_key(key), _parse_scopes(scopes, where)))
+        entries.append(_parse_entry(hash_key(key), rest, where))
     return entries
 
 
-def parse_keys_file(path: Path) -> list[tuple[str, frozenset[str]]]:
-    """Parse a keys file: ``sha256hex:scope1+scope2`` per line, blank lines and ``#`` comments skipped."""
+def parse_keys_file(path: Path) -> list[KeyEntry]:
+    """Parse a keys file: ``sha256hex:scopes[:attributes]`` per line (blank lines, ``#`` comments skipped)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -127,12 +196,12 @@ def parse_keys_file(path: Path) -> list[tuple[str, frozenset[str]]]:
         content = line.split("#", 1)[0].strip()
         if not content:
             continue
-        digest, sep, scopes = content.partition(":")
+        digest, sep, rest = content.partition(":")
         where = f"{path} line {number}"
         digest = digest.strip().lower()
         if not sep or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise ApiKeyError(f"{where}: expected a 64-digit sha256 hex digest, ':', then scopes")
-        entries.append((digest, _parse_scopes(scopes, where)))
+        entries.append(_parse_entry(digest, rest, where))
     return entries
 
 

@@ -68,6 +68,21 @@ class LinkedTicketOut(BaseModel):
     messages: int
 
 
+class HandoffRefOut(BaseModel):
+    """The hand-off as a key that may not read the customer's packet sees it: where it is, when due."""
+
+    handoff_id: str
+    ticket_id: str
+    route: str
+    team: str
+    team_name: str
+    priority: Priority
+    status: HandoffStatus = "queued"
+    sla_minutes: int
+    due_by: datetime
+    created_at: datetime
+
+
 class HandoffOut(BaseModel):
     """Everything a human agent needs so the customer never repeats themselves.
 
@@ -108,7 +123,11 @@ class ScoreOut(BaseModel):
     route: str | None = Field(description="Route (team) taking it; null when the AI keeps it.")
     reasons: list[ReasonOut]
     model: ModelRefOut
-    handoff: HandoffOut | None = None
+    handoff: HandoffOut | HandoffRefOut | None = Field(
+        default=None,
+        description="The hand-off when escalated: the full packet for a key that may read it (agent of"
+        " its team, or admin), else its id, route, team, priority, status and SLA.",
+    )
     customer_reply: str | None = Field(
         default=None, description="Acknowledgement to send the customer, naming the team's SLA."
     )
@@ -117,17 +136,24 @@ class ScoreOut(BaseModel):
 AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 
+AGENT_FROM_KEY = (
+    "The agent acting. A key that acts as one agent needs none (another one is refused with 403); a shared"
+    " key must name it (422 without)."
+)
+
+
 class ClaimIn(BaseModel):
     """An agent takes a queued hand-off."""
 
-    agent_id: AgentId = Field(examples=["agent-042"])
+    agent_id: AgentId | None = Field(default=None, examples=["agent-042"], description=AGENT_FROM_KEY)
 
 
 class ReleaseIn(BaseModel):
-    """The agent holding a hand-off gives it back to the queue."""
+    """The agent holding a hand-off gives it back to the queue (or an admin key forces it)."""
 
-    agent_id: AgentId = Field(examples=["agent-042"])
+    agent_id: AgentId | None = Field(default=None, examples=["agent-042"], description=AGENT_FROM_KEY)
     note: str | None = Field(default=None, max_length=5_000, examples=["end of shift"])
+    force: bool = Field(default=False, description="Release whoever holds it (admin scope; logged).")
 
 
 class ResolveIn(BaseModel):
@@ -136,13 +162,15 @@ class ResolveIn(BaseModel):
     Attributes:
         outcome: ``needed`` when the ticket really needed a human, ``not_needed`` otherwise.
         note: Free text for the record.
-        agent_id: When given, must be the agent holding the claim.
+        agent_id: The agent holding the claim (see ``ClaimIn``); only the holder may resolve.
+        force: Resolve whoever holds it (admin scope; logged).
 
     """
 
     outcome: Outcome
     note: str | None = Field(default=None, max_length=5_000)
-    agent_id: AgentId | None = None
+    agent_id: AgentId | None = Field(default=None, description=AGENT_FROM_KEY)
+    force: bool = False
 
 
 class HandoffEventOut(BaseModel):
@@ -154,6 +182,7 @@ class HandoffEventOut(BaseModel):
     from_team: str | None = None
     to_team: str | None = None
     detail: str | None = None
+    key_id: str | None = Field(default=None, description="The API key that did it (its public id).")
 
 
 class HandoffItemOut(BaseModel):

@@ -11,6 +11,7 @@ process. The keys themselves (configuration, hashing, constant-time lookup) live
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
 
@@ -23,7 +24,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ticketbuddy.serve.keys import (
     SCOPES,
+    ApiKeyError,
     ApiKeyring,
+    KeyEntry,
     Principal,
     hash_key,
     new_key,
@@ -150,29 +153,44 @@ def public_paths_of(app: FastAPI) -> frozenset[str]:
     return PUBLIC_PATHS | {path for path in docs if path}
 
 
-def install_security(app: FastAPI, settings: SecuritySettings | None = None) -> ApiKeyring:
+def install_security(
+    app: FastAPI, settings: SecuritySettings | None = None, *, dev: bool = False
+) -> ApiKeyring:
     """Read the keys and add ``ApiKeyMiddleware``; call before the app starts.
 
-    With no key configured, an ephemeral key with every scope is made and logged once, as a warning:
-    the service is never open, and a developer can still try it. It is never logged again, and dies
-    with the process (each worker process has its own).
+    Without any key the service refuses to start: an open service, or one whose only key was written
+    to a log, is not a default. ``dev=True`` (``ticketbuddy serve --dev``) makes a one-off key with
+    every scope instead, printed once on the terminal (never logged) and dead with the process.
+    A key with the ``agent`` scope that declares no teams reaches every team's queue: said at start.
 
     Raises:
-        ApiKeyError: A malformed key entry, named (start-up stops).
+        ApiKeyError: A malformed key entry, named; or no key at all outside development.
 
     """
     keyring = ApiKeyring.from_settings(settings or SecuritySettings())
     if not len(keyring):
-        key = new_key()
-        keyring = ApiKeyring([(hash_key(key), SCOPES)])
-        log.warning(
-            "no API keys configured (TICKETBUDDY_API_KEYS or TICKETBUDDY_API_KEYS_FILE): this process"
-            " accepts only the ephemeral key %s with every scope; it is shown once and dies with the process",
-            key,
-        )
+        if not dev:
+            raise ApiKeyError(NO_KEYS)
+        keyring = _development_keyring()
+    for key_id in keyring.unscoped_agent_keys():
+        log.warning("API key %s (agent scope) declares no teams: it reaches every team's hand-offs", key_id)
     app.state.api_keyring = keyring
     app.add_middleware(ApiKeyMiddleware, keyring=keyring, public_paths=public_paths_of(app))
     return keyring
+
+
+#: Why the service does not start without keys, and what to do.
+NO_KEYS = (
+    "no API keys configured: set TICKETBUDDY_API_KEYS or TICKETBUDDY_API_KEYS_FILE"
+    " (`python -m ticketbuddy.serve.keys score+agent` makes one), or start with --dev for a one-off key"
+)
+
+
+def _development_keyring() -> ApiKeyring:
+    """A keyring of one fresh all-scope key, shown on the terminal once (stderr, not a log record)."""
+    key = new_key()
+    print(f"development key (every scope, dies with this process): {key}", file=sys.stderr, flush=True)
+    return ApiKeyring([KeyEntry(hash_key(key), SCOPES)])
 
 
 def unscoped_routes(app: FastAPI) -> list[str]:

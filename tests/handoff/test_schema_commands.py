@@ -21,7 +21,7 @@ from ticketbuddy.settings import ServiceSettings
 
 from .migrating import run_alembic, set_revision
 
-UPGRADE_HINT = "`ticketbuddy db upgrade` (or starting the service) brings it to 0002"
+UPGRADE_HINT = "`ticketbuddy db upgrade` (or starting the service) brings it to 0003"
 
 
 def db(*args, url):
@@ -36,7 +36,7 @@ def newer_than_the_code(url):
     HandoffStore(url).open()
     set_revision(url, "0007")
     return (
-        f"hand-off store {where(url)} is at schema revision 0007, newer than this TicketBuddy (head 0002):"
+        f"hand-off store {where(url)} is at schema revision 0007, newer than this TicketBuddy (head 0003):"
         " run a newer TicketBuddy or point TICKETBUDDY_DB_URL at another database"
     )
 
@@ -45,9 +45,9 @@ def test_db_current_and_upgrade_on_a_database_from_before_migrations(db_url):
     before.create(db_url)
     steps = [
         ("current", f": no schema revision, created before schema migrations (schema 0001): {UPGRADE_HINT}"),
-        ("upgrade", " upgraded from 0001 to 0002 (created before schema migrations: stamped 0001 first)"),
-        ("current", ": schema revision 0002 (head)"),
-        ("upgrade", " at head 0002"),
+        ("upgrade", " upgraded from 0001 to 0003 (created before schema migrations: stamped 0001 first)"),
+        ("current", ": schema revision 0003 (head)"),
+        ("upgrade", " at head 0003"),
     ]
     for command_name, says in steps:
         result = db(command_name, url=db_url)
@@ -62,10 +62,10 @@ def test_db_current_on_an_empty_and_on_a_behind_database(db_url):
     )
     run_alembic(db_url, command.upgrade, "0001")
     behind = db("current", url=db_url)
-    says = f": schema revision 0001, not the head 0002: {UPGRADE_HINT}\n"
+    says = f": schema revision 0001, not the head 0003: {UPGRADE_HINT}\n"
     assert (behind.exit_code, behind.stdout) == (0, f"hand-off store {where(db_url)}{says}")
     created = db("upgrade", url=db_url)
-    assert created.stdout == f"hand-off store {where(db_url)} upgraded from 0001 to 0002\n"
+    assert created.stdout == f"hand-off store {where(db_url)} upgraded from 0001 to 0003\n"
 
 
 def test_db_commands_on_a_database_newer_than_the_code_exit_1(db_url):
@@ -74,7 +74,7 @@ def test_db_commands_on_a_database_newer_than_the_code_exit_1(db_url):
     assert current.exit_code == 1
     assert (
         current.stdout
-        == f"hand-off store {where(db_url)}: schema revision 0007, newer than this TicketBuddy (head 0002)\n"
+        == f"hand-off store {where(db_url)}: schema revision 0007, newer than this TicketBuddy (head 0003)\n"
     )
     upgrade = db("upgrade", url=db_url)
     assert (upgrade.exit_code, upgrade.stdout, upgrade.stderr) == (1, "", refusal + "\n")
@@ -111,7 +111,7 @@ def test_ticketbuddy_serve_exits_1_with_one_line_on_a_database_newer_than_the_co
     assert done.stderr.splitlines()[-1] == f"ticketbuddy serve: not started: {refusal}"
 
 
-def test_a_store_found_newer_after_an_unreachable_start_answers_503_saying_why(tmp_path):
+def test_a_store_found_newer_after_an_unreachable_start_answers_503_saying_why(tmp_path, caplog):
     folder = tmp_path / "not-yet"
     url = f"sqlite:///{folder / 'handoffs.db'}"
     settings = ServiceSettings(db_url=url, sweep_interval_seconds=0, _env_file=None)
@@ -121,4 +121,5 @@ def test_a_store_found_newer_after_an_unreachable_start_answers_503_saying_why(t
         folder.mkdir()
         refusal = newer_than_the_code(url)  # meanwhile a newer TicketBuddy upgraded it
         response = client.get("/v1/handoffs")
-    assert response.status_code == 503 and response.json()["detail"].startswith(refusal)
+    assert response.status_code == 503 and "schema does not match" in response.json()["detail"]
+    assert refusal in caplog.text and url not in response.text  # the details (and the URL) in the log only

@@ -14,9 +14,11 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from tests.serve.servers import start_server
+from ticketbuddy.policy.model import load_policy
 from ticketbuddy.serve import keys as api_keys
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring, hash_key
+from ticketbuddy.serve.reload import ModelHolder
 from ticketbuddy.serve.security import require_scope, unscoped_routes
 from ticketbuddy.settings import SecuritySettings, ServiceSettings
 
@@ -48,7 +50,9 @@ def test_plain_keys_are_kept_hashed_and_checked_with_their_scopes():
     assert ring.authenticate(ADMIN_KEY).scopes == {"admin", "score"}
     assert ring.authenticate(SCORE_KEY[:-1]) is None and ring.authenticate("") is None
     assert ring.authenticate(SCORE_KEY).key_id == hash_key(SCORE_KEY)[:8]
-    assert SCORE_KEY.encode() not in b"".join(digest for digest, _ in ring._entries)
+    assert SCORE_KEY.encode() not in b"".join(ring._digests) and all(
+        SCORE_KEY not in repr(e) for e in ring.entries
+    )
 
 
 def test_keys_file_holds_hashes_with_comments(tmp_path):
@@ -161,21 +165,31 @@ def test_scope_dependency_authenticates_by_itself_without_the_middleware():
         require_scope("superuser")
 
 
-def test_without_configured_keys_an_ephemeral_key_is_logged_once(monkeypatch, caplog):
+def test_without_configured_keys_the_service_refuses_to_start(monkeypatch, tmp_path):
     monkeypatch.delenv("TICKETBUDDY_API_KEYS", raising=False)
     monkeypatch.delenv("TICKETBUDDY_API_KEYS_FILE", raising=False)
-    with caplog.at_level(logging.WARNING, logger="ticketbuddy.serve.security"):
-        app = build_wired_app(SecuritySettings(_env_file=None))
-    notices = [r.getMessage() for r in caplog.records if "ephemeral key" in r.getMessage()]
-    assert len(notices) == 1
-    key = notices[0].split("ephemeral key ")[1].split()[0]
+    with pytest.raises(ApiKeyError, match="no API keys configured.*--dev"):
+        build_wired_app(SecuritySettings(_env_file=None))
+
+
+def test_in_development_a_one_off_key_is_shown_on_the_terminal_never_logged(
+    monkeypatch, caplog, capsys, tmp_path
+):
+    monkeypatch.delenv("TICKETBUDDY_API_KEYS", raising=False)
+    settings = ServiceSettings(
+        db_url=f"sqlite:///{tmp_path / 'h.db'}", sweep_interval_seconds=0, _env_file=None
+    )
+    holder = ModelHolder(load_policy(), "models:/ticket-escalation@champion", None)
+    with caplog.at_level(logging.DEBUG):
+        app = create_app(settings, holder=holder, security=SecuritySettings(_env_file=None), dev=True)
+    shown = capsys.readouterr().err
+    key = shown.split("development key (every scope, dies with this process): ")[1].split()[0]
     with TestClient(app) as c:
         assert c.post("/v1/score", json=TICKET).status_code == 401
-        caplog.clear()
         assert c.post("/v1/score", json=TICKET, headers=bearer(key)).status_code == 200
         assert c.get("/v1/handoffs", headers=bearer(key)).status_code == 200
         assert c.get("/v1/admin/model", headers=bearer(key)).status_code == 200
-    assert key not in caplog.text  # shown once, never again
+    assert key not in caplog.text  # on the terminal once, in no log record
 
 
 def test_unscoped_routes_finds_an_open_endpoint():

@@ -6,17 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from ticketbuddy.serve.deps import IntakeDep, ScorerDep
+from ticketbuddy.handoff.domain import Actor
+from ticketbuddy.serve.deps import ActorDep, IntakeDep, ScorerDep
 from ticketbuddy.serve.metrics import record_score
-from ticketbuddy.serve.schemas import ScoreOut, TicketIn, as_api
+from ticketbuddy.serve.schemas import HandoffRefOut, ScoreOut, TicketIn, as_api
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        max_length=255,
-        description="Retries with the same key return the hand-off the first request created.",
+        max_length=200,
+        description="Retries with the same key return the hand-off the first request created"
+        " (keys are scoped to the API key presenting them).",
     ),
 ]
 
@@ -28,7 +30,11 @@ IdempotencyKey = Annotated[
     responses={503: {"description": "The hand-off store cannot be written: nothing recorded, retry."}},
 )
 def score(
-    ticket: TicketIn, scorer: ScorerDep, intake: IntakeDep, idempotency_key: IdempotencyKey = None
+    ticket: TicketIn,
+    scorer: ScorerDep,
+    intake: IntakeDep,
+    actor: ActorDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> ScoreOut:
     """Decide whether the ticket needs a human now, with priority, route, reasons and hand-off.
 
@@ -37,7 +43,19 @@ def score(
     are appended to the existing one, which the response returns. A ticket that breaks the contract
     gets a 422 naming the field. If the model is unavailable the policy's rules decide alone and the
     response's ``reasons`` say so.
+
+    The full packet (history, summary, customer profile) is answered only to a key that may read it —
+    one with the ``agent`` scope for the hand-off's team, or ``admin``; any other key gets the
+    hand-off's id, route, team, priority, status and SLA, and the reply for the customer.
     """
-    result = intake.score(ticket, scorer, idempotency_key)
+    result = intake.score(ticket, scorer, idempotency_key, requester=actor.key_id)
     record_score(result)
-    return as_api(ScoreOut, result)
+    out = as_api(ScoreOut, result)
+    if out.handoff is not None and not may_read_packet(actor, out.handoff.team):
+        out = out.model_copy(update={"handoff": HandoffRefOut.model_validate(out.handoff.model_dump())})
+    return out
+
+
+def may_read_packet(actor: Actor, team: str) -> bool:
+    """An agent of the hand-off's team (or of every team), or an admin, reads the customer's packet."""
+    return actor.admin or (actor.agent and actor.may_see(team))
