@@ -83,7 +83,7 @@ class HandoffRefOut(BaseModel):
     created_at: datetime
 
 
-class HandoffOut(BaseModel):
+class HandoffOut(HandoffRefOut):
     """Everything a human agent needs so the customer never repeats themselves.
 
     ``history`` holds every message of the escalated ticket and of the customer's linked tickets from
@@ -91,17 +91,7 @@ class HandoffOut(BaseModel):
     queue's current state when the hand-off comes from the store.
     """
 
-    handoff_id: str
-    ticket_id: str
-    route: str
-    team: str
-    team_name: str
-    priority: Priority
-    status: HandoffStatus = "queued"
     claimed_by: str | None = None
-    sla_minutes: int
-    due_by: datetime
-    created_at: datetime
     probability: float | None
     confidence: float | None
     summary: str
