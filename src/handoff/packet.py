@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from ticketbuddy.handoff.domain import CustomerProfile, Handoff, ReasonEntry
+from ticketbuddy.handoff.domain import MAX_HISTORY, CustomerProfile, Handoff, ReasonEntry
 from ticketbuddy.handoff.linking import Conversation, linked_tickets, merged_history
 from ticketbuddy.handoff.summary import summarise
 from ticketbuddy.policy.engine import Decision, Facts
@@ -47,6 +47,9 @@ def build_handoff(
 ) -> Handoff:
     """Assemble the packet an agent receives for an escalated ticket.
 
+    Its history is the newest ``MAX_HISTORY`` messages; the summary reads every stored one (the
+    opening that states the problem may be older) and says how many the history leaves out.
+
     Args:
         ticket: The escalated ticket, as scored.
         facts: What the policy saw on it.
@@ -68,7 +71,9 @@ def build_handoff(
     if conversations is None:
         conversations = [Conversation(ticket.ticket_id, ticket.channel, ticket.created_at, ticket.messages)]
     history = merged_history(conversations)
-    summary = summarise(ticket, facts, history)
+    shown = history[-MAX_HISTORY:]
+    omitted = sum(c.omitted for c in conversations) + len(history) - len(shown)
+    summary = summarise(ticket, facts, history, omitted)
     return Handoff(
         handoff_id=handoff_id or new_handoff_id(),
         ticket_id=ticket.ticket_id,
@@ -86,6 +91,7 @@ def build_handoff(
         reasons=[ReasonEntry(code=r.code, detail=r.detail) for r in decision.reasons],
         customer=customer_profile(ticket, facts.vip),
         trajectory=facts.sentiment,
-        history=history,
+        history=shown,
+        history_omitted=omitted,
         linked_tickets=linked_tickets(conversations),
     )
