@@ -97,16 +97,17 @@ def unseen_count(conn: Connection, row: Row, ticket_id: str) -> int:
 
     Compared with the stored packet, not with what this request added: of two concurrent requests
     for one new ticket, the one that adds the messages may not be the one that creates the hand-off.
-    The packet's ``linked_tickets`` says how many messages each ticket had when it was built (its
-    history shows only the newest, so comparing messages would take the older ones for new).
+    The packet's history shows only the newest messages, so the ticket's older ones are not taken for
+    new; a ticket none of whose messages is recent enough to be shown is compared by count instead
+    (``linked_tickets`` says how many messages it had when the packet was built).
     """
     data = ticket_log.load(conn, ticket_id)
     if data is None:
         return 0
     stored = Conversation.from_json(data)
     packet = Handoff.model_validate(row.packet)
-    built = {t.ticket_id: t.messages for t in packet.linked_tickets}
-    if ticket_id in built:
-        return max(stored.total - built[ticket_id], 0)
     held = [m for m in packet.history if m.ticket_id == ticket_id]
-    return len(new_messages(held, stored.messages))
+    built = {t.ticket_id: t.messages for t in packet.linked_tickets}
+    if held or ticket_id not in built:
+        return len(new_messages(held, stored.messages, dropped=packet.history_omitted))
+    return max(stored.total - built[ticket_id], 0)

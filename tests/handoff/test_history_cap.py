@@ -7,7 +7,7 @@ counted, and the summary says the history was shortened.
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ticketbuddy.handoff import linking
 from ticketbuddy.handoff.domain import MAX_HISTORY
@@ -15,7 +15,7 @@ from ticketbuddy.handoff.linking import OMITTED_KEY, merge_ticket
 from ticketbuddy.handoff.tables import handoffs, tickets
 from ticketbuddy.schemas import MAX_MESSAGES
 
-from .conftest import LEGAL, START, make_ticket
+from .conftest import LEGAL, SOUR, START, make_ticket
 
 
 def texts(first: int, last: int) -> list[str]:
@@ -105,3 +105,14 @@ def test_untimed_messages_sent_again_whole_are_not_taken_for_new(monkeypatch):
     assert [m.text for m in fresh] == ["five"]  # "one" was dropped earlier, not new
     assert [m["text"] for m in merged["messages"]] == ["three", "four", "five"]
     assert merged["metadata"][OMITTED_KEY] == 2
+
+
+def test_a_ticket_forgotten_and_sent_again_is_read_against_its_handoff(intake, rules_scorer, queue, store):
+    """Its stored copy starts again from the new message: that message, not a count, says what is new."""
+    handoff_id = intake.score(make_ticket("T-1", SOUR), rules_scorer).handoff.handoff_id
+    queue.claim(handoff_id, "agent-1")
+    queue.resolve(handoff_id, "not_needed")
+    with store.writing() as conn:
+        conn.execute(delete(tickets))  # as ticket retention did before held tickets went with their hand-off
+    again = intake.score(make_ticket("T-1", LEGAL, at=START + timedelta(hours=1)), rules_scorer)
+    assert again.handoff.handoff_id == handoff_id and again.handoff.status == "queued"  # re-opened
