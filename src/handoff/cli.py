@@ -67,7 +67,7 @@ def sweep(
         typer.Option("--policy", help="Escalation policy file.", show_default="the shipped policy"),
     ] = None,
 ) -> None:
-    """One SLA sweep: release stale claims, re-route hand-offs unclaimed past their SLA; print the moves."""
+    """One SLA sweep: release stale claims, re-route overdue hand-offs, delete what is past retention."""
     from ticketbuddy.handoff.clock import SystemClock
     from ticketbuddy.handoff.store import StoreUnavailable
     from ticketbuddy.handoff.sweeper import sweep as sweep_once
@@ -90,5 +90,5 @@ def sweep(
     n = Counter(move.kind for move in report.moves)
     typer.echo(
         f"rerouted {n['rerouted']}, SLA breached {n['sla_breached']}, claims expired {n['claim_expired']},"
-        f" old tickets forgotten {report.purged_tickets}"
+        f" {report.removed.describe()}"
     )
