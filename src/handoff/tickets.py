@@ -72,7 +72,16 @@ def lock_for_placement(conn: Connection, ticket_id: str, customer_id: str | None
     see each other's hand-off instead of racing to create two or linking a ticket to itself.
     """
     conn.execute(select(tickets.c.ticket_id).where(tickets.c.ticket_id == ticket_id).with_for_update())
-    if customer_id and conn.dialect.name == "postgresql":
+    if customer_id:
+        lock_customer(conn, customer_id)
+
+
+def lock_customer(conn: Connection, customer_id: str) -> None:
+    """Hold, until the transaction ends, the right to place this customer's tickets (PostgreSQL).
+
+    On SQLite ``BEGIN IMMEDIATE`` already gives a writer the whole database.
+    """
+    if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"customer:{customer_id}"})
 
 
