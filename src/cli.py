@@ -13,6 +13,7 @@ import typer
 
 from ticketbuddy.data.cli import app as data_app
 from ticketbuddy.handoff.cli import app as handoffs_app
+from ticketbuddy.handoff.cli import purge as purge_command
 from ticketbuddy.handoff.cli import sweep as sweep_command
 from ticketbuddy.handoff.db_cli import app as db_app
 from ticketbuddy.policy.cli import app as policy_app
@@ -34,6 +35,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(handoffs_app, name="handoffs")
 app.add_typer(db_app, name="db")
 app.command("sweep")(sweep_command)
+app.command("purge")(purge_command)
 app.add_typer(check_app, name="check")
 register_training(app)
 

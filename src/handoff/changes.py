@@ -9,7 +9,7 @@ The new message is scored like any other; its decision may call for more than an
 - a more urgent priority is taken (never a less urgent one).
 
 Each change is recorded as an event, and explained to the caller as a reason. What counts as new is
-what the hand-off's stored history does not hold yet (``unseen_messages``).
+what the hand-off's stored packet was not built with yet (``unseen_count``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from ticketbuddy.handoff.domain import Handoff
 from ticketbuddy.handoff.linking import Conversation, new_messages
 from ticketbuddy.policy.engine import Decision, Reason
 from ticketbuddy.policy.model import Policy
-from ticketbuddy.schemas import Message
 
 ACTOR = "policy"
 
@@ -93,14 +92,22 @@ def stored_reasons(row: Row) -> list[Reason]:
     return [Reason(r["code"], r["detail"]) for r in row.packet.get("reasons", [])]
 
 
-def unseen_messages(conn: Connection, row: Row, ticket_id: str) -> list[Message]:
-    """The ticket's stored messages that the hand-off's history does not hold yet.
+def unseen_count(conn: Connection, row: Row, ticket_id: str) -> int:
+    """How many of the ticket's stored messages the hand-off's packet was not built with yet.
 
     Compared with the stored packet, not with what this request added: of two concurrent requests
     for one new ticket, the one that adds the messages may not be the one that creates the hand-off.
+    The packet's history shows only the newest messages, so the ticket's older ones are not taken for
+    new; a ticket none of whose messages is recent enough to be shown is compared by count instead
+    (``linked_tickets`` says how many messages it had when the packet was built).
     """
     data = ticket_log.load(conn, ticket_id)
     if data is None:
-        return []
-    held = [m for m in Handoff.model_validate(row.packet).history if m.ticket_id == ticket_id]
-    return new_messages(held, Conversation.from_json(data).messages)
+        return 0
+    stored = Conversation.from_json(data)
+    packet = Handoff.model_validate(row.packet)
+    held = [m for m in packet.history if m.ticket_id == ticket_id]
+    built = {t.ticket_id: t.messages for t in packet.linked_tickets}
+    if held or ticket_id not in built:
+        return len(new_messages(held, stored.messages, dropped=packet.history_omitted))
+    return max(stored.total - built[ticket_id], 0)

@@ -1,7 +1,8 @@
-"""``ticketbuddy sweep`` and ``ticketbuddy handoffs ...``: the queue from the command line.
+"""``ticketbuddy sweep``, ``purge`` and ``handoffs ...``: the queue from the command line.
 
-Both read ``TICKETBUDDY_DB_URL`` (or ``--db-url``) like the service, so a scheduler can run the SLA
-sweep when the in-service sweeper is off, and data scientists can turn agents' verdicts into labels.
+All read ``TICKETBUDDY_DB_URL`` (or ``--db-url``) like the service, so a scheduler can run the SLA
+sweep when the in-service sweeper is off, an operator can erase a customer who asked to be forgotten,
+and data scientists can turn agents' verdicts into labels.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def sweep(
         typer.Option("--policy", help="Escalation policy file.", show_default="the shipped policy"),
     ] = None,
 ) -> None:
-    """One SLA sweep: release stale claims, re-route hand-offs unclaimed past their SLA; print the moves."""
+    """One SLA sweep: release stale claims, re-route overdue hand-offs, delete what is past retention."""
     from ticketbuddy.handoff.clock import SystemClock
     from ticketbuddy.handoff.store import StoreUnavailable
     from ticketbuddy.handoff.sweeper import sweep as sweep_once
@@ -90,5 +91,45 @@ def sweep(
     n = Counter(move.kind for move in report.moves)
     typer.echo(
         f"rerouted {n['rerouted']}, SLA breached {n['sla_breached']}, claims expired {n['claim_expired']},"
-        f" old tickets forgotten {report.purged_tickets}"
+        f" {report.removed.describe()}"
     )
+
+
+def purge(
+    customer: Annotated[
+        str, typer.Option("--customer", help="The customer id to erase (customer.customer_id).")
+    ],
+    db_url: DbUrlOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Erase without asking for confirmation.")] = False,
+) -> None:
+    """Erase one customer: their tickets, hand-offs (open ones too), events, and messages in other hand-offs.
+
+    One transaction; a second run finds nothing and says so. Only the hand-off store: label files,
+    training histories and the helpdesk are erased elsewhere.
+    """
+    from ticketbuddy.handoff.purge import preview, purge_customer
+    from ticketbuddy.handoff.store import StoreUnavailable
+    from ticketbuddy.policy.engine import PolicyEngine
+    from ticketbuddy.policy.model import PolicyError, load_policy
+    from ticketbuddy.settings import ServiceSettings
+
+    store = store_for(db_url)
+    try:
+        planned = preview(store, customer)
+        if planned.nothing:
+            typer.echo(f"nothing to erase: no ticket, hand-off or message of this customer in {store.where}")
+            return
+        if not yes:
+            typer.echo(f"to erase from {store.where}: {planned.describe()}")
+            if not typer.confirm(f"Erase customer {customer!r} from {store.where}?"):
+                typer.echo("nothing erased")
+                raise typer.Exit(1)
+        engine = PolicyEngine(load_policy(ServiceSettings().policy_path))
+        done = purge_customer(store, customer, engine)
+    except (StoreUnavailable, PolicyError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    typer.echo(f"customer erased from {store.where}:")
+    typer.echo("\n".join(f"  {line}" for line in done.lines()))

@@ -19,7 +19,11 @@ from ticketbuddy.schemas import Channel, Message, Priority
 from ticketbuddy.scoring.scorer import ModelRef
 
 #: The format of the ``Handoff`` JSON written to ``handoffs.packet`` (``handoffs.packet_version``).
+#: Still 1 with ``history_omitted``: a field with a default reads every older packet as it was (nothing
+#: left out), and older code ignores it.
 PACKET_VERSION = 1
+#: Most messages a packet's ``history`` holds: the newest, about what an agent reads before acting.
+MAX_HISTORY = 200
 
 HandoffStatus = Literal["queued", "claimed", "resolved"]
 Outcome = Literal["needed", "not_needed"]
@@ -69,7 +73,7 @@ class HistoryMessage(Message):
 
 
 class LinkedTicket(_Domain):
-    """A ticket whose messages are in the hand-off's history."""
+    """A ticket whose messages are in the hand-off's history; ``messages``: every one it has had."""
 
     ticket_id: str
     channel: Channel
@@ -80,9 +84,10 @@ class LinkedTicket(_Domain):
 class Handoff(_Domain):
     """A hand-off packet with its queue state: everything an agent needs, where it is, when it is due.
 
-    ``history`` holds every message of the escalated ticket and of the customer's linked tickets,
-    merged in time order; ``status``, ``team``, ``priority`` and ``due_by`` are the queue's state when
-    the hand-off comes from the store.
+    ``history`` holds the messages of the escalated ticket and of the customer's linked tickets,
+    merged in time order: the newest ``MAX_HISTORY``, with ``history_omitted`` counting the older ones
+    left out (the summary says so). ``status``, ``team``, ``priority`` and ``due_by`` are the queue's
+    state when the hand-off comes from the store.
     """
 
     handoff_id: str
@@ -104,6 +109,7 @@ class Handoff(_Domain):
     customer: CustomerProfile
     trajectory: dict[str, float]
     history: list[HistoryMessage]
+    history_omitted: int = 0
     linked_tickets: list[LinkedTicket] = Field(default_factory=list)
 
 

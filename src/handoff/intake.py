@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff import tickets as ticket_log
 from ticketbuddy.handoff.answer import answer, replayed
-from ticketbuddy.handoff.changes import state_changes, stored_reasons, unseen_messages
+from ticketbuddy.handoff.changes import state_changes, stored_reasons, unseen_count
 from ticketbuddy.handoff.clock import Clock
 from ticketbuddy.handoff.domain import PACKET_VERSION, Handoff, Scored
 from ticketbuddy.handoff.linking import Conversation
@@ -229,7 +229,7 @@ class Intake:
         ``joined``: the ticket is another of the customer's, joining their open hand-off.
         """
         decision = assessment.decision
-        unseen = unseen_messages(conn, row, recorded.ticket.ticket_id)
+        unseen = unseen_count(conn, row, recorded.ticket.ticket_id)
         if row.status == "resolved" and not unseen:
             return Placement(
                 records.to_handoff(row),
@@ -245,7 +245,7 @@ class Intake:
             records.add_event(conn, row.handoff_id, "linked", now, "scorer", detail=detail, key_id=requester)
             joining.append(Reason("handoff.linked", f"joined the customer's open hand-off {row.handoff_id}"))
         elif unseen:
-            detail = f"{len(unseen)} new message(s) on ticket {ticket.ticket_id} ({ticket.channel})"
+            detail = f"{unseen} new message(s) on ticket {ticket.ticket_id} ({ticket.channel})"
             records.add_event(
                 conn, row.handoff_id, "message_appended", now, "scorer", detail=detail, key_id=requester
             )

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
-from ticketbuddy.handoff.domain import CustomerProfile, Handoff, ReasonEntry
+from ticketbuddy.handoff.domain import MAX_HISTORY, CustomerProfile, Handoff, ReasonEntry
 from ticketbuddy.handoff.linking import Conversation, linked_tickets, merged_history
 from ticketbuddy.handoff.summary import summarise
-from ticketbuddy.policy.engine import Decision, Facts
+from ticketbuddy.policy.engine import Decision, Facts, PolicyEngine
 from ticketbuddy.policy.model import Policy
-from ticketbuddy.schemas import Ticket
+from ticketbuddy.schemas import MAX_MESSAGES, Message, Ticket
 
 
 def confidence(probability: float | None, escalate: bool) -> float | None:
@@ -47,6 +47,9 @@ def build_handoff(
 ) -> Handoff:
     """Assemble the packet an agent receives for an escalated ticket.
 
+    Its history is the newest ``MAX_HISTORY`` messages; the summary reads every stored one (the
+    opening that states the problem may be older) and says how many the history leaves out.
+
     Args:
         ticket: The escalated ticket, as scored.
         facts: What the policy saw on it.
@@ -68,7 +71,9 @@ def build_handoff(
     if conversations is None:
         conversations = [Conversation(ticket.ticket_id, ticket.channel, ticket.created_at, ticket.messages)]
     history = merged_history(conversations)
-    summary = summarise(ticket, facts, history)
+    shown = history[-MAX_HISTORY:]
+    omitted = sum(c.omitted for c in conversations) + len(history) - len(shown)
+    summary = summarise(ticket, facts, history, omitted)
     return Handoff(
         handoff_id=handoff_id or new_handoff_id(),
         ticket_id=ticket.ticket_id,
@@ -86,6 +91,48 @@ def build_handoff(
         reasons=[ReasonEntry(code=r.code, detail=r.detail) for r in decision.reasons],
         customer=customer_profile(ticket, facts.vip),
         trajectory=facts.sentiment,
-        history=history,
+        history=shown,
+        history_omitted=omitted,
         linked_tickets=linked_tickets(conversations),
+    )
+
+
+def without_tickets(
+    packet: Handoff, ticket_ids: Collection[str], ticket: Ticket, engine: PolicyEngine
+) -> Handoff:
+    """The packet with every message of ``ticket_ids`` taken out, and what was read from them rebuilt.
+
+    The history and linked tickets lose those tickets; the summary, key sentences and mood are made
+    again from the messages left (the summary may have quoted a removed one); the count of messages
+    left out no longer counts theirs; the customer profile is taken again from the packet's own
+    ticket (a rebuilt packet takes the profile of the ticket that arrived last, which may have been
+    one of those). The decision's reasons and probability stay: why the hand-off is where it is.
+
+    Args:
+        packet: A stored packet.
+        ticket_ids: The tickets whose messages go.
+        ticket: The packet's escalated ticket, as stored (its profile and metadata).
+        engine: Reads the mood and signals of what is left.
+
+    """
+    history = [m for m in packet.history if m.ticket_id not in ticket_ids]
+    shown_gone = len(packet.history) - len(history)
+    all_gone = sum(t.messages for t in packet.linked_tickets if t.ticket_id in ticket_ids)
+    omitted = max(packet.history_omitted - (all_gone - shown_gone), 0)
+    left = [Message(role=m.role, text=m.text, sent_at=m.sent_at) for m in history][-MAX_MESSAGES:]
+    facts = engine.facts(
+        ticket.model_copy(update={"messages": left or ticket.messages}), packet.probability, None
+    )
+    summary = summarise(ticket, facts, history, omitted)
+    return packet.model_copy(
+        update={
+            "history": history,
+            "history_omitted": omitted,
+            "linked_tickets": [t for t in packet.linked_tickets if t.ticket_id not in ticket_ids],
+            "summary": summary.text,
+            "key_sentences": summary.key_sentences,
+            "trajectory": facts.sentiment,
+            "customer": customer_profile(ticket, facts.vip),
+            "ticket_id": ticket.ticket_id,
+        }
     )

@@ -8,11 +8,12 @@ and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff.domain import Handoff, HandoffEvent, QueueItem
@@ -192,7 +193,7 @@ def add_event(
     detail: str | None = None,
     key_id: str | None = None,
 ) -> None:
-    """Append one entry to a hand-off's event log (never updated, never deleted).
+    """Append one entry to a hand-off's event log (never updated; deleted only with its hand-off).
 
     ``key_id`` is the API key that caused it (its public id), None for the service's own moves.
     """
@@ -229,3 +230,31 @@ def events(conn: Connection, handoff_id: str) -> list[HandoffEvent]:
         )
         for r in conn.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class Removed:
+    """Rows deleted: hand-offs, their events, and tickets."""
+
+    handoffs: int = 0
+    events: int = 0
+    tickets: int = 0
+
+    def __add__(self, other: Removed) -> Removed:
+        return Removed(
+            self.handoffs + other.handoffs, self.events + other.events, self.tickets + other.tickets
+        )
+
+
+def delete_handoffs(conn: Connection, ids: Sequence[str], keep_tickets: ColumnElement[bool]) -> Removed:
+    """Delete these hand-offs with their event logs and the tickets they hold.
+
+    A held ticket matching ``keep_tickets`` is kept, no longer held by any hand-off: its next message
+    is placed as any other ticket's (and it is forgotten when its own retention ends).
+    """
+    held = tickets.c.handoff_id.in_(ids)
+    events_deleted = conn.execute(delete(handoff_events).where(handoff_events.c.handoff_id.in_(ids))).rowcount
+    conn.execute(update(tickets).where(held, keep_tickets).values(handoff_id=None))
+    tickets_deleted = conn.execute(delete(tickets).where(held)).rowcount
+    handoffs_deleted = conn.execute(delete(handoffs).where(handoffs.c.handoff_id.in_(ids))).rowcount
+    return Removed(handoffs_deleted, events_deleted, tickets_deleted)

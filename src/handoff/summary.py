@@ -128,7 +128,9 @@ def _headline(ticket: Ticket, facts: Facts, messages: Sequence[Message]) -> str:
     return f"{_who(ticket, facts)} via {_channels(ticket, messages)}; {contact}; mood {trend} ({arc})."
 
 
-def summarise(ticket: Ticket, facts: Facts, history: Sequence[Message] | None = None) -> Summary:
+def summarise(
+    ticket: Ticket, facts: Facts, history: Sequence[Message] | None = None, omitted: int = 0
+) -> Summary:
     """Summarise a ticket for the agent who takes it over.
 
     Args:
@@ -136,6 +138,8 @@ def summarise(ticket: Ticket, facts: Facts, history: Sequence[Message] | None = 
         facts: What the policy saw on it (triggers, VIP, trajectory).
         history: Every message of the ticket and of its linked tickets in time order; the ticket's
             own messages when None.
+        omitted: Older messages the packet's history leaves out; the summary says so, so that the
+            agent knows there is more than they see.
 
     """
     messages = list(history) if history is not None else list(ticket.messages)
@@ -146,7 +150,10 @@ def summarise(ticket: Ticket, facts: Facts, history: Sequence[Message] | None = 
     tried = (bot_attempt(m.text) for m in messages if m.role == "bot")
     bot_tried = list(dict.fromkeys(t for t in tried if t))
     headline = _headline(ticket, facts, messages)
-    parts = [headline, "Customer says: " + " ".join(f"“{s}”" for s in key)]
+    parts = [headline]
+    if omitted:
+        parts.append(f"History shortened: {omitted} earlier message{'s' if omitted != 1 else ''} not shown.")
+    parts.append("Customer says: " + " ".join(f"“{s}”" for s in key))
     if bot_tried:
         parts.append("Already tried by the bot: " + " ".join(f"“{s}”" for s in bot_tried[-2:]))
     if ask:

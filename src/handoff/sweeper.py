@@ -9,6 +9,9 @@ queue. A claimed hand-off is never moved, but a claim held unresolved past the p
 deadline has usually passed by then, so the same pass moves it up the chain. A claim forgotten at the
 end of a shift is not a silent drop either.
 
+Each pass then applies retention (``handoff.retention``): resolved hand-offs and scored tickets past
+the retention period are deleted, a bounded batch per transaction.
+
 The sweeper runs inside the service (``run_forever``, an asyncio task started in the app's lifespan)
 and as ``ticketbuddy sweep`` (one pass). Moves are conditional UPDATEs guarded by the step and breach
 count the sweeper read, so several API replicas sweeping the same PostgreSQL queue move a hand-off
@@ -21,15 +24,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff import records
-from ticketbuddy.handoff import tickets as ticket_log
 from ticketbuddy.handoff.clock import Clock
+from ticketbuddy.handoff.retention import RetentionReport, apply_retention
 from ticketbuddy.handoff.store import HandoffStore, StoreUnavailable
 from ticketbuddy.policy.model import Policy
 
@@ -62,16 +65,16 @@ class Move:
 
 @dataclass(frozen=True)
 class SweepReport:
-    """The moves of one pass and how many old tickets were forgotten."""
+    """The moves of one pass and what retention deleted (nothing when no retention was given)."""
 
     moves: list[Move]
-    purged_tickets: int = 0
+    removed: RetentionReport = field(default_factory=RetentionReport)
 
 
 def sweep(
     store: HandoffStore, policy: Policy, clock: Clock, retention: timedelta | None = None
 ) -> SweepReport:
-    """One pass: move every overdue unclaimed hand-off one step, and purge tickets past retention.
+    """One pass: move every overdue unclaimed hand-off one step, then delete what is past retention.
 
     Raises:
         StoreUnavailable: The store cannot be read or written.
@@ -86,11 +89,9 @@ def sweep(
             move = _move(conn, row, policy, now)
         if move is not None:
             moves.append(move)
-    purged = 0
-    if retention is not None:
-        with store.writing() as conn:
-            purged = ticket_log.purge(conn, now - retention)
-    return SweepReport(moves, purged)
+    if retention is None:
+        return SweepReport(moves)
+    return SweepReport(moves, apply_retention(store, now, retention))
 
 
 def _expire_claims(store: HandoffStore, policy: Policy, now: datetime) -> list[Move]:
@@ -170,13 +171,20 @@ async def run_forever(
         except Exception:  # the loop must survive anything: a dead sweeper leaves tickets unpicked
             log.exception("SLA sweep failed")
         else:
-            for move in report.moves:
-                (log.warning if move.kind in ("sla_breached", "claim_expired") else log.info)(
-                    "SLA sweep: %s", move.describe()
-                )
-                if on_move is not None:
-                    on_move(move)
+            _tell(report, on_move)
         await asyncio.sleep(interval)
+
+
+def _tell(report: SweepReport, on_move: Callable[[Move], None] | None) -> None:
+    """Log each move (breaches and expired claims as warnings) and what retention deleted."""
+    for move in report.moves:
+        (log.warning if move.kind in ("sla_breached", "claim_expired") else log.info)(
+            "SLA sweep: %s", move.describe()
+        )
+        if on_move is not None:
+            on_move(move)
+    if report.removed.deleted_any:
+        log.info("retention: %s", report.removed.describe())
 
 
 def start(

@@ -2,7 +2,8 @@
 
 Every ticket the API scores is recorded here, escalated or not, because the chat that escalates may
 come hours after an email that did not: the agent must see both. Rows older than the retention period
-are purged, except those an open hand-off may still need.
+are purged (``handoff.retention``, a batch at a time), except those a hand-off holds (they go with it)
+and those an open hand-off may still need.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff.linking import Conversation, merge_ticket, scoring_ticket
@@ -71,7 +72,16 @@ def lock_for_placement(conn: Connection, ticket_id: str, customer_id: str | None
     see each other's hand-off instead of racing to create two or linking a ticket to itself.
     """
     conn.execute(select(tickets.c.ticket_id).where(tickets.c.ticket_id == ticket_id).with_for_update())
-    if customer_id and conn.dialect.name == "postgresql":
+    if customer_id:
+        lock_customer(conn, customer_id)
+
+
+def lock_customer(conn: Connection, customer_id: str) -> None:
+    """Hold, until the transaction ends, the right to place this customer's tickets (PostgreSQL).
+
+    On SQLite ``BEGIN IMMEDIATE`` already gives a writer the whole database.
+    """
+    if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"customer:{customer_id}"})
 
 
@@ -97,20 +107,36 @@ def history(
     return [Conversation.from_json(data) for data in rows.scalars()]
 
 
-def purge(conn: Connection, before: datetime) -> int:
-    """Forget tickets last seen before ``before``, keeping any an open hand-off may still need.
+def needed_by_open_handoff() -> ColumnElement[bool]:
+    """Tickets an open hand-off may still need: held by one, or of a customer who has one.
 
-    Returns:
-        How many tickets were deleted.
-
+    A rebuilt packet reads the customer's tickets of the link window, so retention keeps them all
+    while the customer has a hand-off open. Never NULL, so ``~needed_by_open_handoff()`` is safe.
     """
     open_handoffs = select(handoffs.c.handoff_id).where(handoffs.c.status != "resolved")
     open_customers = select(handoffs.c.customer_id).where(
         handoffs.c.status != "resolved", handoffs.c.customer_id.is_not(None)
     )
-    query = delete(tickets).where(
-        tickets.c.last_seen_at < before,
-        or_(tickets.c.handoff_id.is_(None), tickets.c.handoff_id.not_in(open_handoffs)),
-        or_(tickets.c.customer_id.is_(None), tickets.c.customer_id.not_in(open_customers)),
+    return or_(
+        and_(tickets.c.handoff_id.is_not(None), tickets.c.handoff_id.in_(open_handoffs)),
+        and_(tickets.c.customer_id.is_not(None), tickets.c.customer_id.in_(open_customers)),
     )
-    return conn.execute(query).rowcount
+
+
+def purge(conn: Connection, before: datetime, limit: int) -> int:
+    """Forget up to ``limit`` tickets last seen before ``before`` that no hand-off holds or may need.
+
+    A ticket a hand-off holds goes with that hand-off (``retention.expire_resolved``), so that the
+    stored copy a packet was built from lives as long as the packet.
+
+    Returns:
+        How many tickets were deleted.
+
+    """
+    held = and_(tickets.c.handoff_id.is_not(None), tickets.c.handoff_id.in_(select(handoffs.c.handoff_id)))
+    expired = and_(tickets.c.last_seen_at < before, ~held, ~needed_by_open_handoff())
+    oldest = select(tickets.c.ticket_id).where(expired).order_by(tickets.c.last_seen_at).limit(limit)
+    ids = list(conn.execute(oldest.with_for_update()).scalars())
+    if not ids:
+        return 0
+    return conn.execute(delete(tickets).where(tickets.c.ticket_id.in_(ids), expired)).rowcount

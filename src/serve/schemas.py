@@ -65,7 +65,7 @@ class LinkedTicketOut(BaseModel):
     ticket_id: str
     channel: Channel
     created_at: datetime
-    messages: int
+    messages: int = Field(description="Every message the ticket has had, older ones left out included.")
 
 
 class HandoffRefOut(BaseModel):
@@ -86,9 +86,10 @@ class HandoffRefOut(BaseModel):
 class HandoffOut(HandoffRefOut):
     """Everything a human agent needs so the customer never repeats themselves.
 
-    ``history`` holds every message of the escalated ticket and of the customer's linked tickets from
-    other channels, merged in time order; ``status``, ``team``, ``priority`` and ``due_by`` are the
-    queue's current state when the hand-off comes from the store.
+    ``history`` holds the messages of the escalated ticket and of the customer's linked tickets from
+    other channels, merged in time order: the newest ones, ``history_omitted`` counting the older ones
+    left out; ``status``, ``team``, ``priority`` and ``due_by`` are the queue's current state when the
+    hand-off comes from the store.
     """
 
     claimed_by: str | None = None
@@ -100,6 +101,9 @@ class HandoffOut(HandoffRefOut):
     customer: CustomerProfileOut
     trajectory: dict[str, float]
     history: list[HistoryMessageOut]
+    history_omitted: int = Field(
+        default=0, description="Older messages left out of history, which holds the newest ones."
+    )
     linked_tickets: list[LinkedTicketOut] = Field(default_factory=list)
 
 
