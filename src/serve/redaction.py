@@ -4,7 +4,8 @@ Every log record is redacted before any handler sees it: each value (message, ar
 text) is first cut to a bounded length, the cut marked ``…[truncated N chars]``, so that a log line
 costs the same whatever a client sends; then any text of the ticket being handled becomes ``[ticket
 text]``, the query string of an access-log line ``?[query redacted]``, and the personal data
-``ticketbuddy.serve.pii`` finds (e-mail addresses, card and phone numbers) its placeholder. The ticket
+``ticketbuddy.serve.pii`` finds (e-mail addresses, IBANs, street addresses and postcodes, card and
+phone numbers) its placeholder. The ticket
 text needs to know what the ticket says: ``RedactionMiddleware`` reads the JSON body of each request
 as the application receives it and remembers its free-text fields (message texts, subject, notes,
 metadata) for as long as the request runs; anything logged meanwhile, by any logger, is scrubbed of
