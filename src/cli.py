@@ -113,13 +113,14 @@ def serve(
     refused (one line, exit 1), an unreachable one is retried while the API answers 503.
     """
     import uvicorn
+    from pydantic import ValidationError
 
     from ticketbuddy.handoff.store import SchemaMismatch
     from ticketbuddy.policy.model import PolicyError
     from ticketbuddy.scoring.lookup import ModelUnavailable
     from ticketbuddy.scoring.tracking import tracking_uri
     from ticketbuddy.serve.app import create_app, serving_holder
-    from ticketbuddy.settings import ServiceSettings
+    from ticketbuddy.settings import ServiceSettings, settings_problem
 
     given: dict[str, Any] = {"host": host, "port": port, "policy_path": policy}
     overrides = {k: v for k, v in given.items() if v}
@@ -132,6 +133,9 @@ def serve(
         store_line = _schema_at_start(application.state.store)
     except (ModelUnavailable, PolicyError, SchemaMismatch) as exc:
         typer.echo(f"ticketbuddy serve: not started: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except ValidationError as exc:  # a setting read at start, e.g. TICKETBUDDY_REDACT_PATTERNS
+        typer.echo(f"ticketbuddy serve: not started: {settings_problem(exc)}", err=True)
         raise typer.Exit(1) from exc
     model = holder.current().model
     serving = f"{model.name} version {model.version}" if model else "NO MODEL: the policy's rules alone"

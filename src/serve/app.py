@@ -36,7 +36,13 @@ from ticketbuddy.serve.redaction import install_redaction
 from ticketbuddy.serve.reload import ModelHolder, ModelPoller
 from ticketbuddy.serve.routers import handoffs, health, score
 from ticketbuddy.serve.security import install_security, require_scope
-from ticketbuddy.settings import LimitsSettings, SecuritySettings, ServiceSettings, get_settings
+from ticketbuddy.settings import (
+    LimitsSettings,
+    RedactionSettings,
+    SecuritySettings,
+    ServiceSettings,
+    get_settings,
+)
 
 log = logging.getLogger(__name__)
 #: Seconds a client is told to wait before retrying when the store is unavailable.
@@ -110,6 +116,7 @@ def create_app(
     holder: ModelHolder | None = None,
     security: SecuritySettings | None = None,
     limits: LimitsSettings | None = None,
+    redaction: RedactionSettings | None = None,
 ) -> FastAPI:
     """Build the service. Nothing is loaded or connected until the app starts (lifespan).
 
@@ -122,9 +129,12 @@ def create_app(
             policy and ``settings.model_uri`` are loaded at start-up.
         security: API keys; read from the environment when None.
         limits: Request size limits; read from the environment when None.
+        redaction: Extra patterns the logs' redaction removes; read from the environment when None
+            (an invalid one raises ``pydantic.ValidationError`` naming it: start-up stops).
 
     """
     settings = settings or get_settings()
+    redaction = redaction or RedactionSettings()  # first: a bad pattern stops start-up before anything
     clock = clock or SystemClock()
     store = HandoffStore(settings.db_url)
 
@@ -172,7 +182,7 @@ def create_app(
     # check (401 before any body is read), then the body-size limit (413), then the routes.
     install_limits(app, limits or LimitsSettings())
     install_security(app, security or SecuritySettings())
-    install_redaction(app)
+    install_redaction(app, redaction)
     metrics = install_metrics(
         app,
         queue_depth=lambda: depth_by_status_route(store),

@@ -5,7 +5,7 @@ text) is first cut to a bounded length, the cut marked ``…[truncated N chars]`
 costs the same whatever a client sends; then any text of the ticket being handled becomes ``[ticket
 text]``, the query string of an access-log line ``?[query redacted]``, and the personal data
 ``ticketbuddy.serve.pii`` finds (e-mail addresses, IBANs, street addresses and postcodes, card and
-phone numbers) its placeholder. The ticket
+phone numbers, and the operator's own ``TICKETBUDDY_REDACT_PATTERNS``) its placeholder. The ticket
 text needs to know what the ticket says: ``RedactionMiddleware`` reads the JSON body of each request
 as the application receives it and remembers its free-text fields (message texts, subject, notes,
 metadata) for as long as the request runs; anything logged meanwhile, by any logger, is scrubbed of
@@ -22,13 +22,14 @@ import contextvars
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ticketbuddy.serve.pii import MAX_TRACE_CHARS, MAX_VALUE_CHARS, cut_point, scrub
+from ticketbuddy.settings import RedactionSettings
 
 #: Texts shorter than this are not remembered: replacing every "hi" in a log line helps nobody.
 MIN_TEXT_CHARS = 8
@@ -41,6 +42,8 @@ _ACCESS_LOGGER = "uvicorn.access"
 DEFAULT_LOGGERS = ("", "uvicorn", "uvicorn.error", _ACCESS_LOGGER, "ticketbuddy")
 
 _ticket_texts: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("ticket_texts", default=None)
+#: The operator's extra patterns (``TICKETBUDDY_REDACT_PATTERNS``), set by ``install_log_redaction``.
+_extra_patterns: tuple[re.Pattern[str], ...] = ()
 
 
 class Sensitive:
@@ -78,7 +81,7 @@ def redact(text: str, limit: int = MAX_VALUE_CHARS) -> str:
     for piece in known:
         head = head.replace(piece, "[ticket text]")
     dropped = len(text) - keep
-    return scrub(head) + (f"…[truncated {dropped:,} chars]" if dropped else "")
+    return scrub(head, _extra_patterns) + (f"…[truncated {dropped:,} chars]" if dropped else "")
 
 
 def remember_ticket_texts(texts: list[str]) -> None:
@@ -188,12 +191,16 @@ class _RedactingFactory:
 _FILTER = RedactionFilter()
 
 
-def install_log_redaction(logger_names: tuple[str, ...] = DEFAULT_LOGGERS) -> None:
-    """Redact every log record of the process; idempotent.
+def install_log_redaction(
+    logger_names: tuple[str, ...] = DEFAULT_LOGGERS, extra_patterns: Sequence[re.Pattern[str]] = ()
+) -> None:
+    """Redact every log record of the process, ``extra_patterns`` too; idempotent (the last patterns win).
 
     Adds the filter to the named loggers and their current handlers, and wraps the log-record factory
     (which also covers child loggers and handlers added later, e.g. by uvicorn's logging config).
     """
+    global _extra_patterns
+    _extra_patterns = tuple(extra_patterns)
     factory = logging.getLogRecordFactory()
     if not isinstance(factory, _RedactingFactory):
         logging.setLogRecordFactory(_RedactingFactory(factory))
@@ -206,6 +213,8 @@ def install_log_redaction(logger_names: tuple[str, ...] = DEFAULT_LOGGERS) -> No
 
 def uninstall_log_redaction(logger_names: tuple[str, ...] = DEFAULT_LOGGERS) -> None:
     """Undo ``install_log_redaction`` (for tests)."""
+    global _extra_patterns
+    _extra_patterns = ()
     factory = logging.getLogRecordFactory()
     if isinstance(factory, _RedactingFactory):
         logging.setLogRecordFactory(factory.inner)
@@ -270,7 +279,13 @@ def _remember_body(body: bytes) -> None:
     remember_ticket_texts(texts)
 
 
-def install_redaction(app: FastAPI) -> None:
-    """Redact the process's logs and add ``RedactionMiddleware`` to ``app``; call before it starts."""
-    install_log_redaction()
+def install_redaction(app: FastAPI, settings: RedactionSettings | None = None) -> None:
+    """Redact the process's logs and add ``RedactionMiddleware`` to ``app``; call before it starts.
+
+    Raises:
+        pydantic.ValidationError: ``settings`` not given and ``TICKETBUDDY_REDACT_PATTERNS`` holds a
+            pattern that does not compile, named by its position (start-up stops).
+
+    """
+    install_log_redaction(extra_patterns=(settings or RedactionSettings()).compiled_patterns())
     app.add_middleware(RedactionMiddleware)

@@ -169,7 +169,7 @@ def test_scoring_a_ticket_logs_none_of_its_text_or_contact_details(captured):
 def test_without_redaction_the_same_request_leaks(captured, monkeypatch):
     import ticketbuddy.serve.app as service
 
-    monkeypatch.setattr(service, "install_redaction", lambda app: None)
+    monkeypatch.setattr(service, "install_redaction", lambda app, settings=None: None)
     out = leak_while_scoring(captured)
     assert EMAIL in out and CARD in out  # so the test above can fail
 
@@ -229,3 +229,15 @@ def test_access_log_of_a_crafted_path_is_bounded(redacting):
     )
     assert line.startswith("127.0.0.1:5000 XXX") and line.endswith("chars] HTTP/1.1 401 Unauthorized")
     assert len(line) < 2 * MAX_VALUE_CHARS + 100 and EMAIL not in line and "query" not in line
+
+
+def test_extra_patterns_from_the_environment_are_redacted(captured, monkeypatch):
+    monkeypatch.setenv("TICKETBUDDY_REDACT_PATTERNS", r"ACC-\d{8} ;; (?i)member no\. \w+")
+    build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))  # installs the redaction
+    logging.getLogger("ticketbuddy").warning("account %s, Member No. X42, mail %s", "ACC-12345678", EMAIL)
+    uninstall_log_redaction()
+    logging.getLogger("ticketbuddy").warning("after: ACC-12345678")
+    assert captured.getvalue().splitlines() == [
+        "WARNING ticketbuddy account [redacted], [redacted], mail [email]",
+        "WARNING ticketbuddy after: ACC-12345678",  # uninstalled: the patterns went with it
+    ]
