@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ticketbuddy.handoff.domain import HistoryMessage, LinkedTicket
-from ticketbuddy.schemas import MAX_MESSAGES, Message, Ticket
+from ticketbuddy.schemas import MAX_MESSAGES, STORED, Message, Ticket, metadata_problem
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Conversation:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Conversation:
         """Read a ticket stored as JSON (``Ticket.model_dump(mode="json")`` with all its messages)."""
-        head = Ticket.model_validate({**data, "messages": data["messages"][:1]})
+        head = Ticket.model_validate({**data, "messages": data["messages"][:1]}, context=STORED)
         messages = [Message.model_validate(m) for m in data["messages"]]
         return cls(head.ticket_id, head.channel, head.created_at, messages)
 
@@ -74,7 +74,9 @@ def _in_order(messages: list[Message]) -> list[Message]:
 def merge_ticket(stored: dict[str, Any] | None, incoming: Ticket) -> tuple[dict[str, Any], list[Message]]:
     """The stored ticket brought up to date with ``incoming``, and the messages that are new.
 
-    The newest customer profile, subject and metadata win; the earliest ``created_at`` is kept.
+    The newest customer profile, subject and metadata win; the earliest ``created_at`` is kept. The
+    stored metadata keys the incoming ticket does not repeat are kept too, unless together they
+    would break the contract's limits on metadata: then the incoming metadata alone is kept.
     """
     if stored is None:
         return incoming.model_dump(mode="json"), list(incoming.messages)
@@ -86,15 +88,20 @@ def merge_ticket(stored: dict[str, Any] | None, incoming: Ticket) -> tuple[dict[
         created_at=min(before.created_at, incoming.created_at).isoformat(),
         subject=incoming.subject or stored.get("subject"),
         customer={**stored.get("customer", {}), **incoming.customer.model_dump(exclude_none=True)},
-        metadata={**stored.get("metadata", {}), **incoming.metadata},
+        metadata=_merged_metadata(stored.get("metadata", {}), incoming.metadata),
         messages=[m.model_dump(mode="json") for m in messages],
     )
     return merged, fresh
 
 
+def _merged_metadata(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
+    merged = {**stored, **incoming}
+    return incoming if metadata_problem(merged) else merged
+
+
 def scoring_ticket(data: dict[str, Any]) -> Ticket:
     """The stored ticket as the model scores it: its latest ``MAX_MESSAGES`` messages."""
-    return Ticket.model_validate({**data, "messages": data["messages"][-MAX_MESSAGES:]})
+    return Ticket.model_validate({**data, "messages": data["messages"][-MAX_MESSAGES:]}, context=STORED)
 
 
 def merged_history(conversations: Sequence[Conversation]) -> list[HistoryMessage]:
