@@ -152,11 +152,15 @@ def _redact_message(record: logging.LogRecord) -> None:
     """Redact the message and each argument apart, so that ``%d`` and ``%.3f`` still format.
 
     A format string too long to keep whole is formatted first: cut short, it would no longer match
-    its arguments.
+    its arguments. One that cannot be formatted is left to the handler to report, as it would be
+    without redaction: logging never raises at the caller.
     """
     msg = str(record.msg)  # what getMessage does first, so formatting is unchanged
     if record.args and len(msg) > MAX_VALUE_CHARS:
-        msg, record.args = record.getMessage(), ()
+        try:
+            msg, record.args = record.getMessage(), ()
+        except (TypeError, ValueError, KeyError):
+            pass
     record.msg = redact(msg)
     if isinstance(record.args, Mapping):
         record.args = {k: _redact_arg(v) for k, v in record.args.items()}

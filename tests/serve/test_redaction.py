@@ -14,6 +14,7 @@ from ticketbuddy.serve.redaction import (
     free_text,
     install_log_redaction,
     redact,
+    redact_record,
     remember_ticket_texts,
     sensitive,
     uninstall_log_redaction,
@@ -241,3 +242,12 @@ def test_extra_patterns_from_the_environment_are_redacted(captured, monkeypatch)
         "WARNING ticketbuddy account [redacted], [redacted], mail [email]",
         "WARNING ticketbuddy after: ACC-12345678",  # uninstalled: the patterns went with it
     ]
+
+
+def test_a_huge_format_string_that_does_not_match_its_arguments_is_left_to_the_handler():
+    msg = "x" * 10_000 + " %s and %s"
+    record = logging.LogRecord("ticketbuddy", logging.WARNING, __file__, 1, msg, ("only one",), None)
+    redact_record(record)  # must not raise: logging never breaks the caller, the handler reports it
+    assert record.args == ("only one",) and record.msg.endswith(
+        f"…[truncated {len(msg) - MAX_VALUE_CHARS:,} chars]"
+    )
