@@ -18,6 +18,7 @@ uvicorn replaces handlers when it configures logging. The factory runs for every
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -157,10 +158,8 @@ def _redact_message(record: logging.LogRecord) -> None:
     """
     msg = str(record.msg)  # what getMessage does first, so formatting is unchanged
     if record.args and len(msg) > MAX_VALUE_CHARS:
-        try:
+        with contextlib.suppress(TypeError, ValueError, KeyError):
             msg, record.args = record.getMessage(), ()
-        except (TypeError, ValueError, KeyError):
-            pass
     record.msg = redact(msg)
     if isinstance(record.args, Mapping):
         record.args = {k: _redact_arg(v) for k, v in record.args.items()}
