@@ -1,7 +1,9 @@
-"""Benchmarks: embedding throughput, single-ticket scoring latency, batch scoring, generator, memory.
+"""Benchmarks: embedding throughput, single-ticket scoring latency, batch scoring, generator, memory, and
+the log redaction's cost per KB (``bench/redaction.py``).
 
 Run with ``make bench`` from the repo root after ``make train`` (it scores with the champion in the
-MLflow store in force). Prints a table and writes ``bench/latest.json``.
+MLflow store in force). Prints a table and writes ``bench/latest.json``. ``python -m bench redaction``
+(or ``model``) runs one part alone and updates its figures in ``bench/latest.json``, keeping the rest.
 """
 
 from __future__ import annotations
@@ -9,14 +11,19 @@ from __future__ import annotations
 import json
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from bench.redaction import bench_redaction
 from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
+
+LATEST = Path("bench/latest.json")
+PARTS = ("model", "redaction")
 
 
 def _history(n: int, seed: int, folder: Path) -> list:
@@ -139,7 +146,8 @@ def bench_server(tickets: list) -> dict:
     }
 
 
-def main() -> None:
+def bench_model() -> dict:
+    """Generator, embedding, scoring and server figures (needs a champion: ``make train``)."""
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         _history(100_000, 1, Path(tmp))
@@ -148,12 +156,24 @@ def main() -> None:
     results.update(bench_embedding(tickets[:500]))
     results.update(bench_scoring(tickets))
     results.update(bench_server(tickets))
+    return results
+
+
+def main(parts: list[str]) -> None:
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown part(s) {sorted(unknown)}; choose from {list(PARTS)}")
+    results: dict = json.loads(LATEST.read_text()) if parts and LATEST.exists() else {}
+    if not parts or "model" in parts:
+        results.update(bench_model())
+    if not parts or "redaction" in parts:
+        results.update(bench_redaction())
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     width = max(len(k) for k in results)
     for key, value in results.items():
         print(f"{key:<{width}}  {value}")
-    Path("bench/latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    LATEST.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

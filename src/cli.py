@@ -123,6 +123,7 @@ def serve(
     refused (one line, exit 1), an unreachable one is retried while the API answers 503.
     """
     import uvicorn
+    from pydantic import ValidationError
 
     from ticketbuddy.handoff.store import SchemaMismatch
     from ticketbuddy.policy.model import PolicyError
@@ -130,21 +131,24 @@ def serve(
     from ticketbuddy.scoring.tracking import tracking_uri
     from ticketbuddy.serve.app import create_app, serving_holder
     from ticketbuddy.serve.keys import ApiKeyError
-    from ticketbuddy.settings import SecuritySettings, ServiceSettings
+    from ticketbuddy.settings import SecuritySettings, ServiceSettings, settings_problem
 
     given: dict[str, Any] = {"host": host, "port": port, "policy_path": policy}
     overrides = {k: v for k, v in given.items() if v}
     if allow_rules_only:
         overrides["require_model"] = False
-    settings = ServiceSettings(**overrides)
-    # Outside development a stale ./.env must not grant anyone a key: keys come from the environment.
-    security = SecuritySettings() if dev else SecuritySettings(_env_file=None)
     try:
+        settings = ServiceSettings(**overrides)
+        # Outside development a stale ./.env must grant no one a key: keys come from the environment.
+        security = SecuritySettings() if dev else SecuritySettings(_env_file=None)
         holder = serving_holder(settings)
         application = create_app(settings, holder=holder, security=security, dev=dev)
         store_line = _schema_at_start(application.state.store)
     except (ModelUnavailable, PolicyError, SchemaMismatch, ApiKeyError) as exc:
         typer.echo(f"ticketbuddy serve: not started: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except ValidationError as exc:  # a setting read at start, e.g. TICKETBUDDY_REDACT_PATTERNS
+        typer.echo(f"ticketbuddy serve: not started: {settings_problem(exc)}", err=True)
         raise typer.Exit(1) from exc
     model = holder.current().model
     serving = f"{model.name} version {model.version}" if model else "NO MODEL: the policy's rules alone"

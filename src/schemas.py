@@ -2,15 +2,19 @@
 
 One ticket per line in a ``.jsonl`` file, and the same shape in the scoring API. Training records add
 the labels ``escalated`` and optionally ``priority`` and ``route``. The models are strict about the
-top level (an unknown field is a typo, not data) and free inside ``metadata``.
+top level (an unknown field is a typo, not data) and free inside ``metadata``, within a depth and a
+size: it is kept with every stored ticket and shown to agents, so a client must not make it a burden.
+A ticket read back from the hand-off store (``context=STORED``) is not held to those two limits: it
+was accepted under the rules of its day.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 Channel = Literal["email", "chat", "social", "phone", "web"]
 Role = Literal["customer", "agent", "bot"]
@@ -21,6 +25,12 @@ Priority = Literal["P1", "P2", "P3", "P4"]
 MAX_MESSAGE_CHARS = 20_000
 #: Most messages in one ticket.
 MAX_MESSAGES = 500
+#: Deepest nesting of ``metadata``: the object itself is level 1, ``{"order": {"lines": [...]}}`` is 3.
+MAX_METADATA_DEPTH = 5
+#: Largest ``metadata``, in bytes of compact UTF-8 JSON: facts for the agent, not a document store.
+MAX_METADATA_BYTES = 16 * 1024
+#: Validation context for a ticket read back from the hand-off store (see the module's docstring).
+STORED = {"stored": True}
 
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 TicketId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
@@ -116,6 +126,14 @@ class Ticket(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         return _as_utc(value)
 
+    @field_validator("metadata")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        problem = metadata_problem(value)
+        if problem and not (info.context or {}).get("stored"):
+            raise ValueError(problem)
+        return value
+
     @field_validator("customer", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
@@ -135,6 +153,39 @@ class LabelledTicket(Ticket):
     escalated: bool
     priority: Priority | None = None
     route: str | None = Field(default=None, max_length=64)
+
+
+def metadata_problem(metadata: dict[str, Any]) -> str | None:
+    """Why ``metadata`` is over ``MAX_METADATA_DEPTH`` or ``MAX_METADATA_BYTES``; None when within both.
+
+    Example:
+        >>> metadata_problem({"a": {"b": {"c": {"d": {"e": 1}}}}}) is None
+        True
+        >>> metadata_problem({"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}})
+        'nested more than 5 levels deep'
+        >>> metadata_problem({"note": "x" * 20_000})
+        'is 20,011 bytes as JSON, more than the 16,384 allowed'
+
+    """
+    if _deeper_than(metadata, MAX_METADATA_DEPTH):
+        return f"nested more than {MAX_METADATA_DEPTH} levels deep"
+    size = len(json.dumps(metadata, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+    if size > MAX_METADATA_BYTES:
+        return f"is {size:,} bytes as JSON, more than the {MAX_METADATA_BYTES:,} allowed"
+    return None
+
+
+def _deeper_than(value: Any, levels: int) -> bool:
+    """True when objects and arrays in ``value`` nest more than ``levels`` deep.
+
+    It stops as soon as they do, so an object nested 10,000 deep costs no more than one nested 6 deep.
+    """
+    if not isinstance(value, dict | list):
+        return False
+    if levels == 0:
+        return True
+    children = value.values() if isinstance(value, dict) else value
+    return any(_deeper_than(child, levels - 1) for child in children)
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -16,17 +16,21 @@ Example:
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The embedded MLflow store used when ``MLFLOW_TRACKING_URI`` is not set.
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 #: Largest request body accepted by default: a ticket of a few hundred long messages fits well below.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: What separates the patterns of ``TICKETBUDDY_REDACT_PATTERNS``: two semicolons, which a regular
+#: expression has no reason to hold in a row (``[;][;]`` if one must).
+REDACT_PATTERN_SEPARATOR = ";;"
 
 
 class _TicketBuddyEnv(BaseSettings):
@@ -108,6 +112,83 @@ class LimitsSettings(_TicketBuddyEnv):
     """
 
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, gt=0)
+
+
+class RedactionSettings(_TicketBuddyEnv):
+    """What the logs' redaction removes besides e-mail addresses, IBANs, addresses, cards and phones.
+
+    Attributes:
+        redact_patterns: Extra regular expressions (Python ``re`` syntax) separated by ``;;``, the
+            space around each ignored; whatever one matches in a log line becomes ``[redacted]``
+            (e.g. ``ACC-[0-9]{8} ;; (?i)member no[.] [a-z0-9]+``). A pattern that does not compile,
+            or matches the empty string, stops start-up with a message naming the variable, the
+            pattern's number and where in it the fault is; none is ever left out silently.
+
+    Example:
+        >>> settings = RedactionSettings(redact_patterns="ACC-[0-9]{8} ;; X", _env_file=None)
+        >>> [pattern.pattern for pattern in settings.compiled_patterns()]
+        ['ACC-[0-9]{8}', 'X']
+
+    """
+
+    redact_patterns: str = ""
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _every_pattern_compiles(cls, value: str) -> str:
+        compile_redact_patterns(value)
+        return value
+
+    def compiled_patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The extra patterns, compiled, in the order given."""
+        return compile_redact_patterns(self.redact_patterns)
+
+
+def compile_redact_patterns(value: str) -> tuple[re.Pattern[str], ...]:
+    """Compile the ``;;``-separated patterns of ``TICKETBUDDY_REDACT_PATTERNS``; none when it is blank.
+
+    Raises:
+        ValueError: A pattern is empty, does not compile, or matches the empty string (it would mark
+            every position of every line), naming the variable, the pattern's number and position.
+
+    """
+    if not value.strip():
+        return ()
+    sources = [source.strip() for source in value.split(REDACT_PATTERN_SEPARATOR)]
+    return tuple(_compile_one(source, number, len(sources)) for number, source in enumerate(sources, 1))
+
+
+def _compile_one(source: str, number: int, count: int) -> re.Pattern[str]:
+    where = f"TICKETBUDDY_REDACT_PATTERNS: pattern {number} of {count} ({source!r})"
+    if not source:
+        raise ValueError(f"{where} is empty; patterns are separated by {REDACT_PATTERN_SEPARATOR!r}")
+    try:
+        pattern = re.compile(source)
+    except re.error as exc:
+        at = f" at position {exc.pos}" if exc.pos is not None else ""
+        raise ValueError(f"{where} is not a valid regular expression: {exc.msg}{at}") from None
+    if pattern.search("") is not None:
+        raise ValueError(f"{where} matches the empty string, so it would mark every position of a line")
+    return pattern
+
+
+def settings_problem(error: ValidationError) -> str:
+    """A settings error on one line, for a command to print: each field's message, named.
+
+    Example:
+        >>> try:
+        ...     RedactionSettings(redact_patterns="ok ;; ACC-[0-9", _env_file=None)
+        ... except ValidationError as exc:
+        ...     print(settings_problem(exc))  # doctest: +ELLIPSIS
+        TICKETBUDDY_REDACT_PATTERNS: pattern 2 of 2 ('ACC-[0-9') is not a valid regular expression: ...
+
+    """
+    parts = []
+    for item in error.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        field = ".".join(str(part) for part in item["loc"])
+        parts.append(message if message.startswith("TICKETBUDDY_") else f"{field}: {message}")
+    return "; ".join(parts)
 
 
 class CacheSettings(_TicketBuddyEnv):

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff.linking import scoring_ticket
 from ticketbuddy.handoff.store import HandoffStore
-from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.schemas import LabelledTicket, metadata_problem
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,11 @@ class ExportReport:
 
 
 def labelled(row: Row) -> LabelledTicket:
-    """The labelled ticket of one resolved hand-off, its verdict recorded under ``metadata.handoff``."""
+    """The labelled ticket of one resolved hand-off, its verdict recorded under ``metadata.handoff``.
+
+    The ticket's own metadata is left out when the verdict would not fit beside it within the
+    contract's limits, so that every exported line reads back as a valid labelled ticket.
+    """
     ticket = scoring_ticket(row.ticket)
     needed = row.outcome == "needed"
     verdict = {
@@ -40,9 +44,12 @@ def labelled(row: Row) -> LabelledTicket:
         "agent": row.claimed_by,
         "model_version": row.model_version,
     }
+    metadata = {**ticket.metadata, "handoff": verdict}
+    if metadata_problem(metadata):  # no room left for the verdict: the label matters more
+        metadata = {"handoff": verdict}
     return LabelledTicket(
         **ticket.model_dump(exclude={"metadata"}),
-        metadata={**ticket.metadata, "handoff": verdict},
+        metadata=metadata,
         escalated=needed,
         priority=row.priority if needed else None,
         route=row.route if needed else None,

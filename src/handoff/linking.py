@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from ticketbuddy.handoff.domain import HistoryMessage, LinkedTicket
-from ticketbuddy.schemas import MAX_MESSAGES, Message, Ticket
+from ticketbuddy.schemas import MAX_MESSAGES, STORED, Message, Ticket, metadata_problem
 
 #: Most messages a stored ticket keeps, the newest: all the model ever scores of a ticket.
 MAX_STORED_MESSAGES = MAX_MESSAGES
@@ -42,7 +42,7 @@ class Conversation:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Conversation:
         """Read a ticket stored as JSON (``Ticket.model_dump(mode="json")`` with its kept messages)."""
-        head = Ticket.model_validate({**data, "messages": data["messages"][:1]})
+        head = Ticket.model_validate({**data, "messages": data["messages"][:1]}, context=STORED)
         messages = [Message.model_validate(m) for m in data["messages"]]
         return cls(head.ticket_id, head.channel, head.created_at, messages, omitted_of(data))
 
@@ -110,6 +110,8 @@ def merge_ticket(stored: dict[str, Any] | None, incoming: Ticket) -> tuple[dict[
 
     The newest customer profile, subject and metadata win; the earliest ``created_at`` is kept; the
     newest ``MAX_STORED_MESSAGES`` messages are kept, the count of older ones under ``OMITTED_KEY``.
+    The stored metadata keys the incoming ticket does not repeat are kept too, unless together they
+    would break the contract's limits on metadata: then the incoming metadata alone is kept.
     """
     if stored is None:
         data = incoming.model_dump(mode="json")
@@ -119,7 +121,7 @@ def merge_ticket(stored: dict[str, Any] | None, incoming: Ticket) -> tuple[dict[
     fresh = new_messages(before.messages, incoming.messages, before.omitted)
     messages = _in_order([*before.messages, *fresh])
     kept = messages[-MAX_STORED_MESSAGES:]
-    metadata = {**stored.get("metadata", {}), **incoming.metadata}
+    metadata = _merged_metadata(stored.get("metadata", {}), incoming.metadata)
     metadata[OMITTED_KEY] = before.omitted + len(messages) - len(kept)
     if not metadata[OMITTED_KEY]:
         del metadata[OMITTED_KEY]
@@ -134,10 +136,17 @@ def merge_ticket(stored: dict[str, Any] | None, incoming: Ticket) -> tuple[dict[
     return merged, fresh
 
 
+def _merged_metadata(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
+    """Stored keys the incoming ticket does not repeat, unless together they break the metadata caps."""
+    merged = {**stored, **incoming}
+    return dict(incoming) if metadata_problem(merged) else merged
+
+
 def scoring_ticket(data: dict[str, Any]) -> Ticket:
     """The stored ticket as the model scores it: its latest ``MAX_MESSAGES`` messages, its own metadata."""
     metadata = {k: v for k, v in (data.get("metadata") or {}).items() if k != OMITTED_KEY}
-    return Ticket.model_validate({**data, "messages": data["messages"][-MAX_MESSAGES:], "metadata": metadata})
+    messages = data["messages"][-MAX_MESSAGES:]
+    return Ticket.model_validate({**data, "messages": messages, "metadata": metadata}, context=STORED)
 
 
 def merged_history(conversations: Sequence[Conversation]) -> list[HistoryMessage]:

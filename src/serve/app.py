@@ -39,7 +39,13 @@ from ticketbuddy.serve.redaction import install_redaction
 from ticketbuddy.serve.reload import ModelHolder, ModelPoller
 from ticketbuddy.serve.routers import handoffs, health, score
 from ticketbuddy.serve.security import install_security, require_scope
-from ticketbuddy.settings import LimitsSettings, SecuritySettings, ServiceSettings, get_settings
+from ticketbuddy.settings import (
+    LimitsSettings,
+    RedactionSettings,
+    SecuritySettings,
+    ServiceSettings,
+    get_settings,
+)
 
 log = logging.getLogger(__name__)
 #: Seconds a client is told to wait before retrying when the store is unavailable.
@@ -127,6 +133,7 @@ def create_app(
     security: SecuritySettings | None = None,
     limits: LimitsSettings | None = None,
     dev: bool = False,
+    redaction: RedactionSettings | None = None,
 ) -> FastAPI:
     """Build the service. Nothing is loaded or connected until the app starts (lifespan).
 
@@ -140,6 +147,8 @@ def create_app(
         security: API keys; read from the environment when None.
         limits: Request size limits; read from the environment when None.
         dev: Development: without keys, a one-off all-scope key instead of refusing to start.
+        redaction: Extra patterns the logs' redaction removes; read from the environment when None
+            (an invalid one raises ``pydantic.ValidationError`` naming it: start-up stops).
 
     Raises:
         ApiKeyError: No key configured (outside ``dev``), a malformed one, or a key naming a team the
@@ -147,6 +156,7 @@ def create_app(
 
     """
     settings = settings or get_settings()
+    redaction = redaction or RedactionSettings()  # first: a bad pattern stops start-up before anything
     clock = clock or SystemClock()
     store = HandoffStore(settings.db_url)
 
@@ -199,7 +209,7 @@ def create_app(
     keyring = install_security(app, security or SecuritySettings(), dev=dev)
     if holder is not None:
         check_key_teams(keyring, holder.policy)
-    install_redaction(app)
+    install_redaction(app, redaction)
     metrics = install_metrics(
         app,
         queue_depth=lambda: depth_by_status_route(store),

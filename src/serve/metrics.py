@@ -1,9 +1,10 @@
 """``GET /metrics``: what operations watch, in the Prometheus text format.
 
-Requests by route template, method and status; a latency histogram; escalations by route and priority;
-decisions the AI kept; scores decided by the rules alone; SLA breaches by route; model reloads; and,
-read at scrape time, the hand-off queue depth by status and route and the model being served (name,
-version, threshold, degraded flag).
+Requests by route template, method (the standard ones, ``other`` for any other) and status; a
+latency histogram; escalations by route and priority; decisions the AI kept; scores decided by the
+rules alone; SLA breaches by route; model reloads; and, read at scrape time, the hand-off queue depth
+by status and route and the model being served (name, version, threshold, degraded flag). No label
+takes a value straight from a request, so no client can grow the number of series.
 
 Each app has its own ``Metrics`` (its own ``CollectorRegistry``, never the process-global one), so
 several apps in one process, as in the tests, do not clash. ``MetricsMiddleware`` records every
@@ -30,6 +31,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ticketbuddy.handoff.domain import Scored
 
 log = logging.getLogger(__name__)
+
+#: The HTTP methods labelled by name; any other method string is labelled ``other``. Labels are the
+#: only thing on the public ``/metrics`` a client can grow: each new value is a new series, kept for
+#: the life of the process, so none may come straight from a request.
+METHOD_LABELS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
 
 #: ``{(status, route): count}`` of hand-offs in the queue, read at each scrape.
 QueueDepthSource = Callable[[], Mapping[tuple[str, str], int]]
@@ -141,7 +148,8 @@ class Metrics:
         self._live.model = source
 
     def record_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        """Count one answered request and its latency."""
+        """Count one answered request and its latency; ``method`` is labelled by ``method_label``."""
+        method = method_label(method)
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route, method).observe(seconds)
 
@@ -198,6 +206,9 @@ def record_sla_breach(route: str, metrics: Metrics | None = None) -> None:
 class MetricsMiddleware:
     """ASGI middleware counting every HTTP request by route template, method and status, with latency.
 
+    Every label comes from a fixed set, whatever the client sends: the route template (``unmatched``
+    when none matches), a standard method or ``other``, and the status the app answered.
+
     Args:
         app: The wrapped ASGI application.
         metrics: Where to record.
@@ -228,6 +239,15 @@ class MetricsMiddleware:
             _current.reset(token)
             elapsed = time.perf_counter() - started
             self.metrics.record_request(route_label(scope), scope["method"], status, elapsed)
+
+
+def method_label(method: str) -> str:
+    """``method`` if it is a standard HTTP method, else ``other``.
+
+    A client may send any token as the method (``FOO``, ``XYZ123``), without a key too; each one
+    must not become a new series.
+    """
+    return method if method in METHOD_LABELS else OTHER_METHOD
 
 
 def route_label(scope: Scope) -> str:

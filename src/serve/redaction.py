@@ -1,12 +1,15 @@
 """Keep customers' words and contact details out of the service's logs.
 
-Every log record is redacted before any handler sees it: e-mail addresses become ``[email]``, phone
-numbers ``[phone]``, card-like runs of 13-19 digits ``[card]``, the query string of an access-log line
-``?[query redacted]``, and any text of the ticket being handled ``[ticket text]``. The last needs to know
-what the ticket says: ``RedactionMiddleware`` reads the JSON body of each request as the application
-receives it and remembers its free-text fields (message texts, subject, notes, metadata) for as long as
-the request runs; anything logged meanwhile, by any logger, is scrubbed of them. Code that logs
-customer text on purpose can wrap it in ``sensitive(...)``.
+Every log record is redacted before any handler sees it: each value (message, argument, exception
+text) is first cut to a bounded length, the cut marked ``…[truncated N chars]``, so that a log line
+costs the same whatever a client sends; then any text of the ticket being handled becomes ``[ticket
+text]``, the query string of an access-log line ``?[query redacted]``, and the personal data
+``ticketbuddy.serve.pii`` finds (e-mail addresses, IBANs, street addresses and postcodes, card and
+phone numbers, and the operator's own ``TICKETBUDDY_REDACT_PATTERNS``) its placeholder. The ticket
+text needs to know what the ticket says: ``RedactionMiddleware`` reads the JSON body of each request
+as the application receives it and remembers its free-text fields (message texts, subject, notes,
+metadata) for as long as the request runs; anything logged meanwhile, by any logger, is scrubbed of
+them. Code that logs customer text on purpose can wrap it in ``sensitive(...)``.
 
 Why a log-record factory as well as a ``logging.Filter``: a filter attached to a logger does not see
 records that propagate up from its children (``ticketbuddy.scoring.scorer`` → ``ticketbuddy``), and
@@ -15,23 +18,20 @@ uvicorn replaces handlers when it configures logging. The factory runs for every
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-#: A run of digits with the separators people type in phone and card numbers: space, dot, dash, brackets.
-_SEP = r"(?:[ .-]|\)[ .-]?|[ .-]?\()"
-DIGIT_RUN = re.compile(rf"(?<![\w+-])(?:\+|\()?\d(?:{_SEP}?\d)*(?![\w-])")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
-_DECIMAL = re.compile(r"\d+\.\d+")
+from ticketbuddy.serve.pii import MAX_TRACE_CHARS, MAX_VALUE_CHARS, cut_point, scrub
+from ticketbuddy.settings import RedactionSettings
+
 #: Texts shorter than this are not remembered: replacing every "hi" in a log line helps nobody.
 MIN_TEXT_CHARS = 8
 #: Free-text fields of request bodies (tickets, resolution notes), remembered whatever their length.
@@ -43,6 +43,8 @@ _ACCESS_LOGGER = "uvicorn.access"
 DEFAULT_LOGGERS = ("", "uvicorn", "uvicorn.error", _ACCESS_LOGGER, "ticketbuddy")
 
 _ticket_texts: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("ticket_texts", default=None)
+#: The operator's extra patterns (``TICKETBUDDY_REDACT_PATTERNS``), set by ``install_log_redaction``.
+_extra_patterns: tuple[re.Pattern[str], ...] = ()
 
 
 class Sensitive:
@@ -64,28 +66,23 @@ def sensitive(value: object) -> Sensitive:
     return Sensitive(value)
 
 
-def _digits(match: re.Match[str]) -> str:
-    text = match.group(0)
-    count = sum(c.isdigit() for c in text)
-    if 13 <= count <= 19:
-        return "[card]"
-    looks_like_other = _DATE.match(text) or _IPV4.fullmatch(text) or _DECIMAL.fullmatch(text)
-    if 7 <= count <= 15 and not looks_like_other:
-        return "[phone]"
-    return text
-
-
-def redact(text: str) -> str:
-    """``text`` without the current request's ticket texts, e-mail addresses, phone and card numbers.
+def redact(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, without the current request's ticket texts or personal data.
 
     Example:
         >>> redact("mail jo@example.com or call +44 7700 900123, card 4111 1111 1111 1111")
         'mail [email] or call [phone], card [card]'
+        >>> redact("call 07700 900123 " * 1000)[-45:]  # 18,000 characters: cut after a space
+        '[phone] call [phone] …[truncated 9,810 chars]'
 
     """
-    for known in _ticket_texts.get() or ():
-        text = text.replace(known, "[ticket text]")
-    return DIGIT_RUN.sub(_digits, EMAIL.sub("[email]", text))
+    known = _ticket_texts.get() or ()
+    keep = cut_point(text, limit, known)
+    head = text[:keep]
+    for piece in known:
+        head = head.replace(piece, "[ticket text]")
+    dropped = len(text) - keep
+    return scrub(head, _extra_patterns) + (f"…[truncated {dropped:,} chars]" if dropped else "")
 
 
 def remember_ticket_texts(texts: list[str]) -> None:
@@ -143,17 +140,31 @@ def redact_record(record: logging.LogRecord) -> None:
     if record.name == _ACCESS_LOGGER and isinstance(record.args, tuple) and len(record.args) >= 3:
         # uvicorn's AccessFormatter unpacks the five arguments: keep their shape, drop the query.
         record.args = (*record.args[:2], _strip_query(record.args[2]), *record.args[3:])
-    record.msg = redact(str(record.msg))  # what getMessage does first, so formatting is unchanged
+    _redact_message(record)
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text, MAX_TRACE_CHARS)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info, MAX_TRACE_CHARS)
+
+
+def _redact_message(record: logging.LogRecord) -> None:
+    """Redact the message and each argument apart, so that ``%d`` and ``%.3f`` still format.
+
+    A format string too long to keep whole is formatted first: cut short, it would no longer match
+    its arguments. One that cannot be formatted is left to the handler to report, as it would be
+    without redaction: logging never raises at the caller.
+    """
+    msg = str(record.msg)  # what getMessage does first, so formatting is unchanged
+    if record.args and len(msg) > MAX_VALUE_CHARS:
+        with contextlib.suppress(TypeError, ValueError, KeyError):
+            msg, record.args = record.getMessage(), ()
+    record.msg = redact(msg)
     if isinstance(record.args, Mapping):
         record.args = {k: _redact_arg(v) for k, v in record.args.items()}
     elif isinstance(record.args, tuple):
         record.args = tuple(_redact_arg(a) for a in record.args)
-    if record.exc_info and not record.exc_text:
-        record.exc_text = logging.Formatter().formatException(record.exc_info)
-    if record.exc_text:
-        record.exc_text = redact(record.exc_text)
-    if record.stack_info:
-        record.stack_info = redact(record.stack_info)
 
 
 class RedactionFilter(logging.Filter):
@@ -183,12 +194,16 @@ class _RedactingFactory:
 _FILTER = RedactionFilter()
 
 
-def install_log_redaction(logger_names: tuple[str, ...] = DEFAULT_LOGGERS) -> None:
-    """Redact every log record of the process; idempotent.
+def install_log_redaction(
+    logger_names: tuple[str, ...] = DEFAULT_LOGGERS, extra_patterns: Sequence[re.Pattern[str]] = ()
+) -> None:
+    """Redact every log record of the process, ``extra_patterns`` too; idempotent (the last patterns win).
 
     Adds the filter to the named loggers and their current handlers, and wraps the log-record factory
     (which also covers child loggers and handlers added later, e.g. by uvicorn's logging config).
     """
+    global _extra_patterns
+    _extra_patterns = tuple(extra_patterns)
     factory = logging.getLogRecordFactory()
     if not isinstance(factory, _RedactingFactory):
         logging.setLogRecordFactory(_RedactingFactory(factory))
@@ -201,6 +216,8 @@ def install_log_redaction(logger_names: tuple[str, ...] = DEFAULT_LOGGERS) -> No
 
 def uninstall_log_redaction(logger_names: tuple[str, ...] = DEFAULT_LOGGERS) -> None:
     """Undo ``install_log_redaction`` (for tests)."""
+    global _extra_patterns
+    _extra_patterns = ()
     factory = logging.getLogRecordFactory()
     if isinstance(factory, _RedactingFactory):
         logging.setLogRecordFactory(factory.inner)
@@ -265,7 +282,13 @@ def _remember_body(body: bytes) -> None:
     remember_ticket_texts(texts)
 
 
-def install_redaction(app: FastAPI) -> None:
-    """Redact the process's logs and add ``RedactionMiddleware`` to ``app``; call before it starts."""
-    install_log_redaction()
+def install_redaction(app: FastAPI, settings: RedactionSettings | None = None) -> None:
+    """Redact the process's logs and add ``RedactionMiddleware`` to ``app``; call before it starts.
+
+    Raises:
+        pydantic.ValidationError: ``settings`` not given and ``TICKETBUDDY_REDACT_PATTERNS`` holds a
+            pattern that does not compile, named by its position (start-up stops).
+
+    """
+    install_log_redaction(extra_patterns=(settings or RedactionSettings()).compiled_patterns())
     app.add_middleware(RedactionMiddleware)

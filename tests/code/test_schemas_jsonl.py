@@ -3,7 +3,7 @@ import json
 import pytest
 
 from ticketbuddy.data.jsonl import read_tickets, write_jsonl
-from ticketbuddy.schemas import LabelledTicket, Ticket
+from ticketbuddy.schemas import MAX_METADATA_BYTES, STORED, LabelledTicket, Ticket
 
 
 def ticket(**over):
@@ -42,6 +42,8 @@ def test_tier_is_normalised():
         ({"created_at": "yesterday"}, "created_at"),
         ({"customer": {"lifetime_value": -5}}, "customer.lifetime_value"),
         ({"subject": None, "surprise": 1}, "surprise"),
+        ({"metadata": {"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}}, "metadata"),
+        ({"metadata": {"notes": "x" * MAX_METADATA_BYTES}}, "metadata"),
     ],
 )
 def test_bad_fields_are_named(tmp_path, over, field):
@@ -102,3 +104,29 @@ def test_write_then_read_round_trip(tmp_path):
     write_jsonl(original, tmp_path / "out.jsonl")
     back = read_tickets(tmp_path / "out.jsonl", labelled=True).tickets
     assert back == original
+
+
+def nested(depth, leaf=1):
+    """Metadata ``depth`` levels deep (the object itself is level 1), alternating objects and arrays."""
+    value = leaf
+    for level in range(depth - 1):
+        value = [value] if level % 2 else {"k": value}
+    return {"top": value}
+
+
+def test_metadata_within_its_limits_is_kept_beyond_them_refused_with_the_reason():
+    assert Ticket.model_validate(ticket(metadata=nested(5))).metadata == nested(5)
+    at_limit = {"notes": "é" * ((MAX_METADATA_BYTES - len('{"notes":""}')) // 2)}  # counted in UTF-8 bytes
+    assert Ticket.model_validate(ticket(metadata=at_limit)).metadata == at_limit
+    with pytest.raises(ValueError, match="metadata\n  Value error, nested more than 5 levels deep"):
+        Ticket.model_validate(ticket(metadata=nested(6)))
+    with pytest.raises(ValueError, match="is 16,386 bytes as JSON, more than the 16,384 allowed"):
+        Ticket.model_validate(ticket(metadata={"notes": "é" * (len(at_limit["notes"]) + 1)}))
+    deep = ticket(metadata=nested(10_000))  # deeper than Python's recursion limit: still just refused
+    with pytest.raises(ValueError, match="nested more than 5"):
+        Ticket.model_validate(deep)
+
+
+def test_a_stored_ticket_is_read_back_whatever_its_metadata():
+    big = ticket(metadata={"notes": "x" * (2 * MAX_METADATA_BYTES)})
+    assert Ticket.model_validate(big, context=STORED).metadata == big["metadata"]

@@ -4,12 +4,19 @@ import ast
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from ticketbuddy import settings as settings_module
 from ticketbuddy.features.embedding_cache import default_cache_path
 from ticketbuddy.features.encoder import ENCODER_VARIANT, default_encoder_dir
 from ticketbuddy.scoring.tracking import tracking_uri
-from ticketbuddy.settings import CacheSettings, ServiceSettings, TrackingSettings
+from ticketbuddy.settings import (
+    CacheSettings,
+    RedactionSettings,
+    ServiceSettings,
+    TrackingSettings,
+    settings_problem,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = [
@@ -98,3 +105,35 @@ def test_bad_values_are_refused_naming_the_field(monkeypatch):
     monkeypatch.delenv("TICKETBUDDY_PORT")
     with pytest.raises(ValueError, match="ticket_retention_days"):
         ServiceSettings(ticket_retention_days=1, link_window_hours=48, _env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ("ACC-[0-9]{8} ;; member no[", "pattern 2 of 2 ('member no[') is not a valid regular expression:"),
+        (
+            "(unclosed",
+            "pattern 1 of 1 ('(unclosed') is not a valid regular expression: missing ), unterminated",
+        ),
+        ("ACC-[0-9]{8};;;;X", "pattern 2 of 3 ('') is empty"),
+        ("ok ;; x*", "pattern 2 of 2 ('x*') matches the empty string"),
+    ],
+)
+def test_a_bad_redaction_pattern_is_refused_naming_the_variable_and_where(monkeypatch, value, named):
+    monkeypatch.setenv("TICKETBUDDY_REDACT_PATTERNS", value)
+    with pytest.raises(ValidationError) as refused:
+        RedactionSettings(_env_file=None)
+    assert settings_problem(refused.value).startswith(f"TICKETBUDDY_REDACT_PATTERNS: {named}")
+
+
+def test_a_compile_error_says_at_which_character():
+    with pytest.raises(ValidationError, match=r"unterminated character set at position 9"):
+        RedactionSettings(redact_patterns="ok ;; member no[", _env_file=None)
+
+
+def test_redaction_patterns_are_split_on_two_semicolons_and_stripped(monkeypatch):
+    monkeypatch.setenv("TICKETBUDDY_REDACT_PATTERNS", r" ACC-\d{8} ;;(?i)member no\. \w+;; a;b ")
+    compiled = RedactionSettings(_env_file=None).compiled_patterns()
+    assert [p.pattern for p in compiled] == [r"ACC-\d{8}", r"(?i)member no\. \w+", "a;b"]
+    monkeypatch.setenv("TICKETBUDDY_REDACT_PATTERNS", "  ")
+    assert RedactionSettings(_env_file=None).compiled_patterns() == ()

@@ -54,8 +54,25 @@ def validate(path, *extra):
             ticket(messages=[{"role": "customer", "text": FIVE_MB}]),
             "messages.0.text: String should have at most 20000 characters",
         ),
+        (
+            ticket(metadata={"order": {"lines": [{"item": {"options": {"gift": True}}}]}}),
+            "metadata: Value error, nested more than 5 levels deep",
+        ),
+        (
+            ticket(metadata={"history": ["an earlier note"] * 1500}),
+            "metadata: Value error, is 27,013 bytes as JSON, more than the 16,384 allowed",
+        ),
     ],
-    ids=["empty-text", "unknown-role", "bad-created-at", "bad-sent-at", "not-utf8", "5mb-message"],
+    ids=[
+        "empty-text",
+        "unknown-role",
+        "bad-created-at",
+        "bad-sent-at",
+        "not-utf8",
+        "5mb-message",
+        "deep-metadata",
+        "big-metadata",
+    ],
 )
 def test_a_bad_row_is_named_by_line_and_reason(tmp_path, bad, reason):
     path = write(tmp_path / "t.jsonl", [ticket(ticket_id="A"), bad, ticket(ticket_id="C")])

@@ -2,8 +2,14 @@
 
 from datetime import timedelta
 
-from ticketbuddy.handoff.linking import Conversation, merge_ticket, merged_history, new_messages
-from ticketbuddy.schemas import Message
+from ticketbuddy.handoff.linking import (
+    Conversation,
+    merge_ticket,
+    merged_history,
+    new_messages,
+    scoring_ticket,
+)
+from ticketbuddy.schemas import MAX_METADATA_BYTES, Message, Ticket, metadata_problem
 
 from .conftest import START, make_ticket
 
@@ -49,3 +55,26 @@ def test_untimed_messages_follow_the_message_before_them():
     conversation = Conversation("T", "chat", START, [msg("a", minutes=5), msg("b"), msg("c", minutes=7)])
     assert conversation.times() == [START + timedelta(minutes=m) for m in (5, 5, 7)]
     assert conversation.last_message_at() == START + timedelta(minutes=7)
+
+
+def with_metadata(ticket, metadata):
+    return Ticket.model_validate({**ticket.model_dump(mode="json"), "metadata": metadata})
+
+
+def test_merged_metadata_stays_within_the_contract():
+    half = "x" * (MAX_METADATA_BYTES // 2)
+    stored, _ = merge_ticket(None, with_metadata(make_ticket("T-1", "one"), {"a": half, "keep": 1}))
+    merged, _ = merge_ticket(stored, with_metadata(make_ticket("T-1", "two"), {"keep": 2, "new": 3}))
+    assert merged["metadata"] == {"a": half, "keep": 2, "new": 3}  # the newest wins, the rest is kept
+    merged, _ = merge_ticket(merged, with_metadata(make_ticket("T-1", "three"), {"b": half}))
+    assert merged["metadata"] == {"b": half}  # both would not fit: the incoming metadata alone
+    assert metadata_problem(merged["metadata"]) is None and scoring_ticket(merged).metadata == {"b": half}
+
+
+def test_a_ticket_stored_before_the_limits_still_reads_and_merges():
+    stored = make_ticket("T-1", "one").model_dump(mode="json")
+    stored["metadata"] = {"notes": "x" * (2 * MAX_METADATA_BYTES)}  # accepted before metadata had limits
+    assert Conversation.from_json(stored).ticket_id == "T-1"
+    assert scoring_ticket(stored).metadata == stored["metadata"]
+    merged, fresh = merge_ticket(stored, with_metadata(make_ticket("T-1", "two"), {"open_orders": 1}))
+    assert merged["metadata"] == {"open_orders": 1} and [m.text for m in fresh] == ["two"]

@@ -1,4 +1,5 @@
-"""Request size limits: 413 with a clear message by Content-Length or by counting a chunked body."""
+"""Request size limits: 413 with a clear message by Content-Length or by counting a chunked body; 422
+for metadata nested too deep or too big."""
 
 import asyncio
 import json
@@ -146,3 +147,23 @@ def test_a_ticket_with_a_5_mb_message_is_413_on_the_wired_service():
     assert small.status_code == 200 and small.json()["ticket_id"] == TICKET["ticket_id"]
     # without a key the size is never looked at: unauthenticated clients learn nothing
     assert client.post("/v1/score", json=huge).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("metadata", "reason"),
+    [
+        ({"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}, "nested more than 5 levels deep"),
+        ({"notes": "x" * 20_000}, "is 20,012 bytes as JSON, more than the 16,384 allowed"),
+    ],
+    ids=["too-deep", "too-big"],
+)
+def test_metadata_beyond_its_limits_is_422_naming_the_field(metadata, reason):
+    client = TestClient(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None)))
+    response = client.post("/v1/score", json={**TICKET, "metadata": metadata}, headers=bearer(SCORE_KEY))
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "metadata"] and reason in error["msg"]
+    within = client.post(
+        "/v1/score", json={**TICKET, "metadata": {"open_orders": 2}}, headers=bearer(SCORE_KEY)
+    )
+    assert within.status_code == 200

@@ -1,5 +1,7 @@
 """``GET /metrics``: requests, latency, escalations, kept decisions, queue depth, SLA breaches, model."""
 
+import random
+import string
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -8,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ticketbuddy.handoff.domain import Scored
 from ticketbuddy.scoring.scorer import ModelRef
-from ticketbuddy.serve.metrics import Metrics, record_score, record_sla_breach
+from ticketbuddy.serve.metrics import METHOD_LABELS, Metrics, record_score, record_sla_breach
 from ticketbuddy.settings import SecuritySettings
 
 from .wiring import (
@@ -179,3 +181,34 @@ def test_route_templates_label_requests_with_path_parameters():
     text = client.get("/metrics").text
     labels = {"route": "/v1/handoffs/{handoff_id}", "method": "GET", "status": "404"}
     assert value(text, "ticketbuddy_http_requests_total", **labels) == 2
+
+
+def invented_methods(count, seed=7):
+    """``count`` distinct method tokens a client might make up, none of them a standard method."""
+    rng, made = random.Random(seed), set()
+    while len(made) < count:
+        token = "".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(3, 12)))
+        if token not in METHOD_LABELS:
+            made.add(token)
+    return sorted(made)
+
+
+def test_methods_a_client_makes_up_add_no_series():
+    client = TestClient(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None)))
+    client.post("/v1/score", json=TICKET, headers=bearer(SCORE_KEY))
+    before = samples(client.get("/metrics").text)
+    methods = invented_methods(200)
+    for method in methods:
+        client.request(method, "/v1/score")  # no key: what anyone on the network can send
+    for method in methods[:20]:
+        client.request(method.lower(), "/no/such/path")
+    text = client.get("/metrics").text
+    labelled = {dict(labels)["method"] for _, labels in samples(text) if "method" in dict(labels)}
+    assert labelled <= METHOD_LABELS | {"other"} and "other" in labelled
+    added = {key for key in samples(text) if key not in before}
+    assert {dict(labels)["method"] for _, labels in added} <= {"other", "GET"}  # GET: the scrape
+    other = {"method": "other", "status": "401"}
+    assert value(text, "ticketbuddy_http_requests_total", route="/v1/score", **other) == 200
+    assert value(text, "ticketbuddy_http_requests_total", route="unmatched", **other) == 20
+    latency = {"route": "/v1/score", "method": "other"}
+    assert value(text, "ticketbuddy_http_request_duration_seconds_count", **latency) == 200

@@ -1,4 +1,4 @@
-"""No ticket text, e-mail address, phone or card number in the service's logs."""
+"""No ticket text, e-mail address, phone or card number in the service's logs, and no unbounded line."""
 
 import contextvars
 import io
@@ -8,11 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from uvicorn.logging import AccessFormatter
 
+from ticketbuddy.serve.pii import MAX_TRACE_CHARS, MAX_VALUE_CHARS
 from ticketbuddy.serve.redaction import (
     RedactionFilter,
     free_text,
     install_log_redaction,
     redact,
+    redact_record,
     remember_ticket_texts,
     sensitive,
     uninstall_log_redaction,
@@ -168,6 +170,85 @@ def test_scoring_a_ticket_logs_none_of_its_text_or_contact_details(captured):
 def test_without_redaction_the_same_request_leaks(captured, monkeypatch):
     import ticketbuddy.serve.app as service
 
-    monkeypatch.setattr(service, "install_redaction", lambda app: None)
+    monkeypatch.setattr(service, "install_redaction", lambda app, settings=None: None)
     out = leak_while_scoring(captured)
     assert EMAIL in out and CARD in out  # so the test above can fail
+
+
+def test_a_long_value_is_cut_the_cut_marked_and_the_head_redacted():
+    value = f"mail {EMAIL} " + "1-(" * 400_000  # 1.2 MB, the crafted digits that cost seconds before
+    out = redact(value)
+    assert out.startswith("mail [email] 1-(1-(") and len(out) < MAX_VALUE_CHARS + 40
+    assert out.endswith(f"…[truncated {len(value) - MAX_VALUE_CHARS:,} chars]")
+    assert redact("short") == "short"
+
+
+def test_the_cut_never_leaves_half_an_address_or_half_a_ticket_text():
+    filler = "x" * (MAX_VALUE_CHARS - 10) + " "
+    out = redact(filler + EMAIL + " and more")  # the cut falls inside the address: it goes whole
+    assert "jane" not in out and "example" not in out and out.startswith(filler)
+
+    def check():
+        paragraph = ("my account number is the one I gave you last week and nobody answers me " * 300).strip()
+        remember_ticket_texts([paragraph])  # one long text, no full stop to split it on
+        out = redact(f"could not score {paragraph!r}")
+        assert out == f"could not score …[truncated {len(paragraph) + 2:,} chars]"
+        assert redact(f"could not score {paragraph!r}", limit=len(paragraph) + 100) == (
+            "could not score '[ticket text]'"
+        )
+
+    in_fresh_context(check)
+
+
+def test_a_record_with_huge_values_is_logged_bounded(redacting, captured):
+    logging.getLogger("ticketbuddy").warning("body %s from %s", "1 " * 500_000, EMAIL)
+    logging.getLogger("ticketbuddy").warning("x" * 20_000 + " %s %d", EMAIL, 3)  # a huge format string
+    try:
+        raise ValueError(f"cannot parse {EMAIL} " + "a" * 100_000)
+    except ValueError:
+        logging.getLogger("ticketbuddy.serve").exception("scoring failed")
+    lines = captured.getvalue().splitlines()
+    assert lines[0].startswith("WARNING ticketbuddy body 1 1 1") and lines[0].endswith("chars] from [email]")
+    assert len(lines[0]) < MAX_VALUE_CHARS + 80
+    assert lines[1].endswith(f"…[truncated {20_000 + len(f' {EMAIL} 3') - MAX_VALUE_CHARS:,} chars]")
+    out = captured.getvalue()
+    assert "Logging error" not in out and EMAIL not in out
+    assert (
+        "ValueError: cannot parse [email] aaa" in out
+        and len(out) < 2 * MAX_VALUE_CHARS + MAX_TRACE_CHARS + 500
+    )
+
+
+def test_access_log_of_a_crafted_path_is_bounded(redacting):
+    path = "/v1/" + "1-(" * 300_000 + f"?email={EMAIL}"
+    record = logging.getLogger("uvicorn.access").makeRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "X" * 100_000, path, "1.1", 401), None,
+    )  # fmt: skip
+    line = AccessFormatter("%(client_addr)s %(request_line)s %(status_code)s", use_colors=False).format(
+        record
+    )
+    assert line.startswith("127.0.0.1:5000 XXX") and line.endswith("chars] HTTP/1.1 401 Unauthorized")
+    assert len(line) < 2 * MAX_VALUE_CHARS + 100 and EMAIL not in line and "query" not in line
+
+
+def test_extra_patterns_from_the_environment_are_redacted(captured, monkeypatch):
+    monkeypatch.setenv("TICKETBUDDY_REDACT_PATTERNS", r"ACC-\d{8} ;; (?i)member no\. \w+")
+    build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None))  # installs the redaction
+    logging.getLogger("ticketbuddy").warning("account %s, Member No. X42, mail %s", "ACC-12345678", EMAIL)
+    uninstall_log_redaction()
+    logging.getLogger("ticketbuddy").warning("after: ACC-12345678")
+    lines = [line for line in captured.getvalue().splitlines() if line.startswith("WARNING ticketbuddy ")]
+    assert lines == [
+        "WARNING ticketbuddy account [redacted], [redacted], mail [email]",
+        "WARNING ticketbuddy after: ACC-12345678",  # uninstalled: the patterns went with it
+    ]
+
+
+def test_a_huge_format_string_that_does_not_match_its_arguments_is_left_to_the_handler():
+    msg = "x" * 10_000 + " %s and %s"
+    record = logging.LogRecord("ticketbuddy", logging.WARNING, __file__, 1, msg, ("only one",), None)
+    redact_record(record)  # must not raise: logging never breaks the caller, the handler reports it
+    assert record.args == ("only one",) and record.msg.endswith(
+        f"…[truncated {len(msg) - MAX_VALUE_CHARS:,} chars]"
+    )

@@ -45,6 +45,23 @@ def test_serve_without_a_model_refuses_to_start_and_says_how_to_train(empty_stor
     assert "make train" in line and "--allow-rules-only" in line
 
 
+def test_a_bad_redaction_pattern_stops_serve_naming_the_variable_and_the_pattern(empty_store):
+    env = {
+        **empty_store,
+        "TICKETBUDDY_API_KEYS": "",
+        "TICKETBUDDY_REDACT_PATTERNS": "ACC-[0-9]{8} ;; member no[",
+    }
+    done = serve_refusing(env, "--allow-rules-only")  # no model needed to get as far as the logs
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "Uvicorn running" not in done.stderr
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("ticketbuddy serve:")]
+    assert "ephemeral key" not in done.stderr  # refused before anything else was set up
+    assert line == (
+        "ticketbuddy serve: not started: TICKETBUDDY_REDACT_PATTERNS: pattern 2 of 2 ('member no[')"
+        " is not a valid regular expression: unterminated character set at position 9"
+    )
+
+
 def test_rules_only_on_request_is_safe_for_a_vip_and_says_why(empty_store, tmp_path):
     server = start_server(empty_store, tmp_path / "server.log", args=("--allow-rules-only",))
     try:
