@@ -16,9 +16,9 @@ from ticketbuddy.handoff.cli import app as handoffs_app
 from ticketbuddy.handoff.cli import purge as purge_command
 from ticketbuddy.handoff.cli import sweep as sweep_command
 from ticketbuddy.handoff.db_cli import app as db_app
-from ticketbuddy.policy.cli import app as policy_app
 from ticketbuddy.train.check_cli import app as check_app
 from ticketbuddy.train.cli import register as register_training
+from ticketbuddy.train.policy_cli import app as policy_app
 
 if TYPE_CHECKING:
     from ticketbuddy.handoff.store import HandoffStore

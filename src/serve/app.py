@@ -162,10 +162,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if holder is None:
+        if holder is None:  # a holder given to create_app had its keys checked there
             app.state.model_holder = serving_holder(settings)
+            check_key_teams(keyring, app.state.model_holder.policy)
         serving: ModelHolder = app.state.model_holder
-        check_key_teams(keyring, serving.policy)
         serving.on_reload = lambda result: metrics.record_reload(result.outcome)
         try:
             _open_store(store)

@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ticketbuddy.policy.model import Policy
+from ticketbuddy.scoring.lookup import resolve
 from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
 
 log = logging.getLogger(__name__)
@@ -58,18 +59,10 @@ def registry_version(uri: str) -> str | None:
     """The version an alias URI points at now in the MLflow registry; None for a fixed URI.
 
     Raises:
-        mlflow.exceptions.MlflowException: The registry cannot be read or has no such alias.
+        ModelUnavailable: The registry cannot be read or has no such model or alias (one line).
 
     """
-    ref = split_alias(uri)
-    if ref is None:
-        return None
-    from mlflow import MlflowClient
-
-    from ticketbuddy.scoring.tracking import configure
-
-    configure()
-    return str(MlflowClient().get_model_version_by_alias(*ref).version)
+    return resolve(uri).version if split_alias(uri) else None
 
 
 class ModelHolder:

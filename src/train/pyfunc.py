@@ -150,8 +150,3 @@ def _quiet(logger_name: str) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
-
-
-def unwrap(pyfunc_model: Any) -> EscalationModel:
-    """The ``EscalationModel`` inside a loaded pyfunc, for callers that need its threshold."""
-    return pyfunc_model.unwrap_python_model().model

@@ -1,9 +1,11 @@
 """Imports run one way through the package: serve → handoff → scoring → policy, model, features.
 
 Each module belongs to a layer: its top-level package under ``src/`` (``serve``, ``handoff``, ...) or,
-for a single-file module, its own name. Command modules (``cli.py``, ``*_cli.py``) are the command
-layer, above everything. A module may import only from its own layer and the layers its layer lists
-below; an import against that direction fails here, naming the module and the line.
+for a single-file module, its own name — a package's command module (``cli.py``, ``*_cli.py``) too,
+so a command lives in the lowest package that may import all it runs. Only the root ``src/cli.py``,
+which gathers the commands, stands above everything. A module may import only from its own layer and
+the layers its layer lists below; an import against that direction fails here, naming the module and
+the line.
 """
 
 import ast
@@ -31,7 +33,7 @@ COMMAND = "command"
 
 def layer(path: Path) -> str:
     relative = path.relative_to(SRC)
-    if path.name == "cli.py" or path.name.endswith("_cli.py"):
+    if relative == Path("cli.py"):
         return COMMAND
     return relative.parts[0] if len(relative.parts) > 1 else relative.stem
 

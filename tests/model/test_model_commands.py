@@ -95,11 +95,11 @@ def test_evaluate_names_the_trained_version_from_model_info(worse_trained, histo
 
 def test_train_writes_deterministic_figures_for_git_and_the_run_for_this_machine(trained, tmp_path):
     trained.write(tmp_path / "a")
-    trained.write(tmp_path / "b")
     figures = (tmp_path / "a" / "train_metrics.json").read_text()
-    assert figures == (tmp_path / "b" / "train_metrics.json").read_text()
     assert trained.run_id not in figures and "model_version" not in figures  # nothing machine-local
     parsed = json.loads(figures)
+    assert set(parsed) == {"threshold", "test"}  # what the data, code and params determine, nothing else
+    assert all(v is None or v == round(v, 4) for v in parsed["test"].values())  # noise cannot show
     assert parsed["threshold"] == round(trained.threshold, 4)
     assert parsed["test"]["pr_auc"] == round(trained.metrics["pr_auc"], 4)
     info = json.loads((tmp_path / "a" / "model_info.json").read_text())
