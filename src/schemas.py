@@ -14,7 +14,15 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Channel = Literal["email", "chat", "social", "phone", "web"]
 Role = Literal["customer", "agent", "bot"]
@@ -33,6 +41,7 @@ MAX_METADATA_BYTES = 16 * 1024
 STORED = {"stored": True}
 
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+FamilyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 TicketId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 
@@ -74,6 +83,9 @@ class Message(BaseModel):
         role: Who wrote it: ``customer``, ``agent`` (a human) or ``bot`` (the AI assistant).
         text: What was written; never empty.
         sent_at: When it was sent, if known.
+        confidence: For ``bot`` turns only: the bot platform's own confidence in this answer (0–1).
+            An unsure answer followed by the customer coming back is a reason to escalate.
+        intent: For ``bot`` turns only: the intent label the bot platform matched, if it reports one.
 
     """
 
@@ -84,6 +96,15 @@ class Message(BaseModel):
         max_length=MAX_MESSAGE_CHARS
     )
     sent_at: datetime | None = None
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    intent: str | None = Field(default=None, max_length=128)
+
+    @model_validator(mode="after")
+    def _bot_only(self) -> Message:
+        if self.role != "bot" and (self.confidence is not None or self.intent is not None):
+            field = "confidence" if self.confidence is not None else "intent"
+            raise ValueError(f"{field} is only for bot messages (the bot's own answer), not {self.role}")
+        return self
 
     @field_validator("sent_at")
     @classmethod
@@ -147,12 +168,15 @@ class LabelledTicket(Ticket):
         escalated: Whether the ticket needed a human.
         priority: The priority it was handled at, when escalated.
         route: The team (route name) that handled it, when escalated.
+        triggers: The trigger families an annotator found in it (``[]``: none), when annotated; lets
+            ``policy test`` measure each family's precision and recall directly.
 
     """
 
     escalated: bool
     priority: Priority | None = None
     route: str | None = Field(default=None, max_length=64)
+    triggers: list[FamilyName] | None = Field(default=None, max_length=32)
 
 
 def metadata_problem(metadata: dict[str, Any]) -> str | None:

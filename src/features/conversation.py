@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ticketbuddy.schemas import Ticket
+from ticketbuddy.schemas import Message, Ticket
 
 CUSTOMER_NUMERIC = ["lifetime_value", "tenure_days", "orders_12m", "prior_escalations"]
 FRAME_COLUMNS = [
@@ -31,10 +31,11 @@ FRAME_COLUMNS = [
 
 
 class Turn(NamedTuple):
-    """One parsed message: who wrote it and what it says."""
+    """One parsed message: who wrote it, what it says, and (bot turns) the bot's own confidence."""
 
     role: str
     text: str
+    confidence: float | None = None
 
 
 def ticket_row(ticket: Ticket) -> dict[str, object]:
@@ -51,10 +52,16 @@ def ticket_row(ticket: Ticket) -> dict[str, object]:
     for name in CUSTOMER_NUMERIC:
         value = getattr(customer, name)
         row[name] = float(value) if value is not None else np.nan
-    row["messages"] = json.dumps(
-        [{"role": m.role, "text": m.text} for m in ticket.messages], ensure_ascii=False
-    )
+    row["messages"] = json.dumps([_message(m) for m in ticket.messages], ensure_ascii=False)
     return row
+
+
+def _message(message: Message) -> dict[str, object]:
+    """One message as the frame carries it; ``confidence`` only when the bot platform reported one."""
+    item: dict[str, object] = {"role": message.role, "text": message.text}
+    if message.confidence is not None:
+        item["confidence"] = message.confidence
+    return item
 
 
 def tickets_to_frame(tickets: Iterable[Ticket]) -> pd.DataFrame:
@@ -66,10 +73,23 @@ def tickets_to_frame(tickets: Iterable[Ticket]) -> pd.DataFrame:
 def parse_turns(value: object) -> list[Turn]:
     """Turns from a JSON string or an already-parsed list of dicts / turns."""
     items: Any = json.loads(value) if isinstance(value, str) else (value or [])
-    return [
-        Turn(str(i[0]), str(i[1])) if isinstance(i, tuple | list) else Turn(str(i["role"]), str(i["text"]))
-        for i in items
-    ]
+    return [_turn(i) for i in items]
+
+
+def _turn(item: Any) -> Turn:
+    """One turn from a ``(role, text[, confidence])`` sequence or a message dict."""
+    if isinstance(item, tuple | list):
+        return Turn(str(item[0]), str(item[1]), _confidence(item[2] if len(item) > 2 else None))
+    return Turn(str(item["role"]), str(item["text"]), _confidence(item.get("confidence")))
+
+
+def _confidence(value: Any) -> float | None:
+    """A bot confidence in [0, 1], or None when absent or not a number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return min(max(number, 0.0), 1.0) if number == number else None
 
 
 def customer_texts(turns: Sequence[Turn]) -> list[str]:
