@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ticketbuddy.features.pipeline import text_embedder
+from ticketbuddy.features.pipeline import use_encoder_at
+from ticketbuddy.features.triggers import as_spec
 
 #: Columns of the frame ``EscalationModel.predict`` returns.
 PREDICTION_COLUMNS = [
@@ -100,11 +101,11 @@ class EscalationModel:
         """The policy's keyword families this model was trained with (its trigger features)."""
         columns = self.features.named_steps["features"]
         triggers = columns.named_transformers_["triggers"]
-        return {name: list(words) for name, words in triggers.families_.items()}
+        return {name: list(as_spec(spec).keywords) for name, spec in triggers.families_.items()}
 
     def use_encoder_at(self, path: str) -> None:
         """Point the text embedding at a local copy of the encoder (the one stored with the model)."""
-        text_embedder(self.features).model_path = path
+        use_encoder_at(self.features, path)
 
 
 def _head(head: Any | None, Z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:

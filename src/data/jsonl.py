@@ -19,7 +19,7 @@ from ticketbuddy.schemas import LabelledTicket, Ticket
 T = TypeVar("T", bound=Ticket)
 
 #: Training labels, dropped when a labelled file is read for scoring.
-LABEL_FIELDS = ("escalated", "priority", "route")
+LABEL_FIELDS = ("escalated", "priority", "route", "triggers")
 #: Longest line read, in bytes: a ticket of 500 messages of 20,000 characters fits well below it.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 

@@ -111,12 +111,19 @@ class _HiddenStates:
 class OnnxEncoder:
     """Mean-pooled, L2-normalised sentence embeddings from an exported encoder directory.
 
+    A text longer than the encoder's ``MAX_TOKENS`` is not cut: its tokens are split into windows
+    that each fit, every window is encoded, and the mean is taken over all their tokens, so the end of
+    a long complaint counts as much as its start. Shorter texts are embedded exactly as before.
+
     Args:
         path: Directory written by ``export_encoder``.
 
     Example:
-        >>> OnnxEncoder(ensure_encoder()).encode(["Where is my parcel?"]).shape
+        >>> encoder = OnnxEncoder(ensure_encoder())
+        >>> encoder.encode(["Where is my parcel?"]).shape
         (1, 384)
+        >>> encoder.token_counts(["Where is my parcel?", "word " * 600])
+        [7, 602]
 
     """
 
@@ -130,27 +137,65 @@ class OnnxEncoder:
             str(path / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding()
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens of each text, with the two special ones; above ``MAX_TOKENS`` it is read in windows."""
+        return [len(e.ids) for e in self.tokenizer.encode_batch(texts)]
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Embed ``texts`` (any order; batched by length to waste little padding)."""
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), batch_size):
+        """Embed ``texts`` (any order; windows batched by length to waste little padding)."""
+        windows: list[list[int]] = []
+        owner: list[int] = []
+        for i, encoded in enumerate(self.tokenizer.encode_batch(texts)):
+            for window in _windows(encoded.ids):
+                windows.append(window)
+                owner.append(i)
+        sums = np.zeros((len(texts), 384), dtype=np.float32)
+        counts = np.zeros(len(texts), dtype=np.float32)
+        order = np.argsort([len(w) for w in windows], kind="stable")
+        owners = np.asarray(owner, dtype=int)
+        for start in range(0, len(windows), batch_size):
             index = order[start : start + batch_size]
-            out[index] = self._batch([texts[i] for i in index])
-        return out
+            summed, count = self._batch([windows[j] for j in index])
+            np.add.at(sums, owners[index], summed)
+            np.add.at(counts, owners[index], count)
+        pooled = sums / np.clip(counts[:, None], 1, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
-        encoded = self.tokenizer.encode_batch(texts)
-        ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
+    def _batch(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Summed last hidden states and token counts of a batch of token windows."""
+        width = max(len(w) for w in windows)
+        ids = np.zeros((len(windows), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, window in enumerate(windows):
+            ids[row, : len(window)] = window
+            mask[row, : len(window)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self.session.run(None, feeds)[0]
-        summed = (hidden * mask[..., None]).sum(axis=1)
-        pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return (hidden * mask[..., None]).sum(axis=1), mask.sum(axis=1).astype(np.float32)
+
+
+def _windows(ids: list[int]) -> list[list[int]]:
+    """The token ids as one window, or (longer texts) windows of ``MAX_TOKENS`` with start and end tokens.
+
+    Example:
+        >>> [len(w) for w in _windows([101, *range(1000, 1600), 102])]
+        [256, 256, 94]
+
+    """
+    if len(ids) <= MAX_TOKENS:
+        return [ids]
+    first, inner, last = ids[0], ids[1:-1], ids[-1]
+    step = MAX_TOKENS - 2
+    return [[first, *inner[i : i + step], last] for i in range(0, len(inner), step)]
+
+
+@lru_cache(maxsize=8)
+def encoder_variant(path: str) -> str:
+    """Identity of the exported encoder in ``path`` (keys cached vectors, so another's are never reused)."""
+    return "onnx:" + json.loads((Path(path) / "encoder.json").read_text())["variant"]
 
 
 @lru_cache(maxsize=4)

@@ -6,7 +6,7 @@ exists anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sklearn.base import BaseEstimator
@@ -14,12 +14,14 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from ticketbuddy.features.bot import BotConfidence
+from ticketbuddy.features.complexity import Complexity
 from ticketbuddy.features.conversation import CUSTOMER_NUMERIC, TicketParser
 from ticketbuddy.features.customer import customer_value_features
 from ticketbuddy.features.sentiment import SentimentTrajectory
 from ticketbuddy.features.shape import ConversationShape
 from ticketbuddy.features.text import TextEmbedder
-from ticketbuddy.features.triggers import TriggerSignals
+from ticketbuddy.features.triggers import Specs, TriggerSignals
 from ticketbuddy.features.words import WordScore
 
 
@@ -37,11 +39,14 @@ def _scaled(step: BaseEstimator) -> Pipeline:
     return Pipeline([("extract", step), ("scale", StandardScaler())])
 
 
-def build_features(families: Mapping[str, Sequence[str]], text: TextSettings | None = None) -> Pipeline:
-    """The feature half of the model: parse, then text, sentiment, shape, triggers, value and words.
+def build_features(families: Specs, text: TextSettings | None = None, others: Sequence[str] = ()) -> Pipeline:
+    """The feature half of the model: parse, then the groups of features the heads read.
+
+    Groups: text, sentiment, shape, triggers, the bot's confidence, complexity, customer value, words.
 
     Args:
-        families: Trigger keyword families (normally ``Policy.keyword_families()``).
+        families: Trigger families (normally ``Policy.trigger_specs()``; bare keyword lists work too).
+        others: Messages of no family the examples are told from (``Policy.other_examples``).
         text: Embedding settings; defaults to the customer's turns, all of them.
 
     """
@@ -55,7 +60,9 @@ def build_features(families: Mapping[str, Sequence[str]], text: TextSettings | N
             ),
             ("sentiment", _scaled(SentimentTrajectory()), "messages"),
             ("shape", _scaled(ConversationShape()), "messages"),
-            ("triggers", TriggerSignals(families), "messages"),
+            ("triggers", TriggerSignals(families, others=tuple(others)), "messages"),
+            ("bot", BotConfidence(), "messages"),
+            ("complexity", _scaled(Complexity()), "messages"),
             ("customer", customer_value_features(), ["tier", "channel", *CUSTOMER_NUMERIC]),
             *([("words", _scaled(WordScore()), "messages")] if text.word_score else []),
         ],
@@ -70,3 +77,17 @@ def text_embedder(pipeline: Pipeline) -> TextEmbedder:
     if hasattr(columns, "named_transformers_"):
         return columns.named_transformers_["text"]
     return {name: step for name, step, _ in columns.transformers}["text"]
+
+
+def use_encoder_at(pipeline: Pipeline, path: str) -> None:
+    """Point every step that embeds text (the ticket, its sentences) at one encoder directory."""
+    text_embedder(pipeline).model_path = path
+    columns = pipeline.named_steps["features"]
+    fitted = getattr(columns, "named_transformers_", {})
+    for name in ("triggers", "complexity"):
+        step = fitted.get(name) if hasattr(fitted, "get") else None
+        if step is None:
+            continue
+        step = step.named_steps["extract"] if isinstance(step, Pipeline) else step
+        if hasattr(step, "encoder_path"):
+            step.encoder_path = path

@@ -8,7 +8,6 @@ sentence-transformers model, whose import alone costs seconds, so it happens onl
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -21,7 +20,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features import embedding_cache
 from ticketbuddy.features.conversation import Turn, messages_column
-from ticketbuddy.features.encoder import bundled_model_path, ensure_encoder, load_onnx_encoder
+from ticketbuddy.features.encoder import (
+    MAX_TOKENS,
+    bundled_model_path,
+    encoder_variant,
+    ensure_encoder,
+    load_onnx_encoder,
+)
 
 EMBEDDING_DIM = 384
 
@@ -104,9 +109,26 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         if not unique:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         cache = embedding_cache.active()
-        vectors = cache.encode(self._variant(), unique, self._encode) if cache else self._encode(unique)
+        vectors = self._cached(cache, unique) if cache else self._encode(unique)
         index = {text: i for i, text in enumerate(unique)}
         return vectors[[index[t] for t in texts]].astype(np.float32)
+
+    def _cached(self, cache: embedding_cache.EmbeddingCache, texts: list[str]) -> np.ndarray:
+        """Vectors through the disk cache, texts too long for one pass keyed apart.
+
+        Vectors cached when long texts were cut at ``MAX_TOKENS`` are so never reused for them.
+        """
+        variant = self._variant()
+        if self.backend != "onnx":
+            return cache.encode(variant, texts, self._encode)
+        counts = load_onnx_encoder(str(self.encoder_path())).token_counts(texts)
+        long = np.asarray(counts) > MAX_TOKENS
+        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        for mask, key in ((~long, variant), (long, variant + ":windows")):
+            chosen = [t for t, keep in zip(texts, mask, strict=True) if keep]
+            if chosen:
+                out[mask] = cache.encode(key, chosen, self._encode)
+        return out
 
     def encoder_path(self) -> Path:
         """The encoder directory this embedder reads (exporting the ONNX encoder on first use)."""
@@ -118,7 +140,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         """Identity of the encoder, so cached vectors of another encoder are never reused."""
         path = self.encoder_path()
         if self.backend == "onnx":
-            return "onnx:" + json.loads((path / "encoder.json").read_text())["variant"]
+            return encoder_variant(str(path))
         return f"torch:{path.name}"
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -128,7 +150,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
             return model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True)
         encoder = load_onnx_encoder(path)
         batches = range(0, len(texts), 512)
-        chunks = [encoder.encode(texts[i : i + 512], self.batch_size) for i in _progress(batches, len(texts))]
+        chunks = [encoder.encode(texts[i : i + 512], self.batch_size) for i in progress(batches, len(texts))]
         return np.concatenate(chunks)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
@@ -136,10 +158,10 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         return np.asarray([f"text_emb_{i}" for i in range(EMBEDDING_DIM)], dtype=object)
 
 
-def _progress(batches: range, total: int) -> Any:
+def progress(batches: range, total: int, desc: str = "embedding") -> Any:
     """A progress bar over embedding chunks when there are enough texts to wait for."""
     if total < 2_000:
         return batches
     from tqdm import tqdm
 
-    return tqdm(batches, desc="embedding", unit="chunk")
+    return tqdm(batches, desc=desc, unit="chunk")

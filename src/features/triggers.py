@@ -1,96 +1,218 @@
-"""Trigger signals: keyword families (legal, regulatory, refund, threats, ...) found in customer turns.
+"""Trigger signals: families (legal, safety, fraud, a request for a human, ...) found in customer turns.
 
-The same matcher serves the feature pipeline (as model inputs) and the escalation policy (as rules), so
-a keyword means the same thing to both.
+A family fires on a keyword (``keywords``: any case, inflected or misspelt) or on a sentence that means
+what its ``examples`` say. The same ``TriggerFinder`` serves the feature pipeline (as model inputs)
+and the escalation policy (as rules), so a family means the same thing to both.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import customer_texts, messages_column
+from ticketbuddy.features.keywords import KeywordMatcher, normalise
+from ticketbuddy.features.semantic import (
+    FamilyExamples,
+    SemanticHit,
+    SemanticMatcher,
+    SentenceEncoder,
+    match_units,
+)
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+__all__ = ["KeywordMatcher", "normalise", "TriggerSpec", "Found", "TriggerFinder", "TriggerSignals"]
+
+log = logging.getLogger(__name__)
 
 
-def normalise(text: str) -> str:
-    """Lower-case, straighten apostrophes and fold white space, so phrases match as people type them."""
-    return " ".join(text.translate(_APOSTROPHES).lower().split())
+@dataclass(frozen=True)
+class TriggerSpec:
+    """One family as the matcher needs it: keywords, and optionally examples with their threshold."""
+
+    keywords: tuple[str, ...]
+    examples: tuple[str, ...] = ()
+    not_examples: tuple[str, ...] = ()
+    threshold: float = 0.5
 
 
-def _pattern(keywords: Sequence[str]) -> re.Pattern[str]:
-    phrases = sorted({normalise(k) for k in keywords if k.strip()}, key=len, reverse=True)
-    body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in phrases)
-    return re.compile(rf"(?<![\w])(?:{body})(?![\w])")
+Specs = Mapping[str, "TriggerSpec | Sequence[str]"]
 
 
-class KeywordMatcher:
-    """Finds which keyword families occur in a text, and which phrases matched.
+def as_spec(value: TriggerSpec | Sequence[str]) -> TriggerSpec:
+    """A family spec from a spec or a bare keyword list (older callers and models)."""
+    return value if isinstance(value, TriggerSpec) else TriggerSpec(tuple(value))
+
+
+@dataclass
+class Found:
+    """What fired in one ticket: keywords by family, semantic evidence by family, and similarities."""
+
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    semantic: dict[str, SemanticHit] = field(default_factory=dict)
+    similarity: dict[str, float] = field(default_factory=dict)
+    sentences: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+
+    @property
+    def families(self) -> dict[str, list[str]]:
+        """Every fired family with its matched keywords (empty when only the meaning matched)."""
+        fired = {name: list(words) for name, words in self.keywords.items()}
+        for name in self.semantic:
+            fired.setdefault(name, [])
+        return dict(sorted(fired.items()))
+
+
+class TriggerFinder:
+    """Keyword and semantic matching of trigger families over tickets' customer turns.
 
     Args:
-        families: Keywords and phrases by family name, e.g. ``{"legal": ["lawyer", "legal action"]}``.
-            Matching ignores case, apostrophe style and extra spaces, and respects word boundaries
-            ("sue" does not match "issue").
+        families: Specs (or bare keyword lists) by family name.
+        encoder_path: The encoder directory for the semantic half; None for the local default.
+        semantic: False to match keywords only (the figures ``policy test`` compares).
+        others: Messages of no family (everyday questions, plain dissatisfaction): the alternative class.
+
+    If the encoder cannot be loaded the finder logs it once and matches keywords only: a ticket is
+    still decided, on less evidence, rather than not at all.
 
     Example:
-        >>> KeywordMatcher({"legal": ["legal action"]}).find("I will take LEGAL  action")
-        {'legal': ['legal action']}
+        >>> spec = TriggerSpec(("lawyer",), ("I am going to sue you", "I will take you to court"))
+        >>> finder = TriggerFinder({"legal": spec}, others=["where is my parcel", "thanks for your help"])
+        >>> found = finder.find_many([["Honestly I will sue your company over this."]])[0]
+        >>> found.families, found.semantic["legal"].example
+        ({'legal': []}, 'I am going to sue you')
 
     """
 
-    def __init__(self, families: Mapping[str, Sequence[str]]) -> None:
-        self.families = {name: list(words) for name, words in families.items()}
-        self._patterns = {name: _pattern(words) for name, words in self.families.items()}
+    def __init__(
+        self,
+        families: Specs,
+        encoder_path: str | None = None,
+        semantic: bool = True,
+        others: Sequence[str] = (),
+    ) -> None:
+        self.specs = {name: as_spec(value) for name, value in families.items()}
+        self.others = tuple(others)
+        self.keywords = KeywordMatcher({n: list(s.keywords) for n, s in self.specs.items()})
+        self.encoder = SentenceEncoder(encoder_path)
+        self.semantic = semantic and any(s.examples for s in self.specs.values())
+        self._matcher: SemanticMatcher | None = None
 
-    def find(self, text: str) -> dict[str, list[str]]:
-        """Matched phrases by family, for the families that matched at least once."""
-        clean = normalise(text)
-        hits: dict[str, list[str]] = {}
-        for name, pattern in self._patterns.items():
-            found = sorted({" ".join(m.split()) for m in pattern.findall(clean)})
-            if found:
-                hits[name] = found
-        return hits
+    def matcher(self) -> SemanticMatcher | None:
+        """The semantic matcher (its examples embedded on first use); None when switched off or failing."""
+        if self.semantic and self._matcher is None:
+            try:
+                examples = {
+                    n: FamilyExamples(s.examples, s.not_examples, s.threshold) for n, s in self.specs.items()
+                }
+                self._matcher = SemanticMatcher(examples, self.encoder, self.others)
+            except Exception:  # the encoder is missing or broken: keywords still decide
+                log.exception("semantic trigger matching is off: the encoder could not be loaded")
+                self.semantic = False
+        return self._matcher
+
+    def find_many(self, tickets: Sequence[Sequence[str]]) -> list[Found]:
+        """What fires in each ticket, given its customer turns; all sentences embedded in one call."""
+        found = [Found(keywords=self.keywords.find("\n".join(texts))) for texts in tickets]
+        matcher = self.matcher()
+        if matcher is None:
+            return found
+        sentences = [match_units(texts) for texts in tickets]
+        flat = [s for group in sentences for s in group]
+        vectors = self.encoder(flat) if flat else np.zeros((0, 384), dtype=np.float32)
+        start = 0
+        for item, group in zip(found, sentences, strict=True):
+            item.sentences, item.vectors = group, vectors[start : start + len(group)]
+            start += len(group)
+            matches = matcher.matches(item.vectors)
+            item.semantic = matcher.hits(group, item.vectors, matches)
+            item.similarity = {n: m.score for n, m in matches.items()}
+        return found
 
 
 class TriggerSignals(TransformerMixin, BaseEstimator):
-    """Count of matches per keyword family in the customer's turns, as model features.
+    """Trigger families in the customer's turns, as model features.
+
+    Per family: how many of its keywords matched, and (for a family with examples) the best family
+    score of a customer sentence; then how many distinct families fired.
 
     Args:
-        families: Keywords by family; normally ``Policy.keyword_families()`` at training time. The
-            families are stored with the fitted model, so scoring uses the words it learned from.
+        families: Specs or keyword lists by family; normally ``Policy.trigger_specs()`` at training
+            time. They are stored with the fitted model, examples embedded, so scoring uses the
+            families it learned from.
+        encoder_path: Encoder directory (serving points it at the copy inside the logged model).
+        others: Messages of no family, the alternative class (normally ``Policy.other_examples``).
 
     Example:
         >>> t = TriggerSignals({"refund": ["refund"]}).fit(None)
         >>> t.get_feature_names_out().tolist()
-        ['trigger_refund']
+        ['trigger_refund', 'trigger_families_fired']
 
     """
 
-    def __init__(self, families: Mapping[str, Sequence[str]] | None = None) -> None:
+    def __init__(
+        self, families: Specs | None = None, encoder_path: str | None = None, others: Sequence[str] = ()
+    ) -> None:
         self.families = families
+        self.encoder_path = encoder_path
+        self.others = others
 
     def fit(self, X: pd.Series | None, y: object = None) -> TriggerSignals:
-        """Fix the family order and compile the matcher; nothing is learned from the data."""
-        self.families_ = dict(self.families or {})
+        """Fix the family order and the specs; nothing is learned from the data."""
+        self.families_ = {name: as_spec(value) for name, value in (self.families or {}).items()}
         self.names_ = sorted(self.families_)
-        self.matcher_ = KeywordMatcher(self.families_)
+        self.semantic_names_ = [n for n in self.names_ if self.families_[n].examples]
+        self.count_fired_ = True
         return self
 
+    def finder(self) -> TriggerFinder:
+        """The matcher for these families (rebuilt lazily after unpickling or a new encoder path)."""
+        cached = self.__dict__.get("_finder")
+        if cached is None or cached.encoder.path != self.encoder_path:
+            cached = TriggerFinder(
+                self.families_,
+                self.encoder_path,
+                semantic=bool(self._semantic_names()),
+                others=getattr(self, "others", ()),
+            )
+            self.__dict__["_finder"] = cached
+        return cached
+
     def transform(self, X: pd.Series) -> np.ndarray:
-        """One row per ticket, one column per family: how many distinct phrases of it matched."""
-        rows = np.zeros((len(X), len(self.names_)), dtype=float)
-        for i, messages in enumerate(messages_column(X)):
-            hits = self.matcher_.find("\n".join(customer_texts(messages)))
-            for j, name in enumerate(self.names_):
-                rows[i, j] = len(hits.get(name, ()))
+        """One row per ticket: keyword counts, similarities, families fired."""
+        found = self.finder().find_many([customer_texts(m) for m in messages_column(X)])
+        semantic, fired = self._semantic_names(), getattr(self, "count_fired_", False)
+        rows = np.zeros((len(found), len(self.names_) + len(semantic) + int(fired)), dtype=float)
+        for i, item in enumerate(found):
+            counts = [len(item.keywords.get(n, ())) for n in self.names_]
+            sims = [item.similarity.get(n, 0.0) for n in semantic]
+            rows[i] = [*counts, *sims, *([len(item.families)] if fired else [])]
         return rows
 
+    def _semantic_names(self) -> list[str]:
+        """Families with examples (none in a model fitted before semantic matching existed)."""
+        return list(getattr(self, "semantic_names_", []))
+
+    def __getstate__(self) -> dict:
+        """Pickle without the matcher (it holds an encoder session); it is rebuilt on first use."""
+        state = super().__getstate__()
+        state.pop("_finder", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Read older models too, whose families are bare keyword lists."""
+        state.pop("matcher_", None)
+        super().__setstate__(state)
+        if hasattr(self, "families_"):
+            self.families_ = {name: as_spec(value) for name, value in self.families_.items()}
+
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        """``trigger_<family>`` for each family, in sorted order."""
-        return np.asarray([f"trigger_{n}" for n in self.names_], dtype=object)
+        """``trigger_<family>``, ``trigger_<family>_similarity`` (families with examples), then the count."""
+        names = [f"trigger_{n}" for n in self.names_]
+        names += [f"trigger_{n}_similarity" for n in self._semantic_names()]
+        fired = ["trigger_families_fired"] if getattr(self, "count_fired_", False) else []
+        return np.asarray([*names, *fired], dtype=object)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ticketbuddy.features.bot import bot_confidence
+from ticketbuddy.features.complexity import complexity
 from ticketbuddy.features.conversation import Turn
+from ticketbuddy.features.semantic import SemanticHit
 from ticketbuddy.features.sentiment import customer_trajectory
 from ticketbuddy.features.shape import conversation_shape
-from ticketbuddy.features.triggers import KeywordMatcher
+from ticketbuddy.features.triggers import TriggerFinder
+from ticketbuddy.policy.evidence import bot_detail, complexity_detail, distinct_issues, trigger_detail
 from ticketbuddy.policy.model import Condition, Policy, PriorityRule, RouteRule
 from ticketbuddy.schemas import Ticket
 
@@ -51,6 +55,14 @@ class Facts:
     sentiment: dict[str, float]
     shape: dict[str, float]
     learned: Learned = field(default_factory=lambda: Learned())
+    semantic: dict[str, SemanticHit] = field(default_factory=dict)
+    bot: dict[str, float] = field(default_factory=dict)
+    complexity: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def distinct_issues(self) -> int:
+        """Distinct trigger families plus every order / account reference beyond the first."""
+        return distinct_issues(self.triggers, self.complexity)
 
 
 @dataclass
@@ -69,6 +81,8 @@ class PolicyEngine:
 
     Args:
         policy: A validated policy (see ``load_policy``).
+        encoder_path: The encoder its semantic triggers embed sentences with (the model's own copy
+            when a model is loaded); None for the local default.
 
     Example:
         >>> from ticketbuddy.policy.model import load_policy
@@ -82,9 +96,9 @@ class PolicyEngine:
 
     """
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, encoder_path: str | None = None) -> None:
         self.policy = policy
-        self.matcher = KeywordMatcher(policy.keyword_families())
+        self.finder = TriggerFinder(policy.trigger_specs(), encoder_path, others=policy.other_examples)
 
     def facts(
         self,
@@ -93,14 +107,20 @@ class PolicyEngine:
         threshold: float | None,
         learned: Learned | None = None,
     ) -> Facts:
-        """Gather what the rules need: triggers, VIP status, trajectory, shape and the model's answers."""
-        turns = [Turn(m.role, m.text) for m in ticket.messages]
-        customer = "\n".join(m.text for m in ticket.messages if m.role == "customer")
+        """Gather what the rules need: triggers, VIP, trajectory, shape, bot, complexity, model answers.
+
+        Triggers are found by keywords and by meaning; the sentences are embedded once (kept per process).
+        """
+        turns = [Turn(m.role, m.text, m.confidence) for m in ticket.messages]
+        found = self.finder.find_many([[m.text for m in ticket.messages if m.role == "customer"]])[0]
         shape = conversation_shape(turns)
         return Facts(
             probability=probability,
             threshold=threshold,
-            triggers=self.matcher.find(customer),
+            triggers=found.families,
+            semantic=found.semantic,
+            bot=bot_confidence(turns),
+            complexity=complexity(turns, self.finder.encoder) if self.finder.semantic else {},
             vip=self.is_vip(ticket.customer.tier, ticket.customer.lifetime_value),
             tier=ticket.customer.tier,
             lifetime_value=ticket.customer.lifetime_value,
@@ -135,8 +155,12 @@ class PolicyEngine:
         return priority, route, [why_priority, why_route]
 
     def _should_escalate(self, facts: Facts) -> tuple[bool, list[Reason]]:
-        reasons = [self._trigger_reason(name, words) for name, words in sorted(facts.triggers.items())]
+        reasons = [self._trigger_reason(name, words, facts) for name, words in sorted(facts.triggers.items())]
         forced = [n for n in facts.triggers if self.policy.triggers[n].escalate == "always"]
+        for rule in self.policy.escalation_rules:
+            if self.holds(rule.when, facts):
+                reasons.append(Reason(f"rule.{rule.name}", self._rule_detail(rule.when, facts)))
+                forced.append(rule.name)
         if facts.probability is None:
             return self._rules_only(facts, reasons, forced)
         p, t = facts.probability, facts.threshold or 0.5
@@ -166,17 +190,51 @@ class PolicyEngine:
         any_trigger = rules.escalate_on_any_trigger and bool(facts.triggers)
         return bool(forced) or any_trigger or low or vip, reasons
 
-    def _trigger_reason(self, family: str, words: list[str]) -> Reason:
+    def _trigger_reason(self, family: str, words: list[str], facts: Facts) -> Reason:
         mode = self.policy.triggers[family].escalate
         suffix = " (policy: always escalate)" if mode == "always" else ""
-        return Reason(f"trigger.{family}", "matched " + ", ".join(repr(w) for w in words) + suffix)
+        return Reason(f"trigger.{family}", trigger_detail(words, facts.semantic.get(family)) + suffix)
+
+    def _rule_detail(self, when: Condition, facts: Facts) -> str:
+        """What made an escalation rule hold: the bot's confidence, the complexity figures, the turns."""
+        parts = []
+        if when.bot_confidence_below is not None:
+            parts.append(bot_detail(facts.bot))
+        if any(v is not None for v in (when.min_distinct_issues, when.min_customer_repeat, when.min_bot_loop,
+                                        when.min_customer_words)):  # fmt: skip
+            parts.append(complexity_detail(facts.distinct_issues, facts.complexity))
+        if when.min_customer_turns is not None:
+            parts.append(f"{facts.customer_turns} customer turns")
+        return "; ".join(parts) or "rule conditions hold"
 
     def _priority(self, facts: Facts) -> tuple[str, Reason]:
+        """The first matching rule's priority, raised by the model or a family's floor, never lowered.
+
+        A confident learned priority may raise what a hard rule (one above the learned rule) set;
+        then no escalation goes below the ``min_priority`` of a family it fired.
+        """
+        priority, reason = self._first_priority(facts)
+        floors = [
+            (self.policy.triggers[f].min_priority, f)
+            for f in facts.triggers
+            if self.policy.triggers[f].min_priority
+        ]
+        floor = min(floors, default=None, key=lambda item: str(item[0]))
+        if floor is not None and str(floor[0]) < priority:
+            detail = (
+                f"{floor[0]}: family {floor[1]!r} is never below {floor[0]} (was {priority} by {reason.code})"
+            )
+            return str(floor[0]), Reason(f"priority.floor.{floor[1]}", detail)
+        return priority, reason
+
+    def _first_priority(self, facts: Facts) -> tuple[str, Reason]:
         learned = (facts.learned.priority, facts.learned.priority_confidence)
+        hard = True
         for rule in self.policy.priority_rules:
+            hard = hard and not rule.from_model
             chosen = _apply(rule, rule.priority, learned, "priority", self.holds(rule.when, facts))
             if chosen:
-                return chosen
+                return _raised(chosen, learned, self.policy) if hard else chosen
         return "P4", Reason("priority.default", "P4: no priority rule matched")
 
     def _route(self, facts: Facts) -> tuple[str, Reason]:
@@ -206,8 +264,28 @@ class PolicyEngine:
             when.sentiment_last_below is None or facts.sentiment["last"] < when.sentiment_last_below,
             when.sentiment_drop_at_least is None
             or facts.sentiment["largest_drop"] >= when.sentiment_drop_at_least,
+            when.bot_confidence_below is None
+            or (facts.bot.get("reported", 0) > 0 and facts.bot["lowest"] < when.bot_confidence_below),
+            when.min_distinct_issues is None or facts.distinct_issues >= when.min_distinct_issues,
+            when.min_customer_repeat is None
+            or facts.complexity.get("customer_repeat", 0.0) >= when.min_customer_repeat,
+            when.min_bot_loop is None or facts.complexity.get("bot_loop", 0.0) >= when.min_bot_loop,
+            when.min_customer_words is None
+            or facts.complexity.get("customer_words", 0.0) >= when.min_customer_words,
         ]
         return all(checks)
+
+
+def _raised(
+    chosen: tuple[str, Reason], learned: tuple[str | None, float], policy: Policy
+) -> tuple[str, Reason]:
+    """A hard rule's priority, raised to the learned one when that is more urgent and confident enough."""
+    answer, confidence = learned
+    rule = next((r for r in policy.priority_rules if r.from_model), None)
+    if rule is None or not answer or confidence < rule.min_confidence or answer >= chosen[0]:
+        return chosen
+    detail = f"{answer} from the priority model (confidence {confidence:.2f}), raising {chosen[1].detail}"
+    return answer, Reason(f"priority.{rule.name}", detail)
 
 
 def _apply(

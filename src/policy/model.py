@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ticketbuddy.features.triggers import TriggerSpec
 from ticketbuddy.schemas import Priority
 
 
@@ -46,11 +47,37 @@ class Route(_Strict):
 
 
 class TriggerFamily(_Strict):
-    """A family of keywords and phrases that signal a kind of escalation."""
+    """A kind of escalation, found by its keywords or by sentences that mean what its examples say.
+
+    Attributes:
+        route: Where its escalations go (a route of this policy).
+        escalate: ``always``: a hit escalates whatever the model says; ``signal``: it feeds the model
+            and the priority / route rules only.
+        keywords: Words and phrases, matched in any case, inflected or misspelt.
+        examples: Short phrases of what such a message says. They train a small classifier over
+            sentence embeddings (every family's examples a class, messages of no family one more); a
+            customer sentence whose family score reaches ``threshold`` fires the family.
+            ``policy test --families`` reports each family's firing rate, precision and recall by
+            keywords, examples and both, to set the threshold on a history.
+        not_examples: Calm look-alikes that must not fire it ("my refund arrived, thanks").
+        threshold: The family score, 0–1, a sentence needs.
+        min_priority: The least urgent priority an escalation with this family may get.
+
+    """
 
     route: str
     escalate: Literal["always", "signal"] = "signal"
-    keywords: list[str] = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    not_examples: list[str] = Field(default_factory=list)
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    min_priority: Priority | None = None
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> TriggerFamily:
+        if not self.keywords and not self.examples:
+            raise ValueError("a trigger family needs keywords or examples")
+        return self
 
 
 class VipRule(_Strict):
@@ -72,6 +99,22 @@ class Condition(_Strict):
     min_customer_turns: int | None = None
     sentiment_last_below: float | None = None
     sentiment_drop_at_least: float | None = None
+    bot_confidence_below: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_distinct_issues: int | None = Field(default=None, ge=1)
+    min_customer_repeat: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_bot_loop: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_customer_words: int | None = Field(default=None, ge=1)
+
+
+class EscalationRule(_Strict):
+    """Escalates a ticket when ``when`` holds, whatever the model's probability.
+
+    For what a model trained on history may not weigh enough: the bot said it was unsure and the
+    customer came back; a complaint with several issues that the bot keeps answering with the same text.
+    """
+
+    name: str
+    when: Condition
 
 
 class _Rule(_Strict):
@@ -134,7 +177,9 @@ class Policy(_Strict):
     routes: dict[str, Route]
     triggers: dict[str, TriggerFamily]
     vip: VipRule = Field(default_factory=VipRule)
+    other_examples: list[str] = Field(default_factory=list)
     low_confidence_band: float = Field(default=0.0, ge=0.0, le=0.5)
+    escalation_rules: list[EscalationRule] = Field(default_factory=list)
     priority_rules: list[PriorityRule] = Field(min_length=1)
     route_rules: list[RouteRule] = Field(default_factory=list)
     rules_only: RulesOnly = Field(default_factory=RulesOnly)
@@ -162,7 +207,11 @@ class Policy(_Strict):
         for rule in self.route_rules:
             if rule.route is not None and rule.route not in self.routes:
                 yield f"route_rules.{rule.name}.route {rule.route!r} is not a route"
-        rules: list[_Rule] = [*self.priority_rules, *self.route_rules]
+        rules: list[_Rule | EscalationRule] = [
+            *self.escalation_rules,
+            *self.priority_rules,
+            *self.route_rules,
+        ]
         for any_rule in rules:
             for trigger in any_rule.when.triggers_any or []:
                 if trigger not in self.triggers:
@@ -191,8 +240,29 @@ class Policy(_Strict):
             )
 
     def keyword_families(self) -> dict[str, list[str]]:
-        """The trigger keywords by family, the shape the feature pipeline and matcher take."""
+        """The trigger keywords by family (what a model's trigger features are compared on)."""
         return {name: list(family.keywords) for name, family in self.triggers.items()}
+
+    def trigger_specs(self, semantic: bool = True) -> dict[str, TriggerSpec]:
+        """The trigger families as the feature pipeline and the matcher take them.
+
+        A family with examples also compares sentences with its keyword phrases of two words or more.
+
+        Args:
+            semantic: False leaves the examples out (keywords alone, for comparison).
+
+        """
+        return {
+            name: TriggerSpec(
+                tuple(f.keywords),
+                tuple(f.examples) + tuple(k for k in f.keywords if len(k.split()) > 1)
+                if semantic and f.examples
+                else (),
+                tuple(f.not_examples) if semantic else (),
+                f.threshold,
+            )
+            for name, f in self.triggers.items()
+        }
 
 
 def default_policy_path() -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ticketbuddy.features.conversation import tickets_to_frame
+from ticketbuddy.features.pipeline import text_embedder
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.policy.drift import keyword_differences
 from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine
@@ -37,6 +38,7 @@ class LoadedModel:
     threshold: float
     routes: list[str] = field(default_factory=list)
     trigger_families: dict[str, list[str]] = field(default_factory=dict)
+    encoder_path: str | None = None
 
 
 def load_model(uri: str) -> LoadedModel:
@@ -53,7 +55,13 @@ def load_model(uri: str) -> LoadedModel:
     pyfunc, ref = load_pyfunc(uri)
     inner: EscalationModel = pyfunc.unwrap_python_model().model  # the EscalationPyfunc's model
     return LoadedModel(
-        pyfunc, ref.name, ref.version, float(inner.threshold), inner.routes, inner.trigger_families
+        pyfunc,
+        ref.name,
+        ref.version,
+        float(inner.threshold),
+        inner.routes,
+        inner.trigger_families,
+        text_embedder(inner.features).model_path,
     )
 
 
@@ -89,7 +97,7 @@ class Scorer:
         if model is not None:
             policy.check_model_routes(model.routes)
         self.policy = policy
-        self.engine = PolicyEngine(policy)
+        self.engine = PolicyEngine(policy, model.encoder_path if model else None)
         self.model = model
         self.policy_differences = _policy_differences(policy, model)
 

@@ -51,6 +51,14 @@ def policy_test(
     summary_only: Annotated[
         bool, typer.Option(help="Print the summary tables only, not each ticket.")
     ] = False,
+    families: Annotated[
+        bool,
+        typer.Option(
+            "--families",
+            help="Only the trigger families: firing rate, precision and recall by keywords, examples and"
+            " both, and the example threshold that balances them best on this history.",
+        ),
+    ] = False,
 ) -> None:
     """Show which rules fire on each ticket of a history, and how often and how precisely each fires.
 
@@ -70,9 +78,20 @@ def policy_test(
     if read.rejects:
         first = read.rejects[0]
         typer.echo(f"{len(read.rejects)} rows rejected (line {first.line}: {first.reason})", err=True)
+    if families:
+        _families(policy, read.tickets, tickets, as_json)
+        return
     predictions, threshold = _predictions(policy, read.tickets, model_uri)
     traces = trace_rules(policy, read.tickets, read_labels(tickets), predictions, threshold)
     _report(traces, summarise(policy, traces), model_uri, as_json, summary_only)
+
+
+def _families(policy: Policy, tickets: list[Ticket], path: Path, as_json: bool) -> None:
+    """The trigger-family report (``--families``)."""
+    from ticketbuddy.policy.families import family_report, read_family_labels, render_family_report
+
+    report = family_report(policy, tickets, read_family_labels(path))
+    typer.echo(json.dumps(report, indent=2) if as_json else render_family_report(report))
 
 
 def _predictions(

@@ -122,8 +122,8 @@ def fit_model(
     in ``info["oof"]``.
     """
     policy = policy or load_policy()
-    families = policy.keyword_families()
-    features = build_features(families, params.text.settings())
+    families = policy.trigger_specs()
+    features = build_features(families, params.text.settings(), policy.other_examples)
     y = np.asarray([t.escalated for t in train], dtype=int)
     Z = features.fit_transform(tickets_to_frame(train), y)
     classifier = escalation_head(params).fit(Z, y)
@@ -133,7 +133,15 @@ def fit_model(
         "head": params.head,
         "threshold_strategy": params.threshold.strategy,
         "oof": classification_metrics(y, classifier.oof_proba_, threshold),
-        "policy_digest": families_digest(families),
+        "policy_digest": families_digest(
+            {
+                **{
+                    n: [*s.keywords, *s.examples, *s.not_examples, f"threshold={s.threshold}"]
+                    for n, s in families.items()
+                },
+                "(others)": policy.other_examples,
+            }
+        ),
     }
     return EscalationModel(
         features=features,

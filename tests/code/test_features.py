@@ -32,8 +32,8 @@ def test_matcher_respects_word_boundaries_case_and_apostrophes():
 def test_trigger_signals_count_customer_turns_only():
     X = pd.Series([[Turn("customer", "I want a refund"), Turn("bot", "refund policy: legal text")]])
     t = TriggerSignals({"refund": ["refund"], "legal": ["legal"]}).fit(X)
-    assert t.get_feature_names_out().tolist() == ["trigger_legal", "trigger_refund"]
-    assert t.transform(X).tolist() == [[0.0, 1.0]]
+    assert t.get_feature_names_out().tolist() == ["trigger_legal", "trigger_refund", "trigger_families_fired"]
+    assert t.transform(X).tolist() == [[0.0, 1.0, 1.0]]
 
 
 def test_trajectory_figures():

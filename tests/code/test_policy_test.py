@@ -97,7 +97,7 @@ def test_per_ticket_lines_name_the_rules_and_phrases(tmp_path):
     assert result.exit_code == 0, result.output
     lines = {line.split(":")[0]: line for line in result.stdout.splitlines() if line.startswith("t-")}
     assert lines["t-legal"] == (
-        "t-legal: ESCALATE (history: escalated); triggers legal[court, lawyer, small claims]; "
+        "t-legal: ESCALATE (history: escalated); triggers legal[lawyer, small claims]; "
         "P1 by legal-safety-or-public; legal_compliance by legal-or-regulatory-to-compliance"
     )
     assert "VIP; P1 by vip-customer; senior_cx by vip-to-senior" in lines["t-vip"]

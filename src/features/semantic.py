@@ -1,0 +1,266 @@
+"""Semantic trigger matching: a customer sentence fires a family when it says what its examples say.
+
+Keywords catch "I will take legal action"; they miss "you'll be hearing from my legal team". Each
+trigger family may list ``examples`` (short phrases of what such a message says) and ``not_examples``
+(the same words in calm contexts). The examples train a small classifier over the sentence embeddings
+(``SemanticMatcher``); a customer sentence (or a clause of a long one) fires the family when its family
+score reaches the family's ``threshold``, and the evidence names the example nearest to it. The
+encoder is the one the pipeline already runs; each sentence is embedded once per process
+(``SentenceEncoder`` keeps the vectors), so the model's trigger features and the policy's rules on the
+same ticket share one encoder call.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ticketbuddy.features import embedding_cache
+from ticketbuddy.features.encoder import encoder_variant, ensure_encoder, load_onnx_encoder
+from ticketbuddy.features.text import progress
+
+_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+(?:-|–|—)\s+")
+#: Longest sentence, in words, compared as a whole; a run-on message is read in windows of this size.
+MAX_SENTENCE_WORDS = 32
+_CLAUSE = re.compile(
+    r",\s*(?:and|but|so|or)?\s*|;\s*|\s+(?:but|because|otherwise|or else|so)\s+", re.IGNORECASE
+)
+_MIN_CLAUSE_SENTENCE = 8
+#: Most sentences read per ticket (the latest ones): bounds the cost of a pasted essay.
+MAX_SENTENCES = 64
+
+
+def split_sentences(texts: Sequence[str]) -> list[str]:
+    r"""The sentences of some messages, in order; run-ons read in overlapping windows of words.
+
+    Example:
+        >>> split_sentences(["Hi. My order is late!\nI want a person", "ok"])
+        ['Hi.', 'My order is late!', 'I want a person', 'ok']
+
+    """
+    out: list[str] = []
+    for text in texts:
+        for part in _SPLIT.split(text.strip()):
+            words = part.split()
+            if not words:
+                continue
+            if len(words) <= MAX_SENTENCE_WORDS:
+                out.append(" ".join(words))
+                continue
+            step = MAX_SENTENCE_WORDS // 2
+            out += [" ".join(words[i : i + MAX_SENTENCE_WORDS]) for i in range(0, len(words) - step, step)]
+    return out[-MAX_SENTENCES:]
+
+
+def match_units(texts: Sequence[str]) -> list[str]:
+    """What semantic matching compares with the examples: each sentence, and the clauses of a long one.
+
+    A threat buried in a long sentence ("I waited three weeks, and if I don't hear back today my
+    solicitor will be in touch") is closer to an example on its own than with the rest of the sentence.
+
+    Example:
+        >>> match_units(["I waited three weeks for this, and if nobody replies my solicitor will call"])[1:]
+        ['I waited three weeks for this', 'if nobody replies my solicitor will call']
+
+    """
+    units: list[str] = []
+    for sentence in split_sentences(texts):
+        units.append(sentence)
+        if len(sentence.split()) > _MIN_CLAUSE_SENTENCE:
+            clauses = [c.strip(" ,;") for c in _CLAUSE.split(sentence)]
+            units += [c for c in clauses if len(c.split()) >= 3 and c != sentence]
+    return list(dict.fromkeys(units))
+
+
+class SentenceEncoder:
+    """Unit-length embeddings of short texts, kept per process so a sentence is encoded once.
+
+    Args:
+        path: Encoder directory (the copy inside a logged model); None for the local default.
+        memo_size: Sentences kept in memory (about 1.5 KB each).
+
+    Inside an ``embedding_cache`` block (training, evaluation) misses also go through the disk cache.
+
+    """
+
+    _memo: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+    _lock = threading.Lock()
+
+    def __init__(self, path: str | None = None, memo_size: int = 20_000) -> None:
+        self.path = path
+        self.memo_size = memo_size
+        self._default: str | None = None
+
+    def directory(self) -> str:
+        """The encoder directory in use (exported on first use when it is the local default)."""
+        if self.path:
+            return self.path
+        if self._default is None:
+            self._default = str(ensure_encoder())
+        return self._default
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """One vector per text, in order."""
+        directory = self.directory()
+        variant = encoder_variant(directory)
+        with self._lock:
+            found = {t: self._memo.get((variant, t)) for t in dict.fromkeys(texts)}
+        missing = [t for t, v in found.items() if v is None]
+        if missing:
+            cache = embedding_cache.active()
+            fresh = cache.encode(variant, missing, self._encode) if cache else self._encode(missing)
+            found.update(zip(missing, fresh, strict=True))
+            self._remember(variant, missing, fresh)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.vstack([found[t] for t in texts]).astype(np.float32)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        encoder = load_onnx_encoder(self.directory())
+        steps = range(0, len(texts), 1024)
+        parts = [encoder.encode(texts[i : i + 1024], 64) for i in progress(steps, len(texts), "sentences")]
+        return np.concatenate(parts)
+
+    def _remember(self, variant: str, texts: list[str], vectors: np.ndarray) -> None:
+        with self._lock:
+            for text, vector in zip(texts, vectors, strict=True):
+                self._memo[(variant, text)] = vector
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class FamilyExamples:
+    """What a family's messages say (``examples``), its calm look-alikes, and the score that fires it."""
+
+    examples: tuple[str, ...]
+    not_examples: tuple[str, ...] = ()
+    threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class Match:
+    """The best sentence of a ticket for one family: its score, and the example nearest to it."""
+
+    score: float
+    sentence: int
+    example: int
+    similarity: float
+
+
+@dataclass(frozen=True)
+class SemanticHit:
+    """The evidence of a semantic match: the customer's sentence, the example it resembled, how much."""
+
+    sentence: str
+    example: str
+    similarity: float
+    score: float = 1.0
+
+    def describe(self) -> str:
+        """One line for a reason: the sentence, the nearest example, similarity and score."""
+        return (
+            f"{self.sentence!r} resembles {self.example!r}"
+            f" (similarity {self.similarity:.2f}, family score {self.score:.2f})"
+        )
+
+
+class SemanticMatcher:
+    """Scores how much each sentence says what a family's examples say.
+
+    Raw nearest-example similarity of a small encoder separates paraphrases from calm look-alikes
+    poorly (a threat and a polite question share many words), so the examples train a small
+    classifier: every family's examples are a class, and the sentences of no family (``others``, and
+    every family's ``not_examples``) one more. A sentence's **family score** is that classifier's probability
+    for the family; it fires the family at or above the family's ``threshold``. The evidence names
+    the example nearest to the sentence, with its cosine similarity.
+
+    Args:
+        families: Examples by family; families without examples are skipped.
+        encoder: Embeds the examples (once, here) and, later, the sentences.
+        others: Messages of no family (everyday questions, thanks, plain dissatisfaction), shared by
+            all families, with every family's ``not_examples``, as the class "no family".
+        regularisation: Inverse L2 strength of the classifier (``C``).
+
+    Example:
+        >>> m = SemanticMatcher({"human": FamilyExamples(("let me talk to a real person",
+        ...     "I want to speak to an agent"), ("what are your opening hours",))}, SentenceEncoder())
+        >>> hit = m.find(["Thanks.", "Could I chat with an actual human being?"])["human"]
+        >>> hit.sentence, hit.example
+        ('Could I chat with an actual human being?', 'let me talk to a real person')
+
+    """
+
+    def __init__(
+        self,
+        families: Mapping[str, FamilyExamples],
+        encoder: SentenceEncoder,
+        others: Sequence[str] = (),
+        regularisation: float = 10.0,
+    ) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        self.encoder = encoder
+        self.families = {n: f for n, f in families.items() if f.examples}
+        self.names = sorted(self.families)
+        self._examples = {n: encoder(list(self.families[n].examples)) for n in self.names}
+        quiet = [*others, *(e for n in self.names for e in self.families[n].not_examples)]
+        blocks = [self._examples[n] for n in self.names]
+        labels = [np.full(len(b), i) for i, b in enumerate(blocks)]
+        if quiet:
+            blocks.append(encoder(list(dict.fromkeys(quiet))))
+            labels.append(np.full(len(blocks[-1]), len(self.names)))
+        self._classifier = None
+        if len(blocks) >= 2:
+            self._classifier = LogisticRegression(C=regularisation, max_iter=5_000)
+            with threadpool_limits(1):  # a small fit: BLAS threads only fight the encoder's for the cores
+                self._classifier.fit(np.vstack(blocks), np.concatenate(labels))
+            self._weights = self._classifier.coef_.astype(np.float32)
+            self._bias = self._classifier.intercept_.astype(np.float32)
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        """Family scores, one row per sentence, one column per family (in ``names`` order)."""
+        if self._classifier is None:  # one family and no other class: nearest-example similarity
+            return np.column_stack([(vectors @ self._examples[n].T).max(axis=1) for n in self.names])
+        logits = vectors @ self._weights.T + self._bias  # predict_proba, without its per-call overhead
+        logits -= logits.max(axis=1, keepdims=True)
+        odds = np.exp(logits)
+        return (odds / odds.sum(axis=1, keepdims=True))[:, : len(self.names)]
+
+    def matches(self, vectors: np.ndarray) -> dict[str, Match]:
+        """Per family, the best-scoring sentence and the example nearest to it (-1: no sentences)."""
+        if len(vectors) == 0 or not self.names:
+            return {n: Match(0.0, -1, -1, 0.0) for n in self.names}
+        scores = self.scores(vectors)
+        out = {}
+        for j, name in enumerate(self.names):
+            sentence = int(scores[:, j].argmax())
+            sims = self._examples[name] @ vectors[sentence]
+            out[name] = Match(float(scores[sentence, j]), sentence, int(sims.argmax()), float(sims.max()))
+        return out
+
+    def hits(
+        self, sentences: Sequence[str], vectors: np.ndarray, matches: Mapping[str, Match] | None = None
+    ) -> dict[str, SemanticHit]:
+        """The families fired by these sentences (with their vectors, or their ``matches``), with evidence."""
+        fired = {}
+        for name, match in (matches if matches is not None else self.matches(vectors)).items():
+            family = self.families[name]
+            if match.sentence >= 0 and match.score >= family.threshold:
+                fired[name] = SemanticHit(
+                    sentences[match.sentence],
+                    family.examples[match.example],
+                    round(match.similarity, 3),
+                    round(match.score, 3),
+                )
+        return fired
+
+    def find(self, sentences: Sequence[str]) -> dict[str, SemanticHit]:
+        """The families fired by ``sentences``, embedding them first."""
+        return self.hits(sentences, self.encoder(list(sentences)))
