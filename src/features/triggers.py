@@ -206,6 +206,8 @@ class TriggerSignals(TransformerMixin, BaseEstimator):
     def __setstate__(self, state: dict) -> None:
         """Read older models too, whose families are bare keyword lists."""
         state.pop("matcher_", None)
+        state.setdefault("encoder_path", None)
+        state.setdefault("others", ())
         super().__setstate__(state)
         if hasattr(self, "families_"):
             self.families_ = {name: as_spec(value) for name, value in self.families_.items()}

@@ -83,6 +83,7 @@ class PolicyEngine:
         policy: A validated policy (see ``load_policy``).
         encoder_path: The encoder its semantic triggers embed sentences with (the model's own copy
             when a model is loaded); None for the local default.
+        semantic: False: families fire on their keywords only (for comparison).
 
     Example:
         >>> from ticketbuddy.policy.model import load_policy
@@ -96,9 +97,9 @@ class PolicyEngine:
 
     """
 
-    def __init__(self, policy: Policy, encoder_path: str | None = None) -> None:
+    def __init__(self, policy: Policy, encoder_path: str | None = None, semantic: bool = True) -> None:
         self.policy = policy
-        self.finder = TriggerFinder(policy.trigger_specs(), encoder_path, others=policy.other_examples)
+        self.finder = TriggerFinder(policy.trigger_specs(), encoder_path, semantic, policy.other_examples)
 
     def facts(
         self,

@@ -90,14 +90,15 @@ class Scorer:
     Args:
         policy: The escalation policy in force.
         model: The loaded model, or None to decide by the rules alone.
+        semantic: False: the policy's families fire on keywords only (for comparison).
 
     """
 
-    def __init__(self, policy: Policy, model: LoadedModel | None) -> None:
+    def __init__(self, policy: Policy, model: LoadedModel | None, semantic: bool = True) -> None:
         if model is not None:
             policy.check_model_routes(model.routes)
         self.policy = policy
-        self.engine = PolicyEngine(policy, model.encoder_path if model else None)
+        self.engine = PolicyEngine(policy, model.encoder_path if model else None, semantic)
         self.model = model
         self.policy_differences = _policy_differences(policy, model)
 

@@ -74,6 +74,48 @@ def sentiment(
     )
 
 
+@app.command()
+def paraphrases(
+    tickets: Annotated[
+        Path,
+        typer.Option(
+            help="Labelled JSONL whose rows carry 'triggers' (tests/fixtures/paraphrases/).", exists=True
+        ),
+    ],
+    model_uri: Annotated[
+        str | None,
+        typer.Option(
+            "--model-uri", help="Decide with this model and the policy.", show_default="the rules alone"
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy YAML.", show_default="the shipped policy")
+    ] = None,
+    out_json: OutJson = None,
+) -> None:
+    """Score hand-written paraphrase tickets with and without the families' examples.
+
+    Per family: positives whose family fired, that escalated, and both; and how many hard negatives
+    escalated. Tune thresholds on the dev file; quote the test file.
+    """
+    from ticketbuddy.data.jsonl import read_tickets
+    from ticketbuddy.policy.families import read_family_labels
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.scoring.scorer import load_model
+    from ticketbuddy.train.paraphrases import evaluate_paraphrases, paraphrases_markdown
+    from ticketbuddy.train.realdata_report import write_json
+
+    rules = load_policy(policy)
+    model = load_model(model_uri) if model_uri else None
+    read, labels = read_tickets(tickets), read_family_labels(tickets)
+    results = [
+        evaluate_paraphrases(rules, model, read.tickets, labels, semantic) for semantic in (True, False)
+    ]
+    typer.echo(paraphrases_markdown(results))
+    if out_json is not None:
+        typer.echo(f"figures written to {write_json({'runs': results}, out_json)}", err=True)
+
+
 def _report(
     check: Callable[[], dict[str, Any]], render: Callable[[dict[str, Any]], str], out_json: Path | None
 ) -> None:
