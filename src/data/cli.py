@@ -22,9 +22,12 @@ def validate(
 ) -> None:
     """Check a JSONL file against the ticket contract: exit 0 when valid, 1 with a line per bad row.
 
-    The file is only read: rejected rows go to --rejects when given (validate never writes beside
-    the data it checks, which may be an immutable data/raw folder).
+    Also says how many bot messages the valid tickets hold and how many of them carry the bot
+    platform's confidence and intent. The file is only read: rejected rows go to --rejects when
+    given (validate never writes beside the data it checks, which may be an immutable data/raw
+    folder).
     """
+    from ticketbuddy.data.bots import BotCoverage
     from ticketbuddy.data.jsonl import read_tickets, write_rejects
 
     result = read_tickets(path, labelled=labelled)
@@ -36,6 +39,7 @@ def validate(
         f"rows read {result.rows_read} = tickets valid {len(result.tickets)}"
         f" + rows rejected {len(result.rejects)}"
     )
+    typer.echo(BotCoverage.of(result.tickets).summary() + " (in the valid tickets)")
     if result.rows_read and not result.tickets and all(_not_json(r.reason) for r in result.rejects):
         typer.echo(
             f"error: {path} is not ticket JSONL (no line is a JSON object); to convert a helpdesk"
@@ -207,9 +211,11 @@ def profile(
     rate overall and by topic, tier, channel and trajectory (topic and trajectory need the
     generator's metadata); priority and route shares among escalated tickets; the share of escalated
     tickets with no trigger keyword and of non-escalated ones with one; unique customer messages,
-    single-message tickets, mean customer turns, missing customer fields; the escalation rate of mild
-    complaints for VIP, standard and new standard customers; and precision/recall/F1 of a
-    keyword-only classifier (escalate = any policy trigger keyword in the customer turns).
+    single-message tickets, mean customer turns, missing customer fields; bot messages, the share
+    carrying the platform's confidence and intent, and the mean confidence of escalated and other
+    tickets; the escalation rate of mild complaints for VIP, standard and new standard customers;
+    and precision/recall/F1 of a keyword-only classifier (escalate = any policy trigger keyword in
+    the customer turns).
     """
     from ticketbuddy.data.synth.profile import dumps, profile_file
     from ticketbuddy.data.synth.table import format_table

@@ -120,3 +120,16 @@ def test_the_unreported_share_follows_the_setting(tmp_path):
     with pytest.raises(ValueError, match="confidence_missing_rate"):
         config_from_dict({"confidence_missing_rate": 1.5})
 
+
+def test_profile_reports_bot_coverage(synth_path, history):
+    from ticketbuddy.data.synth.profile import profile_file
+    from ticketbuddy.data.synth.table import format_table
+
+    report = profile_file(synth_path)
+    bots = bot_turns(history)
+    assert report["bot_messages"] == len(bots)
+    assert report["bot_confidence_share"] == round(sum("confidence" in m for _, _, m in bots) / len(bots), 4)
+    assert report["bot_intent_share"] == 1.0
+    means = report["mean_bot_confidence"]
+    assert means["escalated"] < means["not_escalated"]
+    assert "bot messages with a confidence" in format_table(report)
