@@ -82,7 +82,9 @@ def import_(
 
     Every ticket is validated against the contract before it is written; a row that cannot become
     one goes to the rejects file with its line number (CSV: the header is line 1) and the reason.
-    Prints `rows read N = tickets written T (from R rows) + rows rejected X (+ rows skipped S)`.
+    Prints `rows read N = tickets written T (from R rows) + rows rejected X (+ rows skipped S)`,
+    and how many bot messages carry a confidence and an intent; a confidence or intent mapped on a
+    customer or agent row is dropped with a counted warning (the contract keeps them for bots).
     Exit 1 when rows were rejected (unless --allow-rejects) or the source cannot be read (e.g.
     missing columns, all named); 2 for bad options or configuration files.
     """
@@ -110,9 +112,13 @@ def import_(
         typer.echo(f"line {reject.line}: {reject.reason}", err=True)
     if report.rows_rejected > len(report.first_rejects):
         typer.echo(f"... and {report.rows_rejected - len(report.first_rejects)} more", err=True)
+    for what, rows in report.ignored.items():
+        typer.echo(f"warning: {rows} row(s): {what}", err=True)
     typer.echo(report.summary())
     if balance := report.label_balance():
         typer.echo(balance)
+    if report.bots.messages:
+        typer.echo(report.bots.summary())
     typer.echo(f"tickets in {report.out}")
     for count, path, what in (
         (report.rows_rejected, report.rejects_path, "rejected"),
