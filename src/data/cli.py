@@ -22,9 +22,12 @@ def validate(
 ) -> None:
     """Check a JSONL file against the ticket contract: exit 0 when valid, 1 with a line per bad row.
 
-    The file is only read: rejected rows go to --rejects when given (validate never writes beside
-    the data it checks, which may be an immutable data/raw folder).
+    Also says how many bot messages the valid tickets hold and how many of them carry the bot
+    platform's confidence and intent. The file is only read: rejected rows go to --rejects when
+    given (validate never writes beside the data it checks, which may be an immutable data/raw
+    folder).
     """
+    from ticketbuddy.data.bots import BotCoverage
     from ticketbuddy.data.jsonl import read_tickets, write_rejects
 
     result = read_tickets(path, labelled=labelled)
@@ -36,6 +39,7 @@ def validate(
         f"rows read {result.rows_read} = tickets valid {len(result.tickets)}"
         f" + rows rejected {len(result.rejects)}"
     )
+    typer.echo(BotCoverage.of(result.tickets).summary() + " (in the valid tickets)")
     if result.rows_read and not result.tickets and all(_not_json(r.reason) for r in result.rejects):
         typer.echo(
             f"error: {path} is not ticket JSONL (no line is a JSON object); to convert a helpdesk"
@@ -78,7 +82,9 @@ def import_(
 
     Every ticket is validated against the contract before it is written; a row that cannot become
     one goes to the rejects file with its line number (CSV: the header is line 1) and the reason.
-    Prints `rows read N = tickets written T (from R rows) + rows rejected X (+ rows skipped S)`.
+    Prints `rows read N = tickets written T (from R rows) + rows rejected X (+ rows skipped S)`,
+    and how many bot messages carry a confidence and an intent; a confidence or intent mapped on a
+    customer or agent row is dropped with a counted warning (the contract keeps them for bots).
     Exit 1 when rows were rejected (unless --allow-rejects) or the source cannot be read (e.g.
     missing columns, all named); 2 for bad options or configuration files.
     """
@@ -106,9 +112,13 @@ def import_(
         typer.echo(f"line {reject.line}: {reject.reason}", err=True)
     if report.rows_rejected > len(report.first_rejects):
         typer.echo(f"... and {report.rows_rejected - len(report.first_rejects)} more", err=True)
+    for what, rows in report.ignored.items():
+        typer.echo(f"warning: {rows} row(s): {what}", err=True)
     typer.echo(report.summary())
     if balance := report.label_balance():
         typer.echo(balance)
+    if report.bots.messages:
+        typer.echo(report.bots.summary())
     typer.echo(f"tickets in {report.out}")
     for count, path, what in (
         (report.rows_rejected, report.rejects_path, "rejected"),
@@ -207,9 +217,11 @@ def profile(
     rate overall and by topic, tier, channel and trajectory (topic and trajectory need the
     generator's metadata); priority and route shares among escalated tickets; the share of escalated
     tickets with no trigger keyword and of non-escalated ones with one; unique customer messages,
-    single-message tickets, mean customer turns, missing customer fields; the escalation rate of mild
-    complaints for VIP, standard and new standard customers; and precision/recall/F1 of a
-    keyword-only classifier (escalate = any policy trigger keyword in the customer turns).
+    single-message tickets, mean customer turns, missing customer fields; bot messages, the share
+    carrying the platform's confidence and intent, and the mean confidence of escalated and other
+    tickets; the escalation rate of mild complaints for VIP, standard and new standard customers;
+    and precision/recall/F1 of a keyword-only classifier (escalate = any policy trigger keyword in
+    the customer turns).
     """
     from ticketbuddy.data.synth.profile import dumps, profile_file
     from ticketbuddy.data.synth.table import format_table

@@ -147,3 +147,23 @@ def test_a_valid_file_passes_and_writes_nothing_beside_it(tmp_path):
     assert result.exit_code == 0
     assert "rows read 2 = tickets valid 2 + rows rejected 0" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl"]
+
+
+def test_bot_confidence_coverage_is_reported_and_misplaced_fields_refused(tmp_path):
+    def bot(**extra):
+        return {"role": "bot", "text": "Try this.", **extra}
+
+    customer = {"role": "customer", "text": "Where is it?"}
+    rows = [
+        ticket(messages=[customer, bot(confidence=0.4, intent="delivery"), customer, bot(intent="delivery")]),
+        ticket(ticket_id="T-2", messages=[customer, bot(confidence=0.9)]),
+        ticket(ticket_id="T-3", messages=[{**customer, "confidence": 0.5}]),
+        ticket(ticket_id="T-4", messages=[customer, bot(confidence=1.2)]),
+    ]
+    result = validate(write(tmp_path / "t.jsonl", rows))
+    assert "rows read 4 = tickets valid 2 + rows rejected 2" in result.stdout
+    assert "bot messages 3: with confidence 2 (66.7%), with intent 2 (66.7%)" in result.stdout
+    assert "line 3: messages.0: Value error, confidence is only for bot messages" in result.stderr
+    assert "line 4: messages.1.confidence: Input should be less than or equal to 1" in result.stderr
+    plain = validate(write(tmp_path / "p.jsonl", [ticket()]))
+    assert "bot messages 0" in plain.stdout

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from ticketbuddy.data.bots import BotCoverage
 from ticketbuddy.data.importers.sources import SourceRow
 from ticketbuddy.data.jsonl import Reject, format_validation_error
 from ticketbuddy.schemas import LabelledTicket, Ticket
@@ -41,6 +42,9 @@ class ImportReport:
         rows_rejected: Rows that could not become (part of) a valid ticket.
         rows_skipped: Rows that are not tickets by definition (e.g. a complaint without text).
         escalated: Written tickets labelled ``escalated``.
+        bots: Bot messages in the tickets written, and how many carry a confidence and an intent.
+        ignored: Rows (read, whether or not their ticket was written) from which a value was dropped
+            rather than refused, by what was dropped, e.g. a confidence on a customer row.
         first_rejects: The first rejects, for the command to print.
 
     """
@@ -57,6 +61,8 @@ class ImportReport:
     rows_rejected: int = 0
     rows_skipped: int = 0
     escalated: int = 0
+    bots: BotCoverage = field(default_factory=BotCoverage)
+    ignored: dict[str, int] = field(default_factory=dict)
     first_rejects: list[Reject] = field(default_factory=list)
 
     @property
@@ -152,6 +158,10 @@ class ImportSink:
         self.report.rows_skipped += 1
         self._append(self.report.skipped_path, Reject(row.line, reason, row.raw).to_json())
 
+    def ignore(self, what: str) -> None:
+        """Count a row from which ``what`` was dropped (not an error: the row is still imported)."""
+        self.report.ignored[what] = self.report.ignored.get(what, 0) + 1
+
     def write(self, ticket: dict[str, Any], rows: Sequence[SourceRow]) -> bool:
         """Validate ``ticket`` (built from ``rows``) and write it; otherwise reject every row with the reason.
 
@@ -173,6 +183,7 @@ class ImportSink:
         self.report.tickets_written += 1
         self.report.ticket_rows += len(rows)
         self.report.escalated += bool(getattr(parsed, "escalated", False))
+        self.report.bots.add(parsed)
         return True
 
     def _reject_all(self, rows: Sequence[SourceRow], ticket: dict[str, Any], reason: str) -> None:

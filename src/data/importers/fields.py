@@ -1,11 +1,11 @@
-"""Small conversions every importer needs: empty cells, value maps, truthy labels and timestamps."""
+"""Small conversions every importer needs: empty cells, value maps, labels, timestamps, confidences."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 
 def clean(value: Any) -> str | None:
@@ -88,3 +88,49 @@ def tweet_id(value: Any) -> str | None:
     if text.endswith(".0"):
         text = text[:-2]
     return text if text.isdigit() else None
+
+
+#: How bare numbers in a confidence column are read; a trailing ``%`` always means a percentage.
+ConfidenceScale = Literal["auto", "fraction", "percent"]
+
+
+def parse_confidence(value: Any, scale: ConfidenceScale = "auto") -> float | None | str:
+    """A bot confidence as a 0–1 fraction; ``None`` for an empty cell; the reason when it cannot be one.
+
+    The rule: a value ending in ``%`` is a percentage (``"87%"`` -> 0.87). A bare number is read by
+    ``scale``: ``fraction`` takes it as 0–1, ``percent`` as 0–100, and ``auto`` (the default) takes
+    numbers up to 1 as fractions and larger ones, up to 100, as percentages (``87`` -> 0.87, but
+    ``1`` -> 1.0: an export of percentages that may hold 0 or 1 needs ``scale: percent``). Anything
+    else (words, NaN, infinities, negative numbers, more than 100 % or than 1 as a fraction) is refused.
+
+    Examples:
+        >>> parse_confidence("0.87"), parse_confidence("87%"), parse_confidence(87), parse_confidence(" ")
+        (0.87, 0.87, 0.87, None)
+        >>> parse_confidence("1", "percent"), parse_confidence(1)
+        (0.01, 1.0)
+        >>> parse_confidence("high")
+        "'high' is not a number or a percentage"
+        >>> parse_confidence("87", "fraction")
+        "'87' is more than 1 (scale: fraction reads 0-1)"
+
+    """
+    if isinstance(value, bool):  # JSON true/false: a flag, not a number
+        return f"{value!r} is not a number or a percentage"
+    text = clean(value)
+    if text is None:
+        return None
+    percent = text.endswith("%")
+    try:
+        number = float(text[:-1].strip() if percent else text)
+    except ValueError:
+        return f"{text[:40]!r} is not a number or a percentage"
+    if not math.isfinite(number) or number < 0:
+        return f"{text[:40]!r} is not between 0 and 1 (or 0% and 100%)"
+    number = abs(number)  # "-0" is 0
+    if percent or scale == "percent" or (scale == "auto" and number > 1):
+        if number > 100:
+            return f"{text[:40]!r} is more than 100%"
+        return round(number / 100, 6)
+    if number > 1:
+        return f"{text[:40]!r} is more than 1 (scale: fraction reads 0-1)"
+    return number

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ticketbuddy.data.importers.base import ImportSink
+from ticketbuddy.data.importers.bot_fields import bot_fields
 from ticketbuddy.data.importers.fields import clean, is_truthy, parse_time
 from ticketbuddy.data.importers.mapping_config import CUSTOMER_FIELDS, Column, ColumnMapping, Labels
 from ticketbuddy.data.importers.sources import (
@@ -89,12 +90,18 @@ def _time(spec: Column, row: SourceRow) -> datetime | str:
     return parsed if isinstance(parsed, datetime) else f"{_named('timestamp', spec)}: {parsed}"
 
 
-def _message(mapping: ColumnMapping, row: SourceRow, role: Any, sent_at: datetime | None) -> dict | str:
+def _message(
+    mapping: ColumnMapping, row: SourceRow, role: Any, sent_at: datetime | None, sink: ImportSink
+) -> dict | str:
     """One validated message, or the reason (naming the field and column) why the row has none."""
     text = mapping.text.raw(row)
     if clean(text) is None:
         return f"{_named('text', mapping.text)}: empty message"
-    message = {"role": role, "text": str(text), "sent_at": sent_at}
+    # per_ticket rows give confidence and intent to their answer, not to this customer message
+    extra = bot_fields(mapping, row, role, sink.ignore) if mapping.layout == "per_message" else {}
+    if isinstance(extra, str):
+        return extra
+    message = {"role": role, "text": str(text), "sent_at": sent_at, **extra}
     try:
         Message.model_validate(message)
     except ValidationError as exc:
@@ -159,23 +166,30 @@ def _row_error(row: SourceRow) -> str | None:
     return not_utf8_reason(row) if row.bad_column else None
 
 
-def _ticket_of_row(mapping: ColumnMapping, src: Path, row: SourceRow) -> dict[str, Any] | str:
+def _ticket_of_row(
+    mapping: ColumnMapping, src: Path, row: SourceRow, sink: ImportSink
+) -> dict[str, Any] | str:
     """The ticket of one ``per_ticket`` row, or the reason it has none."""
     if error := _row_error(row):
         return error
     created = _time(mapping.timestamp, row)
     if isinstance(created, str):
         return created
-    first = _message(mapping, row, "customer", created)
+    first = _message(mapping, row, "customer", created, sink)
     if isinstance(first, str):
         return first
     messages = [first]
-    if mapping.answer is not None and (answer := clean(row.get(mapping.answer.column))) is not None:
-        messages.append({"role": mapping.answer.role, "text": answer})
+    if mapping.answer is not None:  # confidence and intent are mapped only when its role is bot
+        answer = clean(row.get(mapping.answer.column))
+        extra = bot_fields(mapping, row, mapping.answer.role if answer else None, sink.ignore)
+        if isinstance(extra, str):
+            return extra
+        if answer is not None:
+            messages.append({"role": mapping.answer.role, "text": answer, **extra})
     return build_ticket(mapping, src, [row], messages, created)
 
 
-def _message_of_row(mapping: ColumnMapping, row: SourceRow) -> tuple[str, dict] | str:
+def _message_of_row(mapping: ColumnMapping, row: SourceRow, sink: ImportSink) -> tuple[str, dict] | str:
     """The ticket id and message of one ``per_message`` row, or the reason it has none."""
     if error := _row_error(row):
         return error
@@ -195,13 +209,13 @@ def _message_of_row(mapping: ColumnMapping, row: SourceRow) -> tuple[str, dict] 
         return (
             f"{_named('role', mapping.role)}: {shown!r} is not mapped to {', '.join(ROLES)} (see role.values)"
         )
-    message = _message(mapping, row, role, sent_at)
+    message = _message(mapping, row, role, sent_at, sink)
     return message if isinstance(message, str) else (ident, message)
 
 
 def _per_ticket(mapping: ColumnMapping, src: Path, sink: ImportSink, rows: Iterator[SourceRow]) -> None:
     for row in rows:
-        ticket = _ticket_of_row(mapping, src, row)
+        ticket = _ticket_of_row(mapping, src, row, sink)
         if isinstance(ticket, str):
             sink.reject(row, ticket)
         else:
@@ -213,7 +227,7 @@ def _group(mapping: ColumnMapping, sink: ImportSink, rows: Iterator[SourceRow]) 
     needed = mapping.columns()
     groups: dict[str, list[tuple[SourceRow, dict]]] = {}
     for row in rows:
-        found = _message_of_row(mapping, row)
+        found = _message_of_row(mapping, row, sink)
         if isinstance(found, str):
             sink.reject(row, found)
             continue

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ticketbuddy.data.importers.fields import folded_map, map_value, parse_time
+from ticketbuddy.data.importers.fields import ConfidenceScale, folded_map, map_value, parse_time
 from ticketbuddy.data.importers.rules import as_text
 from ticketbuddy.data.importers.sources import SourceRow
 from ticketbuddy.schemas import Role
@@ -61,6 +61,26 @@ class Column(BaseModel):
     def read(self, row: SourceRow) -> Any:
         """The cell mapped through ``values`` and ``default``."""
         return map_value(self.raw(row), self._lookup, self.default)
+
+
+class Confidence(Column):
+    """The bot platform's confidence in each bot message (``fields.parse_confidence`` reads it).
+
+    Attributes:
+        scale: How bare numbers are read: ``auto`` (up to 1 a fraction, above a percentage),
+            ``fraction`` (0–1) or ``percent`` (0–100); ``87%`` is a percentage whatever the scale.
+
+    """
+
+    scale: ConfidenceScale = "auto"
+
+    @model_validator(mode="after")
+    def _no_default(self) -> Confidence:
+        if self.default is not None:
+            raise ValueError("no default: a confidence the platform did not report stays absent")
+        if self.column is None:
+            raise ValueError("name the confidence column")
+        return self
 
 
 class Escalated(BaseModel):
@@ -141,6 +161,9 @@ class ColumnMapping(BaseModel):
         text: The message text (``per_message``) or the customer's first message (``per_ticket``).
         role: The author role of each message (``per_message`` only), mapped to customer/agent/bot.
         answer: A reply column (``per_ticket`` only).
+        confidence: The bot platform's confidence in its answer, read on bot messages only
+            (``per_message`` rows whose role is ``bot``, or a ``per_ticket`` answer with ``role: bot``).
+        intent: The intent label the bot platform matched, read on the same messages.
         timestamp: When the message / ticket was written; ``default`` for exports without times.
         channel: The channel column with a value map, or just a ``default``.
         subject: The subject column.
@@ -158,6 +181,8 @@ class ColumnMapping(BaseModel):
     text: Column
     role: Column | None = None
     answer: Answer | None = None
+    confidence: Confidence | None = None
+    intent: Column | None = None
     timestamp: Column
     channel: Column
     subject: Column | None = None
@@ -183,6 +208,10 @@ class ColumnMapping(BaseModel):
                 raise ValueError("role: the per_message layout needs the author role column (or a default)")
             if self.answer is not None:
                 raise ValueError("answer: only for the per_ticket layout; per_message rows are turns")
+        elif self.answer is None or self.answer.role != "bot":
+            for name in ("confidence", "intent"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name}: per_ticket rows carry it only on an answer with role: bot")
         for name in ("timestamp", "channel"):
             spec = getattr(self, name)
             if spec.column is None and spec.default is None:
@@ -195,7 +224,8 @@ class ColumnMapping(BaseModel):
 
     def columns(self) -> list[str]:
         """Every export column the mapping reads (they must all exist in a CSV or Parquet file)."""
-        specs: list[Any] = [self.ticket_id, self.text, self.role, self.answer, self.timestamp, self.channel]
+        specs: list[Any] = [self.ticket_id, self.text, self.role, self.answer, self.confidence, self.intent]
+        specs += [self.timestamp, self.channel]
         specs += [self.subject, *(getattr(self.customer, f) for f in CUSTOMER_FIELDS)]
         if self.labels is not None:
             specs += [self.labels.escalated, self.labels.priority, self.labels.route]

@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "label_noise": 0.03,
     "missing_rate": 0.07,
     "repeat_rate": 0.30,
+    "confidence_missing_rate": 0.05,
     "topic_mix": {
         "delivery": 0.25,
         "refunds_billing": 0.17,
@@ -83,6 +84,8 @@ class SynthConfig:
         label_noise: Share of tickets whose escalation label is flipped, as human labellers err.
         missing_rate: Chance that any one customer field is absent from a ticket.
         repeat_rate: Chance that a ticket comes from a customer seen earlier in the file.
+        confidence_missing_rate: Share of tickets whose bot platform reports no confidence on its
+            messages (the intent is still reported), as some platforms do not export it.
         topic_mix: Relative frequency of each topic.
         tier_mix: Relative frequency of each loyalty tier among new customers.
         channel_mix: Relative frequency of each channel.
@@ -96,6 +99,7 @@ class SynthConfig:
     label_noise: float = 0.03
     missing_rate: float = 0.07
     repeat_rate: float = 0.30
+    confidence_missing_rate: float = 0.05
     topic_mix: Mix = ()
     tier_mix: Mix = ()
     channel_mix: Mix = ()
@@ -162,6 +166,7 @@ def config_from_dict(raw: dict[str, Any], drifted: bool = False) -> SynthConfig:
         label_noise=_rate(merged, "label_noise", 0.5),
         missing_rate=_rate(merged, "missing_rate"),
         repeat_rate=_rate(merged, "repeat_rate", 0.95),
+        confidence_missing_rate=_rate(merged, "confidence_missing_rate"),
         topic_mix=_mix(merged["topic_mix"], TOPICS, "synth.topic_mix"),
         tier_mix=_mix(merged["tier_mix"], TIERS, "synth.tier_mix"),
         channel_mix=_mix(merged["channel_mix"], CHANNELS, "synth.channel_mix"),

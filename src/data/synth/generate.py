@@ -2,7 +2,9 @@
 
 Everything comes from one ``random.Random(seed)`` consumed in a fixed order, times are offsets from a
 fixed base date, and dictionaries are built in a fixed key order: the same seed and settings give the
-same bytes on every run.
+same bytes on every run. The bot messages' ``confidence`` and ``intent`` come from a random source of
+each ticket's own, seeded by its id (``confidence``), so they leave that stream, and with it every
+text and label, as it was.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ticketbuddy.data.synth.confidence import annotate_bot_messages
 from ticketbuddy.data.synth.config import SynthConfig
 from ticketbuddy.data.synth.conversation import render_conversation
 from ticketbuddy.data.synth.customers import CustomerPool, customer_record
@@ -70,7 +73,13 @@ def _metadata(sc: Scenario) -> dict[str, object]:
 
 
 def ticket_record(
-    rng: random.Random, sc: Scenario, labels: Labels, ticket_id: str, day: float, missing: float
+    rng: random.Random,
+    sc: Scenario,
+    labels: Labels,
+    ticket_id: str,
+    day: float,
+    missing: float,
+    unreported: float = 0.0,
 ) -> dict[str, object]:
     """One labelled ticket in the contract's JSON shape.
 
@@ -81,6 +90,7 @@ def ticket_record(
         ticket_id: Unique id of the ticket.
         day: Days after ``BASE_DATE`` the ticket was opened.
         missing: Chance that any one customer field is missing.
+        unreported: Chance that the ticket's bot messages carry no confidence (see ``confidence``).
 
     """
     profile = sc.profile
@@ -92,6 +102,7 @@ def ticket_record(
     for role, text in turns:
         messages.append({"role": role, "text": text, "sent_at": _iso(moment)})
         moment += timedelta(seconds=low + rng.random() * (high - low))
+    annotate_bot_messages(messages, sc, ticket_id, unreported)
     record: dict[str, object] = {"ticket_id": ticket_id, "channel": sc.channel, "created_at": _iso(created)}
     if subject:
         record["subject"] = subject
@@ -122,7 +133,8 @@ def generate(cfg: SynthConfig, n: int, seed: int) -> Iterator[dict[str, object]]
         sc = draw_scenario(rng, cfg, pool)
         labels = decide(sc, cfg)
         day = SPAN_DAYS * (i + rng.random()) / n
-        yield ticket_record(rng, sc, labels, f"{tag}-{seed}-{i + 1:07d}", day, cfg.missing_rate)
+        ticket_id = f"{tag}-{seed}-{i + 1:07d}"
+        yield ticket_record(rng, sc, labels, ticket_id, day, cfg.missing_rate, cfg.confidence_missing_rate)
 
 
 def write_history(cfg: SynthConfig, n: int, seed: int, out: str | Path) -> SynthSummary:

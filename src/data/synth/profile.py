@@ -98,6 +98,25 @@ def _conversation_figures(tickets: Sequence[LabelledTicket]) -> dict[str, Any]:
     }
 
 
+def _bot_figures(tickets: Sequence[LabelledTicket]) -> dict[str, Any]:
+    """How many bot messages carry the platform's confidence and intent, and its mean by outcome."""
+    from ticketbuddy.data.bots import BotCoverage
+
+    coverage = BotCoverage.of(tickets)
+    by_label: dict[bool, list[float]] = {True: [], False: []}
+    for t in tickets:
+        by_label[t.escalated] += [m.confidence for m in t.messages if m.confidence is not None]
+    return {
+        "bot_messages": coverage.messages,
+        "bot_confidence_share": coverage.share(coverage.with_confidence),
+        "bot_intent_share": coverage.share(coverage.with_intent),
+        "mean_bot_confidence": {
+            ("escalated" if label else "not_escalated"): round(sum(v) / len(v), 4) if v else None
+            for label, v in by_label.items()
+        },
+    }
+
+
 def profile_tickets(
     tickets: Sequence[LabelledTicket], families: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
@@ -128,6 +147,7 @@ def profile_tickets(
         "route": _distribution([t.route or "(none)" for t in escalated]),
         **_keyword_figures(tickets, fired),
         **_conversation_figures(tickets),
+        **_bot_figures(tickets),
         "vip_vs_standard_mild_complaints": _value_effect(tickets),
     }
 

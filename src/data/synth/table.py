@@ -14,6 +14,9 @@ _HEADLINES = (
     ("unique_customer_message_share", "unique customer messages"),
     ("single_message_share", "single-message tickets"),
     ("mean_customer_turns", "mean customer turns"),
+    ("bot_messages", "bot messages"),
+    ("bot_confidence_share", "bot messages with a confidence"),
+    ("bot_intent_share", "bot messages with an intent"),
 )
 _SLICES = (
     ("by_topic", "topic"),
@@ -58,6 +61,9 @@ def format_table(report: Mapping[str, Any]) -> str:
     if effect:
         rows = [(k, f"{_fmt(v['escalation_rate'])}  (n={v['tickets']})") for k, v in effect.items()]
         lines += _rows("Mild complaints: escalation rate by customer", rows)
+    confidence = report.get("mean_bot_confidence") or {}
+    if any(v is not None for v in confidence.values()):
+        lines += _rows("Mean bot confidence", [(k, _fmt(v)) for k, v in confidence.items()])
     kw = report["keyword_only_classifier"]
     lines += _rows(
         "Keyword-only classifier (escalate = any trigger keyword)", [(k, _fmt(v)) for k, v in kw.items()]
