@@ -142,6 +142,7 @@ class FamilyExamples:
     examples: tuple[str, ...]
     not_examples: tuple[str, ...] = ()
     threshold: float = 0.5
+    min_similarity: float = 0.35
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,9 @@ class SemanticMatcher:
     poorly (a threat and a polite question share many words), so the examples train a small
     classifier: every family's examples are a class, and the sentences of no family (``others``, and
     every family's ``not_examples``) one more. A sentence's **family score** is that classifier's probability
-    for the family; it fires the family at or above the family's ``threshold``. The evidence names
+    for the family, counted only when the sentence is at least ``min_similarity`` (cosine) close to
+    one of the family's examples, so a sentence unlike them all is never pushed into the nearest
+    family; it fires the family at or above the family's ``threshold``. The evidence names
     the example nearest to the sentence, with its cosine similarity.
 
     Args:
@@ -221,8 +224,10 @@ class SemanticMatcher:
             self._classifier = LogisticRegression(C=regularisation, max_iter=5_000)
             with threadpool_limits(1):  # a small fit: BLAS threads only fight the encoder's for the cores
                 self._classifier.fit(np.vstack(blocks), np.concatenate(labels))
-            self._weights = self._classifier.coef_.astype(np.float32)
-            self._bias = self._classifier.intercept_.astype(np.float32)
+            weights, bias = self._classifier.coef_, self._classifier.intercept_
+            if len(weights) == 1:  # two classes: scikit-learn keeps one row; softmax([0, z]) = sigmoid
+                weights, bias = np.vstack([np.zeros_like(weights), weights]), np.concatenate([[0.0], bias])
+            self._weights, self._bias = weights.astype(np.float32), bias.astype(np.float32)
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
         """Family scores, one row per sentence, one column per family (in ``names`` order)."""
@@ -240,9 +245,12 @@ class SemanticMatcher:
         scores = self.scores(vectors)
         out = {}
         for j, name in enumerate(self.names):
-            sentence = int(scores[:, j].argmax())
-            sims = self._examples[name] @ vectors[sentence]
-            out[name] = Match(float(scores[sentence, j]), sentence, int(sims.argmax()), float(sims.max()))
+            sims = vectors @ self._examples[name].T
+            nearest = sims.max(axis=1)
+            close = np.where(nearest >= self.families[name].min_similarity, scores[:, j], 0.0)
+            sentence = int(close.argmax())
+            example = int(sims[sentence].argmax())
+            out[name] = Match(float(close[sentence]), sentence, example, float(nearest[sentence]))
         return out
 
     def hits(

@@ -38,6 +38,7 @@ class TriggerSpec:
     examples: tuple[str, ...] = ()
     not_examples: tuple[str, ...] = ()
     threshold: float = 0.5
+    min_similarity: float = 0.35
 
 
 Specs = Mapping[str, "TriggerSpec | Sequence[str]"]
@@ -107,7 +108,8 @@ class TriggerFinder:
         if self.semantic and self._matcher is None:
             try:
                 examples = {
-                    n: FamilyExamples(s.examples, s.not_examples, s.threshold) for n, s in self.specs.items()
+                    n: FamilyExamples(s.examples, s.not_examples, s.threshold, s.min_similarity)
+                    for n, s in self.specs.items()
                 }
                 self._matcher = SemanticMatcher(examples, self.encoder, self.others)
             except Exception:  # the encoder is missing or broken: keywords still decide

@@ -61,6 +61,7 @@ class TriggerFamily(_Strict):
             keywords, examples and both, to set the threshold on a history.
         not_examples: Calm look-alikes that must not fire it ("my refund arrived, thanks").
         threshold: The family score, 0–1, a sentence needs.
+        min_similarity: How close (cosine) a sentence must be to at least one example to be scored at all.
         min_priority: The least urgent priority an escalation with this family may get.
 
     """
@@ -71,6 +72,7 @@ class TriggerFamily(_Strict):
     examples: list[str] = Field(default_factory=list)
     not_examples: list[str] = Field(default_factory=list)
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    min_similarity: float = Field(default=0.35, ge=-1.0, le=1.0)
     min_priority: Priority | None = None
 
     @model_validator(mode="after")
@@ -260,6 +262,7 @@ class Policy(_Strict):
                 else (),
                 tuple(f.not_examples) if semantic else (),
                 f.threshold,
+                f.min_similarity,
             )
             for name, f in self.triggers.items()
         }

@@ -136,7 +136,13 @@ def fit_model(
         "policy_digest": families_digest(
             {
                 **{
-                    n: [*s.keywords, *s.examples, *s.not_examples, f"threshold={s.threshold}"]
+                    n: [
+                        *s.keywords,
+                        *s.examples,
+                        *s.not_examples,
+                        f"threshold={s.threshold}",
+                        f"min_similarity={s.min_similarity}",
+                    ]
                     for n, s in families.items()
                 },
                 "(others)": policy.other_examples,

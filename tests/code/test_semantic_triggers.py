@@ -1,0 +1,137 @@
+"""Trigger families heard by meaning: keywords as typed, examples, evidence, and the policy's use of them."""
+
+import pickle
+
+import pandas as pd
+import pytest
+import yaml
+
+from ticketbuddy.features.conversation import Turn
+from ticketbuddy.features.keywords import KeywordMatcher
+from ticketbuddy.features.semantic import match_units, split_sentences
+from ticketbuddy.features.triggers import TriggerFinder, TriggerSignals, TriggerSpec
+from ticketbuddy.policy.engine import PolicyEngine
+from ticketbuddy.policy.model import PolicyError, default_policy_path, load_policy
+from ticketbuddy.schemas import Ticket
+
+
+def ticket(*texts: str, tier: str = "standard") -> Ticket:
+    roles = ["customer", "bot"]
+    return Ticket.model_validate(
+        {
+            "ticket_id": "t",
+            "channel": "chat",
+            "created_at": "2026-11-01T09:00:00Z",
+            "customer": {"tier": tier},
+            "messages": [{"role": roles[i % 2], "text": t} for i, t in enumerate(texts)],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def engine() -> PolicyEngine:
+    return PolicyEngine(load_policy())
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "keyword"),
+    [
+        ("I was REFUNDED the wrong amount", "refund", "refund"),
+        ("still waiting on my refnd", "refund", "refund"),
+        ("they're overchargeing me", "refund", "overcharged"),
+        ("my lawyers have the letter", "legal", "lawyer"),
+        ("my acount was hackd last night", "fraud", "hacked"),
+        ("the courts will decide - see you in 'small claims'", "legal", "small claims"),
+    ],
+)
+def test_keywords_match_inflections_misspellings_and_quotes(text, family, keyword):
+    found = KeywordMatcher(load_policy().keyword_families()).find(text)
+    assert keyword in found.get(family, []), found
+
+
+@pytest.mark.parametrize("text", ["count me in", "my broker called", "there is an issue with my login"])
+def test_real_english_words_are_not_read_as_misspelt_keywords(text):
+    assert KeywordMatcher({"legal": ["court"], "technical": ["broken"], "x": ["sue you"]}).find(text) == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["I will sue", "I'm going to sue your company", "you'll be hearing from my legal team"]
+)
+def test_the_shipped_legal_family_catches_the_everyday_forms(engine, text):
+    decision = engine.decide(engine.facts(ticket(text), probability=0.01, threshold=0.5))
+    assert decision.escalate and decision.route == "legal_compliance"
+    assert "trigger.legal" in [r.code for r in decision.reasons]
+
+
+def test_a_semantic_hit_names_the_sentence_the_example_and_the_similarity(engine):
+    text = "Thanks for nothing. Could somebody from your team actually phone me back today?"
+    facts = engine.facts(ticket(text), probability=0.01, threshold=0.5)
+    assert "human_request" in facts.triggers and facts.triggers["human_request"] == []
+    hit = facts.semantic["human_request"]
+    assert hit.sentence == "Could somebody from your team actually phone me back today?"
+    assert hit.example in load_policy().triggers["human_request"].examples
+    reason = next(r for r in engine.decide(facts).reasons if r.code == "trigger.human_request")
+    assert hit.sentence in reason.detail and hit.example in reason.detail and "similarity" in reason.detail
+
+
+def test_keywords_only_misses_what_the_examples_hear():
+    policy = load_policy()
+    text = "Could somebody from your team actually phone me back today?"
+    with_examples = PolicyEngine(policy).facts(ticket(text), 0.01, 0.5)
+    keywords_only = PolicyEngine(policy, semantic=False).facts(ticket(text), 0.01, 0.5)
+    assert "human_request" in with_examples.triggers and "human_request" not in keywords_only.triggers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks, what time do you open?",
+        "This is absolutely awful and useless, I hate it",
+        "Sorry to bother you, can I change the colour of my order?",
+    ],
+)
+def test_calm_or_merely_unhappy_lines_fire_no_family(engine, text):
+    assert engine.facts(ticket(text), 0.01, 0.5).triggers == {}
+
+
+def test_examples_are_told_from_the_other_examples():
+    spec = TriggerSpec(("lawyer",), ("I am going to sue you", "I will take you to court"))
+    alone = TriggerFinder({"legal": spec}).find_many([["I am going to the shop"]])[0]
+    others = ["I am going to the shop later", "where is my parcel"]
+    told_apart = TriggerFinder({"legal": spec}, others=others).find_many([["I am going to the shop"]])[0]
+    assert told_apart.similarity["legal"] < alone.similarity["legal"]
+    assert "legal" not in told_apart.semantic
+
+
+def test_sentences_and_clauses():
+    assert split_sentences(["One. Two!\nThree - four"]) == ["One.", "Two!", "Three", "four"]
+    long = " ".join(["word"] * 80)
+    assert all(len(s.split()) <= 32 for s in split_sentences([long]))
+    units = match_units(["I waited three weeks for this, and if nobody replies my solicitor will call"])
+    assert "if nobody replies my solicitor will call" in units
+
+
+def test_trigger_signals_give_scores_and_families_fired_and_pickle_without_the_matcher():
+    policy = load_policy()
+    X = pd.Series([[Turn("customer", "get me an actual human being on the phone")], [Turn("customer", "hi")]])
+    step = TriggerSignals(policy.trigger_specs(), others=policy.other_examples).fit(X)
+    names = step.get_feature_names_out().tolist()
+    rows = step.transform(X)
+    assert rows[0, names.index("trigger_human_request_similarity")] > 0.5
+    assert rows[1, names.index("trigger_human_request_similarity")] < 0.2
+    assert (
+        rows[0, names.index("trigger_families_fired")] >= 1
+        and rows[1, names.index("trigger_families_fired")] == 0
+    )
+    copy = pickle.loads(pickle.dumps(step))
+    assert "_finder" not in copy.__dict__
+    assert (copy.transform(X) == rows).all()
+
+
+def test_a_family_needs_keywords_or_examples(tmp_path):
+    raw = yaml.safe_load(default_policy_path().read_text())
+    raw["triggers"]["refund"].update(keywords=[], examples=[])
+    bad = tmp_path / "policy.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    with pytest.raises(PolicyError, match="triggers.refund.*keywords or examples"):
+        load_policy(bad)
