@@ -4,6 +4,7 @@ The session's champion (linear head) and a small gradient-boosted model trained 
 """
 
 import json
+import re
 
 import joblib
 import numpy as np
@@ -13,6 +14,7 @@ from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.explain import feature_groups, raw_score, shapley_contributions
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.features.embedding_cache import embedding_cache
+from ticketbuddy.handoff.batch import score_tickets
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.train.heads import raw_scores
 
@@ -110,3 +112,13 @@ def test_a_model_pickled_without_the_baseline_still_predicts(champion, test_tick
     assert (after["contributions"] == "{}").all()
     np.testing.assert_allclose(after["probability"], before["probability"])
     assert (before["contributions"] != "{}").all()
+
+
+def test_the_model_reason_names_the_largest_contributions(scorer, seed_tickets, champion):
+    groups = "|".join(feature_groups(champion.features.named_steps["features"]))
+    pattern = rf"probability 0\.\d{{3}} >= threshold 0\.\d{{3}}; largest contributions: (({groups}) [+-]\d+\.\d\d(, )?){{3}}"
+    for score in score_tickets(scorer, seed_tickets):
+        assert re.fullmatch(pattern, score.reasons[0].detail), score.reasons[0].detail
+        assert score.handoff is not None and score.handoff.reasons[0] == score.reasons[0]
+    (_, learned), *_ = scorer.predictions(seed_tickets)
+    assert set(learned.contributions) == set(groups.split("|"))
