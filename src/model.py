@@ -2,7 +2,9 @@
 
 The threshold is part of the model, chosen at training time from ``params.yaml`` (a minimum recall or
 a review budget), so every consumer — batch scoring, the API, the MLflow pyfunc — decides with exactly
-the threshold the model was evaluated at. Features are computed once per batch and shared by the heads.
+the threshold the model was evaluated at. Features are computed once per batch and shared by the heads,
+and by the explanation of each probability: every feature group's contribution to the escalation head's
+raw score (``ticketbuddy.explain``), against the training mean of the features stored at fit time.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from ticketbuddy.explain import Contributions, explain, feature_groups
 from ticketbuddy.features.pipeline import use_encoder_at
 from ticketbuddy.features.triggers import as_spec
 
@@ -27,6 +30,7 @@ PREDICTION_COLUMNS = [
     "route_confidence",
     "priority",
     "priority_confidence",
+    "contributions",
 ]
 
 
@@ -41,9 +45,13 @@ class EscalationModel:
         route_head: Multiclass head over the routes of escalated history, or None.
         priority_head: Multiclass head over P1–P4 of escalated history, or None.
         info: Facts about the training run (data digest, sizes, strategy), kept with the model.
+        baseline: Training mean of the features: the baseline ticket contributions are measured from.
+            None in a model pickled before it was kept (such a model gives no contributions).
 
     ``model.predict(tickets_to_frame(tickets))`` returns one row per ticket with the columns
-    ``PREDICTION_COLUMNS``; ``tests/model`` exercises a trained one.
+    ``PREDICTION_COLUMNS``; ``contributions`` there is a compact JSON object of each feature group's
+    contribution to the head's raw score (``{}`` without a baseline). ``tests/model`` exercises a
+    trained one.
 
     Example:
         >>> PREDICTION_COLUMNS[:4]
@@ -57,6 +65,7 @@ class EscalationModel:
     route_head: Any | None = None
     priority_head: Any | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    baseline: np.ndarray | None = None
 
     @property
     def pipeline(self) -> Pipeline:
@@ -76,6 +85,8 @@ class EscalationModel:
         proba = self.classifier.predict_proba(Z)[:, 1] if n else np.zeros(0)
         route, route_conf = _head(self.route_head, Z, n)
         priority, priority_conf = _head(self.priority_head, Z, n)
+        explained = self.contributions(Z) if n else None
+        contributions = explained.as_json() if explained is not None else ["{}"] * n
         ids = frame["ticket_id"].astype(str).to_numpy() if "ticket_id" in frame else np.arange(n).astype(str)
         return pd.DataFrame(
             {
@@ -87,9 +98,26 @@ class EscalationModel:
                 "route_confidence": route_conf,
                 "priority": priority,
                 "priority_confidence": priority_conf,
+                "contributions": np.asarray(contributions, dtype=object),
             },
             columns=PREDICTION_COLUMNS,
         )
+
+    def contributions(self, data: pd.DataFrame | np.ndarray) -> Contributions | None:
+        """Each feature group's contribution to the escalation head's raw score, per ticket.
+
+        ``data`` is a ticket frame (its features are computed) or the feature rows ``predict`` already
+        computed (used as they are). The contributions are in the head's raw-score (logit) units,
+        against the baseline ticket; with the baseline's score they sum to each ticket's raw score,
+        which the monotone calibrator maps to the probability. None for a model without a baseline
+        (pickled before it was kept), or a non-linear head with too many groups to explain exactly.
+        """
+        baseline = getattr(self, "baseline", None)  # absent from a model pickled before it was kept
+        if baseline is None:
+            return None
+        Z = self.features.transform(data) if isinstance(data, pd.DataFrame) else data
+        head = getattr(self.classifier, "estimator_", self.classifier)
+        return explain(head, feature_groups(self.features.named_steps["features"]), baseline, Z)
 
     @property
     def routes(self) -> list[str]:

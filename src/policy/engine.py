@@ -32,12 +32,17 @@ class Reason:
 
 @dataclass(frozen=True)
 class Learned:
-    """The model's route and priority for a ticket, with their confidences (empty without a model)."""
+    """The model's route and priority for a ticket, with their confidences (empty without a model).
+
+    ``contributions``: each feature group's contribution to the escalation head's raw score (logit
+    units, against the training-mean ticket); empty when the model gives none.
+    """
 
     route: str | None = None
     route_confidence: float = 0.0
     priority: str | None = None
     priority_confidence: float = 0.0
+    contributions: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,7 @@ class PolicyEngine:
             reasons.insert(0, Reason("model.low_confidence", f"probability {p:.3f} within {band} of {t:.3f}"))
         else:
             reasons.insert(0, Reason("model.below_threshold", f"probability {p:.3f} < threshold {t:.3f}"))
+        reasons[0] = _with_contributions(reasons[0], facts.learned)
         escalate = p >= t - band if band > 0 else p >= t
         return escalate or bool(forced), reasons
 
@@ -287,6 +293,23 @@ def _raised(
         return chosen
     detail = f"{answer} from the priority model (confidence {confidence:.2f}), raising {chosen[1].detail}"
     return answer, Reason(f"priority.{rule.name}", detail)
+
+
+def _with_contributions(reason: Reason, learned: Learned, top: int = 3) -> Reason:
+    """The model's reason, with the ``top`` largest feature-group contributions by size when known.
+
+    Example:
+        >>> reason = Reason("model.probability", "probability 0.731 >= threshold 0.090")
+        >>> learned = Learned(contributions={"text": 0.85, "customer": 0.1, "words": 1.2, "triggers": -0.4})
+        >>> _with_contributions(reason, learned).detail
+        'probability 0.731 >= threshold 0.090; largest contributions: words +1.20, text +0.85, triggers -0.40'
+
+    """
+    largest = sorted(learned.contributions.items(), key=lambda item: (-abs(item[1]), item[0]))[:top]
+    if not largest:
+        return reason
+    listed = ", ".join(f"{name} {value:+.2f}" for name, value in largest)
+    return Reason(reason.code, f"{reason.detail}; largest contributions: {listed}")
 
 
 def _apply(

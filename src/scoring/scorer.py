@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ticketbuddy.explain import parse_contributions
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.features.pipeline import text_embedder
 from ticketbuddy.model import EscalationModel
@@ -148,10 +149,11 @@ def _policy_differences(policy: Policy, model: LoadedModel | None) -> list[str]:
 
 
 def _learned(row: Any) -> Learned:
-    """The learned route and priority of one prediction row (older models have neither)."""
+    """The learned route, priority and contributions of one prediction row (older models lack them)."""
     return Learned(
         route=getattr(row, "route", None) or None,
         route_confidence=float(getattr(row, "route_confidence", 0.0) or 0.0),
         priority=getattr(row, "priority", None) or None,
         priority_confidence=float(getattr(row, "priority_confidence", 0.0) or 0.0),
+        contributions=parse_contributions(getattr(row, "contributions", None)),
     )

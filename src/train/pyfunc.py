@@ -59,12 +59,16 @@ class EscalationPyfunc(PythonModel):
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
-        """Probability, decision, threshold and the learned route and priority for each input row."""
+        """Probability, decision, threshold, learned route and priority, and contributions for each row."""
         return self.model.predict(pd.DataFrame(model_input))
 
 
 def signature() -> ModelSignature:
-    """Input: the flat ticket frame (customer fields optional). Output: the prediction frame."""
+    """Input: the flat ticket frame (customer fields optional). Output: the prediction frame.
+
+    ``contributions`` is a JSON object in a string (feature group → contribution to the head's raw
+    score), so the output schema stays flat columns of scalars whatever groups a model has.
+    """
     optional_text = ["created_at", "subject", "customer_id", "tier"]
     inputs = Schema(
         [
@@ -85,6 +89,7 @@ def signature() -> ModelSignature:
             ColSpec("double", "route_confidence"),
             ColSpec("string", "priority"),
             ColSpec("double", "priority_confidence"),
+            ColSpec("string", "contributions"),
         ]
     )
     return ModelSignature(inputs=inputs, outputs=outputs)

@@ -119,7 +119,8 @@ def fit_model(
     """Fit features once, then the calibrated escalation head and the route and priority heads.
 
     The threshold is chosen on the escalation head's out-of-fold probabilities; their metrics are kept
-    in ``info["oof"]``.
+    in ``info["oof"]``. The training mean of the features is kept as the baseline ticket the
+    contributions of each feature group are measured from (``EscalationModel.contributions``).
     """
     policy = policy or load_policy()
     families = policy.trigger_specs()
@@ -156,6 +157,7 @@ def fit_model(
         route_head=_fit_label_head(Z, train, "route", params),
         priority_head=_fit_label_head(Z, train, "priority", params),
         info=info,
+        baseline=np.asarray(Z.mean(axis=0), dtype=float).ravel(),
     )
 
 

@@ -21,12 +21,13 @@ ALLOWED = {
     "schemas": set(),
     "features": {"schemas"},
     "policy": {"features", "schemas"},
-    "model": {"features", "schemas"},
+    "explain": set(),
+    "model": {"explain", "features", "schemas"},
     "data": {"schemas", "policy", "features"},
-    "scoring": {"policy", "model", "features", "schemas", "data"},
-    "handoff": {"scoring", "policy", "model", "features", "schemas", "data"},
-    "train": {"scoring", "model", "features", "policy", "schemas", "data"},
-    "serve": {"handoff", "scoring", "policy", "model", "features", "schemas", "data"},
+    "scoring": {"policy", "model", "explain", "features", "schemas", "data"},
+    "handoff": {"scoring", "policy", "model", "explain", "features", "schemas", "data"},
+    "train": {"scoring", "model", "explain", "features", "policy", "schemas", "data"},
+    "serve": {"handoff", "scoring", "policy", "model", "explain", "features", "schemas", "data"},
 }
 COMMAND = "command"
 

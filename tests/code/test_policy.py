@@ -187,6 +187,26 @@ def test_unconfident_learned_route_falls_through_to_keyword_rules(engine):
     assert any(r.code == "route.money-to-billing" for r in d.reasons)
 
 
+def test_the_model_reason_names_its_largest_contributions(tmp_path, engine):
+    learned = Learned(contributions={"text": 0.85, "customer": 0.05, "words": 1.2, "triggers": 0.4})
+    d = engine.decide(engine.facts(make("Where is my order?"), 0.731, 0.09, learned))
+    expected = (
+        "probability 0.731 >= threshold 0.090; largest contributions: words +1.20, text +0.85, triggers +0.40"
+    )
+    assert (d.reasons[0].code, d.reasons[0].detail) == ("model.probability", expected)
+    kept = engine.decide(
+        engine.facts(make("Where is my order?"), 0.02, 0.09, Learned(contributions={"words": -2.5}))
+    )
+    assert kept.reasons[0].detail == "probability 0.020 < threshold 0.090; largest contributions: words -2.50"
+    raw = copy.deepcopy(RAW)
+    raw["low_confidence_band"] = 0.1
+    banded = PolicyEngine(load_policy(write_policy(tmp_path, raw)))
+    near = banded.decide(banded.facts(make("hmm"), 0.35, 0.4, Learned(contributions={"shape": 0.3})))
+    assert near.reasons[0].code == "model.low_confidence" and near.reasons[0].detail.endswith("shape +0.30")
+    plain = engine.decide(engine.facts(make("Where is my order?"), 0.731, 0.09))
+    assert plain.reasons[0].detail == "probability 0.731 >= threshold 0.090"  # no contributions, no list
+
+
 def test_policy_refuses_a_model_route_without_owner():
     with pytest.raises(PolicyError, match="no owning team in the policy: returns_desk"):
         load_policy().check_model_routes(["senior_cx", "returns_desk"])

@@ -58,9 +58,11 @@ def test_logged_model_has_signature_example_and_scores_raw_tickets(trained, seed
     uri = f"models:/ticket-escalation/{trained.model_version}"
     info = mlflow.models.get_model_info(uri)
     assert "messages" in info.signature.inputs.input_names()
+    assert "contributions" in info.signature.outputs.input_names()
     pyfunc = mlflow.pyfunc.load_model(uri)
     out = pyfunc.predict(tickets_to_frame(seed_tickets))
     assert list(out.columns) == PREDICTION_COLUMNS
+    assert {"text", "words", "triggers"} <= set(json.loads(out["contributions"].iloc[0]))
     assert set(out["route"]) <= DEFAULT_ROUTES
     assert out["threshold"].iloc[0] == pytest.approx(trained.threshold)
 

@@ -36,6 +36,8 @@ def test_score_returns_contract_fields(client, seed_tickets):
     assert {"ticket_id", "escalate", "probability", "priority", "route", "reasons", "model"} <= set(score)
     assert score["model"]["name"] == "ticket-escalation" and score["model"]["version"]
     assert score["handoff"]["handoff_id"] and score["handoff"]["sla_minutes"] == 30
+    assert "; largest contributions: " in score["reasons"][0]["detail"]
+    assert score["handoff"]["reasons"][0] == score["reasons"][0]  # the agent sees them in the packet
     assert "30 minutes" in score["customer_reply"]
 
 
