@@ -110,8 +110,9 @@ class SentenceEncoder:
         directory = self.directory()
         variant = encoder_variant(directory)
         with self._lock:
-            found = {t: self._memo.get((variant, t)) for t in dict.fromkeys(texts)}
-        missing = [t for t, v in found.items() if v is None]
+            kept = {t: self._memo.get((variant, t)) for t in dict.fromkeys(texts)}
+        found = {t: v for t, v in kept.items() if v is not None}
+        missing = [t for t in kept if t not in found]
         if missing:
             cache = embedding_cache.active()
             fresh = cache.encode(variant, missing, self._encode) if cache else self._encode(missing)
