@@ -1,9 +1,11 @@
-"""Benchmarks: embedding throughput, single-ticket scoring latency, batch scoring, generator, memory, and
-the log redaction's cost per KB (``bench/redaction.py``).
+"""Benchmarks: embedding throughput, single-ticket scoring latency, batch scoring, generator, memory,
+one ticket against the scoring path before semantic triggers (``bench/features.py``), and the log
+redaction's cost per KB (``bench/redaction.py``).
 
 Run with ``make bench`` from the repo root after ``make train`` (it scores with the champion in the
 MLflow store in force). Prints a table and writes ``bench/latest.json``. ``python -m bench redaction``
-(or ``model``) runs one part alone and updates its figures in ``bench/latest.json``, keeping the rest.
+(or ``model``, ``features``) runs one part alone and updates its figures in ``bench/latest.json``,
+keeping the rest.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from bench.features import bench_features
 from bench.redaction import bench_redaction
 from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
 
 LATEST = Path("bench/latest.json")
-PARTS = ("model", "redaction")
+PARTS = ("model", "features", "redaction")
 
 
 def _history(n: int, seed: int, folder: Path) -> list:
@@ -166,6 +169,9 @@ def main(parts: list[str]) -> None:
     results: dict = json.loads(LATEST.read_text()) if parts and LATEST.exists() else {}
     if not parts or "model" in parts:
         results.update(bench_model())
+    if not parts or "features" in parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            results.update(bench_features(_history(400, 3, Path(tmp))))
     if not parts or "redaction" in parts:
         results.update(bench_redaction())
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

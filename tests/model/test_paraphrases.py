@@ -1,0 +1,69 @@
+"""Hand-written tickets the project did not generate: do the families hear them, and who escalates?
+
+The sets in ``tests/fixtures/paraphrases/`` were written without the generator or the policy's examples
+(see their README). Thresholds were set on ``dev.jsonl``; the figures asserted here are on
+``test.jsonl``, as they fell, a few points below what was measured so that a regression fails while
+run-to-run noise does not. The issue's own targets (90 % of positives fire their family and escalate,
+at most 5 % of hard negatives escalate) are not met yet; docs/EVALUATION.md gives the measured figures.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from ticketbuddy.data.jsonl import read_tickets
+from ticketbuddy.policy.families import read_family_labels
+from ticketbuddy.policy.model import load_policy
+from ticketbuddy.train.paraphrases import evaluate_paraphrases
+
+TEST_SET = Path(__file__).parents[1] / "fixtures" / "paraphrases" / "test.jsonl"
+
+
+@pytest.fixture(scope="module")
+def paraphrases():
+    return read_tickets(TEST_SET).tickets, read_family_labels(TEST_SET)
+
+
+@pytest.fixture(scope="module")
+def rules_alone(paraphrases):
+    tickets, labels = paraphrases
+    policy = load_policy()
+    return {s: evaluate_paraphrases(policy, None, tickets, labels, semantic=s) for s in (True, False)}
+
+
+def test_the_examples_hear_what_the_keywords_miss(rules_alone):
+    meaning, keywords = rules_alone[True]["positives"], rules_alone[False]["positives"]
+    assert meaning["tickets"] >= 130
+    assert meaning["fired"] / meaning["tickets"] >= FIRED_AT_LEAST
+    assert keywords["fired"] / keywords["tickets"] <= 0.05  # written to avoid the keywords
+
+
+def test_every_family_is_heard_at_least_half_the_time(rules_alone):
+    for name, row in rules_alone[True]["families"].items():
+        assert row["fired"] / row["tickets"] >= 0.4, name
+
+
+def test_hard_negatives_rarely_fire_a_family_that_always_escalates(paraphrases):
+    tickets, labels = paraphrases
+    policy = load_policy()
+    from ticketbuddy.policy.engine import PolicyEngine
+
+    engine = PolicyEngine(policy)
+    always = {n for n, f in policy.triggers.items() if f.escalate == "always"}
+    negatives = [t for t in tickets if labels[t.ticket_id].triggers == ()]
+    fired = sum(bool(always & set(engine.facts(t, None, None).triggers)) for t in negatives)
+    assert len(negatives) >= 70
+    assert fired / len(negatives) <= ALWAYS_ON_NEGATIVES_AT_MOST
+
+
+def test_with_the_model_positives_escalate_and_hard_negatives_mostly_do_not(scorer, paraphrases):
+    tickets, labels = paraphrases
+    result = evaluate_paraphrases(scorer.policy, scorer.model, tickets, labels)
+    assert result["positives"]["escalated"] / result["positives"]["tickets"] >= ESCALATED_AT_LEAST
+    assert result["negatives"]["share"] <= NEGATIVES_ESCALATED_AT_MOST
+
+
+FIRED_AT_LEAST = 0.6
+ALWAYS_ON_NEGATIVES_AT_MOST = 0.25
+ESCALATED_AT_LEAST = 0.7
+NEGATIVES_ESCALATED_AT_MOST = 0.45
