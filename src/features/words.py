@@ -130,7 +130,7 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
     """
 
     def __init__(
-        self, C: float = 30.0, ngram_max: int = 2, min_df: int = 2, cv: int = 5, random_state: int = 0
+        self, C: float = 10.0, ngram_max: int = 2, min_df: int = 2, cv: int = 5, random_state: int = 0
     ) -> None:
         self.C = C
         self.ngram_max = ngram_max

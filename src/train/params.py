@@ -70,7 +70,7 @@ class RouteWordsParams(_Section):
     """Per-route word scores for the route head: cross-fitted TF-IDF + logistic regression."""
 
     enabled: bool = True
-    C: float = Field(default=30.0, gt=0)
+    C: float = Field(default=10.0, gt=0)
     ngram_max: int = Field(default=2, ge=1, le=3)
     min_df: int = Field(default=2, ge=1)
     cv: int = Field(default=5, ge=2)
