@@ -83,7 +83,7 @@ class EscalationModel:
         n = len(frame)
         Z = self.features.transform(frame) if n else None
         proba = self.classifier.predict_proba(Z)[:, 1] if n else np.zeros(0)
-        route, route_conf = _head(self.route_head, Z, n)
+        route, route_conf = _head(self.route_head, Z, n, frame)
         priority, priority_conf = _head(self.priority_head, Z, n)
         explained = self.contributions(Z) if n else None
         contributions = explained.as_json() if explained is not None else ["{}"] * n
@@ -136,10 +136,16 @@ class EscalationModel:
         use_encoder_at(self.features, path)
 
 
-def _head(head: Any | None, Z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Most likely class and its probability, or empty strings and zeros without a head."""
+def _head(
+    head: Any | None, Z: np.ndarray | None, n: int, frame: pd.DataFrame | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Most likely class and its probability, or empty strings and zeros without a head.
+
+    A head that ``reads_messages`` (the route head's word scores) gets the input frame too.
+    """
     if head is None or Z is None:
         return np.full(n, "", dtype=object), np.zeros(n)
-    proba = head.predict_proba(Z)
+    words = getattr(head, "reads_messages", False)
+    proba = head.predict_proba(Z, frame) if words else head.predict_proba(Z)
     best = proba.argmax(axis=1)
     return head.classes_[best].astype(object), proba[np.arange(n), best]

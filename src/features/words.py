@@ -1,4 +1,4 @@
-"""Word evidence: a cross-fitted TF-IDF score of the customer's words, as one feature.
+"""Word evidence: cross-fitted TF-IDF scores of the customer's words, for escalation and for routes.
 
 Sentence embeddings capture what a message means; exact words and phrases ("small claims", "third
 time", "chargeback") carry evidence of their own. A TF-IDF + logistic-regression model of the
@@ -6,6 +6,8 @@ customer's turns is fitted inside the pipeline and its score becomes one feature
 embedding. Like scikit-learn's ``TargetEncoder``, ``fit_transform`` returns *cross-fitted* scores
 (each training ticket scored by a model that did not see it), so the classifier downstream does not
 learn to trust an over-fitted score; ``transform`` uses the model fitted on all the training data.
+``RouteWordScores`` does the same for the route label: one log-probability per route, the word
+evidence of the route head (routes are about what a complaint names: "mortgage", "debt collector").
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
-from ticketbuddy.features.conversation import customer_texts, messages_column
+from ticketbuddy.features.conversation import customer_texts, messages_column, parse_turns
 
 #: Words of two or more letters: order numbers, amounts and dates are slots, not evidence, and a model
 #: that learned them would change its answer when an order number changes.
@@ -97,3 +99,84 @@ class WordScore(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """A single feature, ``word_score``."""
         return np.asarray(["word_score"], dtype=object)
+
+
+class RouteWordScores(TransformerMixin, BaseEstimator):
+    """Cross-fitted TF-IDF + multinomial logistic-regression log-probabilities of each route.
+
+    Args:
+        C: Inverse regularisation of the logistic regression (word evidence for routes is strong and
+            specific, so it wants much less regularisation than the escalation score).
+        ngram_max: Longest word n-gram (1 = words, 2 = words and pairs).
+        min_df: Tickets a term must appear in to enter the vocabulary.
+        cv: Folds for the cross-fitted training scores (fewer for routes with fewer tickets).
+        random_state: Seed of the fold split.
+
+    Input is the ``messages`` column: parsed turns or the JSON the model's input frame carries.
+
+    Attributes:
+        model_: TF-IDF + logistic regression fitted on all training tickets.
+        classes_: The routes, in the order of the output columns.
+
+    Example:
+        >>> import pandas as pd
+        >>> from ticketbuddy.features.conversation import Turn
+        >>> texts = ["my mortgage escrow", "debt collector calls", "mortgage payment", "collector again"]
+        >>> X = pd.Series([[Turn("customer", t)] for t in texts * 3])
+        >>> scores = RouteWordScores(cv=2).fit_transform(X, ["home", "debt"] * 6)
+        >>> scores.shape, RouteWordScores(cv=2).fit(X, ["home", "debt"] * 6).classes_.tolist()
+        ((12, 2), ['debt', 'home'])
+
+    """
+
+    def __init__(
+        self, C: float = 10.0, ngram_max: int = 2, min_df: int = 2, cv: int = 5, random_state: int = 0
+    ) -> None:
+        self.C = C
+        self.ngram_max = ngram_max
+        self.min_df = min_df
+        self.cv = cv
+        self.random_state = random_state
+
+    def _model(self) -> Pipeline:
+        vectorizer = TfidfVectorizer(
+            ngram_range=(1, self.ngram_max), min_df=self.min_df, sublinear_tf=True, token_pattern=LETTER_WORDS
+        )
+        return Pipeline([("tfidf", vectorizer), ("lr", LogisticRegression(C=self.C, max_iter=3000))])
+
+    @staticmethod
+    def _texts(X: pd.Series | pd.DataFrame) -> list[str]:
+        return ["\n".join(customer_texts(parse_turns(value))) for value in messages_column(X)]
+
+    def fit(self, X: pd.Series, y: np.ndarray | list[str]) -> RouteWordScores:
+        """Fit TF-IDF and the logistic regression on all training tickets."""
+        if y is None:
+            raise ValueError("RouteWordScores learns from route labels: fit it with y")
+        self.model_ = self._model().fit(self._texts(X), np.asarray(y))
+        self.classes_ = self.model_.classes_
+        return self
+
+    def fit_transform(self, X: pd.Series, y: np.ndarray | None = None, **fit_params: object) -> np.ndarray:
+        """Fit on all tickets, but return cross-fitted log-probabilities for the training tickets."""
+        if y is None:
+            raise ValueError("RouteWordScores learns from route labels: fit it with y")
+        texts, labels = self._texts(X), np.asarray(y)
+        smallest = int(np.unique(labels, return_counts=True)[1].min())
+        folds = StratifiedKFold(max(2, min(self.cv, smallest)), shuffle=True, random_state=self.random_state)
+        proba = cross_val_predict(clone(self._model()), texts, labels, cv=folds, method="predict_proba")
+        self.model_ = self._model().fit(texts, labels)
+        self.classes_ = self.model_.classes_
+        return _log(proba)
+
+    def transform(self, X: pd.Series) -> np.ndarray:
+        """Log-probabilities of each route from the model fitted on all training tickets."""
+        return _log(self.model_.predict_proba(self._texts(X)))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """One feature per route, ``route_words_<route>``."""
+        return np.asarray([f"route_words_{c}" for c in self.classes_], dtype=object)
+
+
+def _log(proba: np.ndarray) -> np.ndarray:
+    """Log-probabilities, floored so a route the words rule out stays a finite number."""
+    return np.log(np.clip(np.asarray(proba, dtype=float), 1e-6, 1.0))

@@ -34,8 +34,10 @@ def routes(
     """Learn routes (route = product) from CFPB narratives: TicketBuddy's pipeline vs a TF-IDF baseline.
 
     Both models train on --train and are scored on --test: macro-F1, accuracy, per-product F1, and the
-    same split by whether the text encoder had to truncate the narrative. Embedding the narratives
-    takes most of the time: about ten minutes for 13,000 CFPB narratives on two busy cores.
+    same split by whether the text encoder had to truncate the narrative. The baseline's settings are
+    chosen on a validation split of --train, never on --test. Embedding the narratives takes most of
+    the first run: about ten minutes for 13,000 CFPB narratives on two busy cores; a rerun reads them
+    from the training-time embedding cache.
     """
     from ticketbuddy.train.params import load_params
     from ticketbuddy.train.realdata import compare_routes

@@ -1,10 +1,13 @@
-"""Classifier heads on the shared features: escalation (calibrated), route and priority.
+"""Classifier heads on the shared features: escalation (calibrated), route (with word evidence), priority.
 
 The escalation head is calibrated on out-of-fold scores: the head is fitted k times to score each
 training ticket it did not see, a calibrator (Platt sigmoid or isotonic) is fitted on those scores, and
 the head is refitted on everything — scikit-learn's ``CalibratedClassifierCV(ensemble=False)``, with
 the out-of-fold probabilities kept (``oof_proba_``) so the operating threshold is chosen on tickets
 the model did not train on, without fitting the head k more times.
+
+The route head also reads the customer's words (``RouteWithWords``): per-route TF-IDF scores, out of
+fold on its training tickets, are appended to the shared features, as the word score is for escalation.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.preprocessing import StandardScaler
 
+from ticketbuddy.features.words import RouteWordScores
 from ticketbuddy.train.params import TrainParams
 
 
@@ -131,3 +136,71 @@ def label_head(params: TrainParams, labels: list[str]) -> Any | None:
     if len(set(labels)) < 2:
         return None
     return base_head(params, multiclass=True)
+
+
+class RouteWithWords(ClassifierMixin, BaseEstimator):
+    """A route head on the shared features and per-route word scores of the ticket's messages.
+
+    At fit the word scores are cross-fitted (``RouteWordScores.fit_transform``): each training ticket
+    is scored by a word model that did not see it, so the head learns how far to trust word evidence
+    on unseen text rather than an in-sample score. At predict time the word model fitted on all the
+    training tickets scores the messages.
+
+    Args:
+        estimator: The multiclass head (fitted on the shared features plus the scaled word scores).
+        words: The unfitted per-route word model.
+
+    ``fit``, ``predict_proba`` and ``predict`` take the feature matrix and the tickets' ``messages``
+    (a frame with that column, or the column itself); ``reads_messages`` tells ``EscalationModel`` so.
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> frame = pd.DataFrame({"messages": [[("customer", t)] for t in ["mortgage", "debt"] * 6]})
+        >>> head = RouteWithWords(LogisticRegression(), RouteWordScores(min_df=1, cv=2))
+        >>> head.fit(np.zeros((12, 3)), ["home", "debt"] * 6, frame).predict(np.zeros((2, 3)), frame[:2])
+        array(['home', 'debt'], dtype=object)
+
+    """
+
+    reads_messages = True
+
+    def __init__(self, estimator: Any, words: RouteWordScores) -> None:
+        self.estimator = estimator
+        self.words = words
+
+    def fit(self, Z: np.ndarray, y: Any, messages: Any) -> RouteWithWords:
+        """Cross-fitted word scores, then the head on the shared features and those scores."""
+        self.words_ = clone(self.words)
+        scores = self.words_.fit_transform(_messages(messages), np.asarray(y, dtype=object))
+        self.scale_ = StandardScaler().fit(scores)
+        self.estimator_ = clone(self.estimator).fit(self._inputs(Z, scores), y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def _inputs(self, Z: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        return np.hstack([np.asarray(Z, dtype=float), self.scale_.transform(scores)])
+
+    def predict_proba(self, Z: np.ndarray, messages: Any) -> np.ndarray:
+        """Probability of each route (columns in ``classes_`` order)."""
+        scores = self.words_.transform(_messages(messages))
+        return np.asarray(self.estimator_.predict_proba(self._inputs(Z, scores)))
+
+    def predict(self, Z: np.ndarray, messages: Any) -> np.ndarray:
+        """The most likely route of each ticket."""
+        return np.asarray(self.classes_[self.predict_proba(Z, messages).argmax(axis=1)], dtype=object)
+
+
+def _messages(messages: Any) -> Any:
+    """The ``messages`` column of a frame, or the column as given."""
+    return messages["messages"] if hasattr(messages, "columns") else messages
+
+
+def route_head(params: TrainParams, labels: list[str]) -> Any | None:
+    """The route head: with per-route word scores when ``train.route_words.enabled``; None for one route."""
+    head = label_head(params, labels)
+    if head is None or not params.route_words.enabled:
+        return head
+    w = params.route_words
+    words = RouteWordScores(C=w.C, ngram_max=w.ngram_max, min_df=w.min_df, cv=w.cv, random_state=params.seed)
+    return RouteWithWords(head, words)

@@ -66,6 +66,16 @@ class ThresholdParams(_Section):
     review_budget: float = Field(default=0.2, gt=0, le=1)
 
 
+class RouteWordsParams(_Section):
+    """Per-route word scores for the route head: cross-fitted TF-IDF + logistic regression."""
+
+    enabled: bool = True
+    C: float = Field(default=10.0, gt=0)
+    ngram_max: int = Field(default=2, ge=1, le=3)
+    min_df: int = Field(default=2, ge=1)
+    cv: int = Field(default=5, ge=2)
+
+
 class TrainParams(_Section):
     """``train:`` in params.yaml."""
 
@@ -75,6 +85,7 @@ class TrainParams(_Section):
     test_size: float = Field(default=0.2, gt=0, lt=1)
     seed: int = 42
     text: TextParams = Field(default_factory=TextParams)
+    route_words: RouteWordsParams = Field(default_factory=RouteWordsParams)
     head: Literal["linear", "hgb"] = "linear"
     classifier: ClassifierParams = Field(default_factory=ClassifierParams)
     hgb: HgbParams = Field(default_factory=HgbParams)

@@ -18,8 +18,9 @@ import numpy as np
 SENTIMENT_CLASSES = ["negative", "neutral", "positive"]
 MODEL_NAMES = {
     "ticketbuddy": "TicketBuddy pipeline + route head",
-    "ticketbuddy_text_only": "(diagnostic) same head, embedding columns only",
-    "tfidf_logreg": "TF-IDF 1-2 grams + logistic regression",
+    "ticketbuddy_no_words": "(diagnostic) same head without the route word scores",
+    "ticketbuddy_text_only": "(diagnostic) same head, embedding columns only, no word scores",
+    "tfidf_logreg": "TF-IDF + logistic regression, tuned",
 }
 SCORER_NAMES = {
     "message_sentiment": "`message_sentiment` (VADER + support lexicon)",
@@ -119,6 +120,20 @@ def _f1_acc(figures: dict[str, Any]) -> list[str]:
     return [f"{figures['macro_f1']:.3f}", f"{figures['accuracy']:.3f}"]
 
 
+def _tuning(result: dict[str, Any]) -> list[str]:
+    """One line naming the baseline's settings chosen on the validation split, when it was tuned."""
+    chosen = result.get("tfidf_tuning", {}).get("chosen")
+    if not chosen:
+        return []
+    tried = len(result["tfidf_tuning"]["validation"])
+    ngrams = f"1-{chosen['ngram_max']} grams" if chosen["ngram_max"] > 1 else "words"
+    return [
+        f"TF-IDF settings chosen on a validation split of the training file ({tried} tried): C = "
+        f"{chosen['C']:g}, {ngrams}, sub-linear tf {'on' if chosen['sublinear_tf'] else 'off'}",
+        "",
+    ]
+
+
 def routes_markdown(result: dict[str, Any]) -> str:
     """Side-by-side tables of the routing check: overall, per product, and by narrative length."""
     models = result["models"]
@@ -129,6 +144,7 @@ def routes_markdown(result: dict[str, Any]) -> str:
         + (f" (left out: {dropped})" if dropped else "")
         + f"; TicketBuddy features at {result['ticketbuddy_tickets_per_second']} tickets/s",
         "",
+        *_tuning(result),
         *_table(
             ["model", "macro-F1", "accuracy", "time"],
             [[MODEL_NAMES.get(m, m), *_f1_acc(f), _seconds(m, f["seconds"])] for m, f in models.items()],

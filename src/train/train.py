@@ -24,7 +24,7 @@ from ticketbuddy.policy.drift import families_digest
 from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.schemas import LabelledTicket
 from ticketbuddy.train.evaluate import evaluate
-from ticketbuddy.train.heads import escalation_head, label_head
+from ticketbuddy.train.heads import escalation_head, label_head, route_head
 from ticketbuddy.train.metrics import choose_threshold, classification_metrics
 from ticketbuddy.train.params import Params, TrainParams
 from ticketbuddy.train.runs import TrainResult, log_and_gate
@@ -126,7 +126,8 @@ def fit_model(
     families = policy.trigger_specs()
     features = build_features(families, params.text.settings(), policy.other_examples)
     y = np.asarray([t.escalated for t in train], dtype=int)
-    Z = features.fit_transform(tickets_to_frame(train), y)
+    frame = tickets_to_frame(train)
+    Z = features.fit_transform(frame, y)
     classifier = escalation_head(params).fit(Z, y)
     threshold = choose_threshold(y, classifier.oof_proba_, params.threshold)
     info = {
@@ -154,19 +155,28 @@ def fit_model(
         features=features,
         classifier=classifier,
         threshold=threshold,
-        route_head=_fit_label_head(Z, train, "route", params),
+        route_head=_fit_label_head(Z, train, "route", params, frame),
         priority_head=_fit_label_head(Z, train, "priority", params),
         info=info,
         baseline=np.asarray(Z.mean(axis=0), dtype=float).ravel(),
     )
 
 
-def _fit_label_head(Z: np.ndarray, train: list[LabelledTicket], label: str, params: TrainParams) -> Any:
-    """A head for ``route`` or ``priority``, learned from the escalated tickets that carry the label."""
+def _fit_label_head(
+    Z: np.ndarray, train: list[LabelledTicket], label: str, params: TrainParams, frame: Any = None
+) -> Any:
+    """A head for ``route`` or ``priority``, learned from the escalated tickets that carry the label.
+
+    The route head also reads those tickets' messages (its per-route word scores) from ``frame``.
+    """
     rows = [i for i, t in enumerate(train) if t.escalated and getattr(t, label)]
     labels = [str(getattr(train[i], label)) for i in rows]
-    head = label_head(params, labels)
-    return head.fit(Z[rows], labels) if head is not None else None
+    head = route_head(params, labels) if label == "route" else label_head(params, labels)
+    if head is None:
+        return None
+    if getattr(head, "reads_messages", False):
+        return head.fit(Z[rows], labels, frame.iloc[rows])
+    return head.fit(Z[rows], labels)
 
 
 def train(

@@ -52,7 +52,25 @@ def test_both_route_models_learn_products_whose_words_separate_them(routes_resul
 def test_routes_command_prints_both_models_side_by_side(routes_result):
     output, _ = routes_result
     assert "| TicketBuddy pipeline + route head |" in output
-    assert "| TF-IDF 1-2 grams + logistic regression |" in output
+    assert "| TF-IDF + logistic regression, tuned |" in output
+    assert "| (diagnostic) same head without the route word scores |" in output
+    assert "TF-IDF settings chosen on a validation split of the training file (20 tried): C = " in output
+
+
+def test_the_baseline_is_tuned_on_training_rows_and_the_route_head_reads_words(routes_result):
+    _, figures = routes_result
+    tuning = figures["tfidf_tuning"]
+    assert len(tuning["validation"]) == 20 and tuning["chosen"] in [
+        {k: v for k, v in s.items() if k != "validation_macro_f1"} for s in tuning["validation"]
+    ]
+    best = max(s["validation_macro_f1"] for s in tuning["validation"])
+    assert [s["validation_macro_f1"] for s in tuning["validation"] if s["C"] == tuning["chosen"]["C"]
+            and s["ngram_max"] == tuning["chosen"]["ngram_max"]
+            and s["sublinear_tf"] == tuning["chosen"]["sublinear_tf"]] == [best]  # fmt: skip
+    assert figures["route_words"]["enabled"] is True
+    assert {"ticketbuddy", "ticketbuddy_no_words", "ticketbuddy_text_only", "tfidf_logreg"} == set(
+        figures["models"]
+    )
 
 
 def test_routes_use_the_training_text_settings_without_the_escalation_word_score():

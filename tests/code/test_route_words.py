@@ -1,0 +1,115 @@
+"""The route head's word evidence: per-route TF-IDF scores, cross-fitted at fit, read by ``EscalationModel``."""
+
+import json
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from ticketbuddy.features.words import RouteWordScores
+from ticketbuddy.model import PREDICTION_COLUMNS, EscalationModel
+from ticketbuddy.train.heads import RouteWithWords, route_head
+from ticketbuddy.train.params import RouteWordsParams, TrainParams
+
+ROUTE_WORDS = {
+    "billing_disputes": ["charged twice on my card", "refund the duplicate charge", "invoice is wrong"],
+    "trust_safety": ["someone hacked my account", "fraudulent login from abroad", "stolen password"],
+    "logistics": ["parcel never arrived", "courier left it outside", "delivery is late again"],
+}
+
+
+def routed_tickets(n_per_route: int, seed: int = 0) -> tuple[pd.DataFrame, list[str]]:
+    """Tickets whose route shows only in their words (a greeting and an order number around them)."""
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for route, phrases in ROUTE_WORDS.items():
+        for _ in range(n_per_route):
+            text = f"hello, order {rng.integers(10_000, 99_999)}: {rng.choice(phrases)}, please help"
+            rows.append({"messages": [{"role": "customer", "text": text}]})
+            labels.append(route)
+    return pd.DataFrame(rows), labels
+
+
+class Recording(LogisticRegression):
+    """A logistic regression that keeps the inputs it was fitted on."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.seen_ = np.array(X, copy=True)
+        return super().fit(X, y, sample_weight)
+
+
+def test_route_word_scores_are_cross_fitted_and_name_each_route():
+    frame, labels = routed_tickets(12)
+    words = RouteWordScores(cv=4)
+    oof = words.fit_transform(frame["messages"], labels)
+    full = words.transform(frame["messages"])
+    assert oof.shape == full.shape == (36, 3)
+    assert not np.allclose(oof, full)  # each training ticket scored by a model that did not see it
+    assert list(words.get_feature_names_out()) == [f"route_words_{r}" for r in sorted(ROUTE_WORDS)]
+    assert (np.asarray(words.classes_)[oof.argmax(axis=1)] == np.asarray(labels)).mean() > 0.9
+    with pytest.raises(ValueError, match="route labels"):
+        RouteWordScores().fit_transform(frame["messages"])
+
+
+def test_the_head_is_fitted_on_out_of_fold_word_scores_not_in_sample_ones():
+    frame, labels = routed_tickets(12)
+    Z = np.random.default_rng(1).normal(size=(len(labels), 4))
+    head = RouteWithWords(Recording(), RouteWordScores(cv=4)).fit(Z, labels, frame)
+    expected = RouteWordScores(cv=4).fit_transform(frame["messages"], labels)
+    in_sample = head.words_.transform(frame["messages"])
+    seen = head.estimator_.seen_
+    assert seen.shape == (36, 4 + 3)
+    assert np.allclose(seen[:, :4], Z)
+    assert np.allclose(seen[:, 4:], head.scale_.transform(expected))
+    assert not np.allclose(seen[:, 4:], head.scale_.transform(in_sample))
+
+
+def nothing(X):
+    return np.zeros((len(X), 3))
+
+
+def constant_features() -> Pipeline:
+    """Features that carry nothing about the route: what an embedding that misses the words gives."""
+    return Pipeline([("nothing", FunctionTransformer(nothing))])
+
+
+def model_with(route) -> EscalationModel:
+    classifier = DummyClassifier(strategy="prior").fit(np.zeros((4, 3)), [0, 1, 0, 0])
+    return EscalationModel(
+        features=constant_features(), classifier=classifier, threshold=0.5, route_head=route
+    )
+
+
+def test_a_route_the_shared_features_miss_is_predicted_from_the_words(tmp_path):
+    frame, labels = routed_tickets(15)
+    Z = constant_features().fit_transform(frame)
+    params = TrainParams(route_words=RouteWordsParams(cv=3))
+    with_words = route_head(params, labels).fit(Z, labels, frame)
+    plain = route_head(TrainParams(route_words=RouteWordsParams(enabled=False)), labels).fit(Z, labels)
+    new, truth = routed_tickets(4, seed=9)
+    new["messages"] = [json.dumps(m) for m in new["messages"]]  # JSON, as the input frame has it
+    new["ticket_id"] = [f"t{i}" for i in range(len(new))]
+    for head, better in ((with_words, True), (plain, False)):
+        out = model_with(head).predict(new)
+        assert list(out.columns) == PREDICTION_COLUMNS and len(out) == len(new)
+        accuracy = (out["route"] == np.asarray(truth)).mean()
+        assert (accuracy == 1.0) if better else (accuracy < 0.5), accuracy
+    empty = model_with(with_words).predict(new.iloc[:0])
+    assert list(empty.columns) == PREDICTION_COLUMNS and len(empty) == 0
+    joblib.dump(model_with(with_words), tmp_path / "m.joblib")
+    again = joblib.load(tmp_path / "m.joblib").predict(new)
+    assert again["route"].tolist() == model_with(with_words).predict(new)["route"].tolist()
+    assert again["route_confidence"].between(0, 1).all()
+
+
+def test_route_words_can_be_switched_off():
+    labels = ["a", "b"] * 5
+    assert isinstance(route_head(TrainParams(), labels), RouteWithWords)
+    off = TrainParams(route_words=RouteWordsParams(enabled=False))
+    assert isinstance(route_head(off, labels), LogisticRegression)
+    assert route_head(TrainParams(), ["a"] * 4) is None
