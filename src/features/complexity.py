@@ -34,6 +34,7 @@ _REFERENCE = re.compile(
 )
 _WORDS = re.compile(r"[a-z0-9']+")
 _CHUNK = 512
+_TOPIC_WORDS = 5
 
 
 def references(text: str) -> set[str]:
@@ -77,8 +78,9 @@ def _max_pair(values: np.ndarray) -> float:
 def complexity(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, float]:
     """The figures in ``COMPLEXITY_FIGURES`` for one conversation.
 
-    ``topic_spread`` is one minus the mean similarity of the customer's sentences to each other (0 for
-    one sentence); ``customer_repeat`` the highest similarity of two customer turns (meaning);
+    ``topic_spread`` is one minus the mean similarity of the customer's sentences of five words or
+    more to each other (0 for fewer than two: "Thanks, that fixed it!" is not a second topic);
+    ``customer_repeat`` the highest similarity of two customer turns (meaning);
     ``bot_loop`` the highest word overlap of two bot turns.
 
     Example:
@@ -93,10 +95,11 @@ def complexity(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, flo
     bot = [t.text for t in turns if t.role == "bot"]
     sentences = split_sentences(customer)
     vectors = encoder(sentences) if sentences else np.zeros((0, 384), dtype=np.float32)
+    substantive = vectors[[len(s.split()) >= _TOPIC_WORDS for s in sentences]] if sentences else vectors
     spread = 0.0
-    if len(vectors) >= 2:
-        pairs = vectors @ vectors.T
-        spread = 1.0 - float(pairs[~np.eye(len(vectors), dtype=bool)].mean())
+    if len(substantive) >= 2:
+        pairs = substantive @ substantive.T
+        spread = 1.0 - float(pairs[~np.eye(len(substantive), dtype=bool)].mean())
     turn_vectors = _turn_vectors(customer, encoder) if len(customer) >= 2 else np.zeros((0, 384))
     loop = max((_lexical(a, b) for a, b in combinations(bot, 2)), default=0.0)
     return {

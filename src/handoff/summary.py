@@ -159,12 +159,21 @@ def summarise(
     if ask:
         parts.append(f"Asks for: “{ask}”")
     if facts.triggers:
-        parts.append(
-            "Signals: " + ", ".join(f"{k} ({', '.join(v)})" for k, v in sorted(facts.triggers.items()))
-        )
+        parts.append("Signals: " + ", ".join(_signal(k, v, facts) for k, v in sorted(facts.triggers.items())))
+    if facts.bot.get("low_turns"):
+        unsure, lowest = int(facts.bot["low_turns"]), facts.bot["lowest"]
+        parts.append(f"Bot unsure: {unsure} answer(s), lowest confidence {lowest:.2f}.")
     orders = ticket.metadata.get("open_orders")
     if orders:
         parts.append(
             "Open orders: " + ", ".join(str(o) for o in (orders if isinstance(orders, list) else [orders]))
         )
     return Summary(headline, key, bot_tried, asks[-1:], " ".join(parts))
+
+
+def _signal(family: str, keywords: list[str], facts: Facts) -> str:
+    """A family for the summary: its keywords, or the customer's sentence that meant it."""
+    if keywords:
+        return f"{family} ({', '.join(keywords)})"
+    hit = facts.semantic.get(family)
+    return f"{family} (“{hit.sentence}”)" if hit else family

@@ -17,6 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ticketbuddy.policy.model import Policy
 
 Families = Mapping[str, Sequence[str]]
 
@@ -25,6 +29,22 @@ def families_digest(families: Families) -> str:
     """A short, order-independent SHA-256 of keyword families, recorded with a trained model."""
     canonical = {name: sorted(words) for name, words in sorted(families.items())}
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def triggers_digest(policy: Policy) -> str:
+    """``families_digest`` of everything that decides what fires: keywords, examples, thresholds, others."""
+    families: dict[str, list[str]] = {
+        name: [
+            *family.keywords,
+            *family.examples,
+            *family.not_examples,
+            f"threshold={family.threshold}",
+            f"min_similarity={family.min_similarity}",
+        ]
+        for name, family in policy.triggers.items()
+    }
+    families["(others)"] = list(policy.other_examples)
+    return families_digest(families)
 
 
 def keyword_differences(trained: Families, serving: Families) -> list[str]:

@@ -20,7 +20,7 @@ from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.features.embedding_cache import embedding_cache
 from ticketbuddy.features.pipeline import build_features
 from ticketbuddy.model import EscalationModel
-from ticketbuddy.policy.drift import families_digest
+from ticketbuddy.policy.drift import triggers_digest
 from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.schemas import LabelledTicket
 from ticketbuddy.train.evaluate import evaluate
@@ -135,21 +135,7 @@ def fit_model(
         "head": params.head,
         "threshold_strategy": params.threshold.strategy,
         "oof": classification_metrics(y, classifier.oof_proba_, threshold),
-        "policy_digest": families_digest(
-            {
-                **{
-                    n: [
-                        *s.keywords,
-                        *s.examples,
-                        *s.not_examples,
-                        f"threshold={s.threshold}",
-                        f"min_similarity={s.min_similarity}",
-                    ]
-                    for n, s in families.items()
-                },
-                "(others)": policy.other_examples,
-            }
-        ),
+        "policy_digest": triggers_digest(policy),
     }
     return EscalationModel(
         features=features,

@@ -96,10 +96,12 @@ def test_references_topic_spread_repeats_and_bot_loops():
     assert figures["bot_loop"] == 1.0 and figures["customer_repeat"] > 0.8 and figures["references"] == 1.0
     calm = complexity([Turn("customer", "Where is my order?"), Turn("bot", "On its way.")], encoder)
     assert calm["bot_loop"] == 0.0 and calm["customer_repeat"] == 0.0 and calm["topic_spread"] == 0.0
-    spread = complexity(
-        [Turn("customer", "The kettle leaks. Also my invoice has the wrong VAT number.")], encoder
+    two_topics = "The kettle I bought leaks all over the counter. Also my invoice has the wrong VAT number."
+    assert complexity([Turn("customer", two_topics)], encoder)["topic_spread"] > 0.5
+    thanks = complexity(
+        [Turn("customer", "My kettle leaks all over the counter. Thanks, that's all!")], encoder
     )
-    assert spread["topic_spread"] > 0.5
+    assert thanks["topic_spread"] == 0.0  # a courtesy is not a second topic
 
 
 def test_a_complex_complaint_escalates_with_its_figures(engine):

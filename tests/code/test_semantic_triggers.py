@@ -135,3 +135,11 @@ def test_a_family_needs_keywords_or_examples(tmp_path):
     bad.write_text(yaml.safe_dump(raw))
     with pytest.raises(PolicyError, match="triggers.refund.*keywords or examples"):
         load_policy(bad)
+
+
+def test_the_agent_summary_quotes_the_sentence_that_meant_a_family(engine):
+    from ticketbuddy.handoff.summary import summarise
+
+    t = ticket("Thanks for nothing. Could somebody from your team actually phone me back today?")
+    summary = summarise(t, engine.facts(t, probability=0.9, threshold=0.5))
+    assert "human_request (“Could somebody from your team actually phone me back today?”)" in summary.text

@@ -33,7 +33,7 @@ def test_calm_faq_from_standard_customer_is_not_escalated(scorer, faq_ticket):
 def test_vip_reason_and_public_threat_reason_are_given(scorer, seed_tickets):
     vip, chat = score_tickets(scorer, seed_tickets)
     assert any(r.code == "customer.vip" for r in vip.reasons)
-    assert any(r.code == "trigger.public_exposure" and "twitter" in r.detail for r in chat.reasons)
+    assert any(r.code == "trigger.public_exposure" and "post about this" in r.detail for r in chat.reasons)
 
 
 def test_handoff_packet_carries_history_summary_and_profile(scorer, seed_tickets):

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.serve.api import AUTH
 from ticketbuddy.cli import app
-from ticketbuddy.policy.drift import families_digest
+from ticketbuddy.policy.drift import triggers_digest
 from ticketbuddy.policy.model import default_policy_path, load_policy
 from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve.app import create_app
@@ -27,7 +27,7 @@ def test_the_model_records_the_policys_keywords_and_their_digest(scorer, trained
     assert scorer.model.trigger_families == shipped
     assert scorer.policy_differences == []
     run = MlflowClient().get_run(trained.run_id)
-    assert run.data.params["model.policy_digest"] == families_digest(shipped)
+    assert run.data.params["model.policy_digest"] == triggers_digest(load_policy())
     assert "policy/policy.json" in [a.path for a in MlflowClient().list_artifacts(trained.run_id, "policy")]
 
 
