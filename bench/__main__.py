@@ -4,8 +4,9 @@ redaction's cost per KB (``bench/redaction.py``).
 
 Run with ``make bench`` from the repo root after ``make train`` (it scores with the champion in the
 MLflow store in force). Prints a table and writes ``bench/latest.json``. ``python -m bench redaction``
-(or ``model``, ``features``) runs one part alone and updates its figures in ``bench/latest.json``,
-keeping the rest.
+(or ``model``) runs one part alone and updates its figures in ``bench/latest.json``, keeping the
+rest. ``python -m bench features:MODEL_URI`` compares one ticket's scoring with the champion against
+the model at MODEL_URI (a model trained before semantic triggers) through the same code.
 """
 
 from __future__ import annotations
@@ -163,15 +164,17 @@ def bench_model() -> dict:
 
 
 def main(parts: list[str]) -> None:
+    reference = next((p.split(":", 1)[1] for p in parts if p.startswith("features:")), None)
+    parts = [p.split(":", 1)[0] for p in parts]
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise SystemExit(f"unknown part(s) {sorted(unknown)}; choose from {list(PARTS)}")
     results: dict = json.loads(LATEST.read_text()) if parts and LATEST.exists() else {}
     if not parts or "model" in parts:
         results.update(bench_model())
-    if not parts or "features" in parts:
+    if "features" in parts and reference:
         with tempfile.TemporaryDirectory() as tmp:
-            results.update(bench_features(_history(400, 3, Path(tmp))))
+            results.update(bench_features(_history(400, 3, Path(tmp)), reference))
     if not parts or "redaction" in parts:
         results.update(bench_redaction())
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

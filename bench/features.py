@@ -2,9 +2,9 @@
 
 Issue 12 added sentence embeddings (semantic triggers, complexity) and the bot's confidence to every
 ticket. The reference is the same tickets, one at a time, through the same ``Scorer`` code with the
-model given as ``--reference`` (by default version 5, the last champion trained without those
-features) and the policy's families matched on keywords only: the cost of the scoring path before the
-change. The bare encoder on the ticket's customer text is the floor. Medians of 300 tickets, after a
+model given on the command line (``python -m bench features:URI``: the last champion trained without
+those features) and the policy's families matched on keywords only: the cost of the scoring path
+before the change. The bare encoder on the ticket's customer text is the floor. Medians of 300 tickets, after a
 warm-up; sentence vectors are kept per process, so each ticket's sentences are new to the run only
 once (the same tickets are scored first by the reference, then by the champion, then again — the
 second champion pass shows the cost when a conversation is re-sent).
@@ -27,7 +27,7 @@ def _median_ms(tickets: list, score: Callable[[Any], object]) -> float:
     return round(statistics.median(latencies), 2)
 
 
-def bench_features(tickets: list, reference_uri: str = "models:/ticket-escalation/5") -> dict:
+def bench_features(tickets: list, reference_uri: str) -> dict:
     """Median milliseconds per ticket: encoder alone, reference scorer, champion scorer (cold, re-sent)."""
     from ticketbuddy.features.encoder import ensure_encoder, load_onnx_encoder
     from ticketbuddy.handoff.batch import score_tickets
