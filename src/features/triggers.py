@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -107,11 +108,11 @@ class TriggerFinder:
         """The semantic matcher (its examples embedded on first use); None when switched off or failing."""
         if self.semantic and self._matcher is None:
             try:
-                examples = {
-                    n: FamilyExamples(s.examples, s.not_examples, s.threshold, s.min_similarity)
-                    for n, s in self.specs.items()
-                }
-                self._matcher = SemanticMatcher(examples, self.encoder, self.others)
+                examples = tuple(
+                    (n, FamilyExamples(s.examples, s.not_examples, s.threshold, s.min_similarity))
+                    for n, s in sorted(self.specs.items())
+                )
+                self._matcher = _semantic_matcher(self.encoder.directory(), examples, self.others)
             except Exception:  # the encoder is missing or broken: keywords still decide
                 log.exception("semantic trigger matching is off: the encoder could not be loaded")
                 self.semantic = False
@@ -134,6 +135,18 @@ class TriggerFinder:
             item.semantic = matcher.hits(group, item.vectors, matches)
             item.similarity = {n: m.score for n, m in matches.items()}
         return found
+
+
+@lru_cache(maxsize=8)
+def _semantic_matcher(
+    directory: str, families: tuple[tuple[str, FamilyExamples], ...], others: tuple[str, ...]
+) -> SemanticMatcher:
+    """One fitted matcher per encoder directory and families.
+
+    The model's trigger step and the policy engine of a service (or every engine a test builds) share
+    it instead of each fitting the same classifier.
+    """
+    return SemanticMatcher(dict(families), SentenceEncoder(directory), others)
 
 
 class TriggerSignals(TransformerMixin, BaseEstimator):

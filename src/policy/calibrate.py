@@ -27,11 +27,12 @@ from ticketbuddy.schemas import Ticket
 
 @dataclass(frozen=True)
 class Label:
-    """What the history says was done with a ticket."""
+    """What the history says was done with a ticket, and the trigger families annotated in it (if any)."""
 
     escalated: bool
     priority: str | None = None
     route: str | None = None
+    triggers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,12 @@ def read_labels(path: str | Path) -> dict[str, Label]:
             except ValueError:
                 continue  # a broken row is reported as a reject by the ticket reader
             if isinstance(row, dict) and isinstance(row.get("escalated"), bool) and "ticket_id" in row:
+                triggers = row.get("triggers")
                 labels[str(row["ticket_id"]).strip()] = Label(
-                    row["escalated"], row.get("priority"), row.get("route")
+                    row["escalated"],
+                    row.get("priority"),
+                    row.get("route"),
+                    tuple(triggers) if isinstance(triggers, list) else None,
                 )
     return labels
 

@@ -10,15 +10,13 @@ precision and recall best (F1) — what a policy author sets ``threshold`` from.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ticketbuddy.features.triggers import TriggerFinder
+from ticketbuddy.policy.calibrate import Label
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
 
@@ -26,35 +24,7 @@ from ticketbuddy.schemas import Ticket
 SWEEP = tuple(round(float(t), 2) for t in np.arange(0.20, 0.90, 0.05))
 
 
-@dataclass(frozen=True)
-class FamilyLabel:
-    """What the history says of one ticket: escalated, to which route, and annotated families if any."""
-
-    escalated: bool
-    route: str | None = None
-    triggers: tuple[str, ...] | None = None
-
-
-def read_family_labels(path: str | Path) -> dict[str, FamilyLabel]:
-    """Labels by ticket id from a labelled JSONL history (rows without ``escalated`` skipped)."""
-    labels = {}
-    with Path(path).open(encoding="utf-8-sig") as handle:
-        for line in handle:
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue  # reported as a reject by the ticket reader
-            if isinstance(row, dict) and isinstance(row.get("escalated"), bool) and "ticket_id" in row:
-                triggers = row.get("triggers")
-                labels[str(row["ticket_id"]).strip()] = FamilyLabel(
-                    row["escalated"],
-                    row.get("route"),
-                    tuple(triggers) if isinstance(triggers, list) else None,
-                )
-    return labels
-
-
-def _is_positive(label: FamilyLabel, family: str, route: str) -> bool:
+def _is_positive(label: Label, family: str, route: str) -> bool:
     if label.triggers is not None:
         return family in label.triggers
     return label.escalated and label.route == route
@@ -76,7 +46,7 @@ def _f1(figures: Mapping[str, Any]) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def family_report(policy: Policy, tickets: Sequence[Ticket], labels: Mapping[str, FamilyLabel]) -> dict:
+def family_report(policy: Policy, tickets: Sequence[Ticket], labels: Mapping[str, Label]) -> dict:
     """Per family: positives, and firing rate / precision / recall by keywords, examples and both.
 
     Only labelled tickets count. ``suggested_threshold`` is the swept threshold with the best F1 for

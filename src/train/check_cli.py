@@ -101,7 +101,7 @@ def paraphrases(
     escalated. Tune thresholds on the dev file; quote the test file.
     """
     from ticketbuddy.data.jsonl import read_tickets
-    from ticketbuddy.policy.families import read_family_labels
+    from ticketbuddy.policy.calibrate import read_labels
     from ticketbuddy.policy.model import load_policy
     from ticketbuddy.scoring.scorer import load_model
     from ticketbuddy.train.paraphrases import evaluate_paraphrases, paraphrases_markdown
@@ -109,7 +109,7 @@ def paraphrases(
 
     rules = load_policy(policy)
     model = load_model(model_uri) if model_uri else None
-    read, labels = read_tickets(tickets), read_family_labels(tickets)
+    read, labels = read_tickets(tickets), read_labels(tickets)
     results = [
         evaluate_paraphrases(rules, model, read.tickets, labels, semantic) for semantic in (True, False)
     ]

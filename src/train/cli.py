@@ -68,8 +68,8 @@ def train(
 ) -> None:
     """Train the escalation model, log it to MLflow, register it and promote it if it is no worse.
 
-    The policy's keyword families are recorded with the model (and a digest of them), so a service
-    whose policy says otherwise can say how it differs.
+    The policy's trigger families are recorded with the model (and a digest of everything that decides
+    what fires), so a service whose policy says otherwise can say how it differs.
     """
     from ticketbuddy.policy.model import PolicyError
     from ticketbuddy.train.train import DataError

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ticketbuddy.policy.families import FamilyLabel
+from ticketbuddy.policy.calibrate import Label
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
 from ticketbuddy.scoring.scorer import LoadedModel, Scorer
@@ -28,7 +28,7 @@ def evaluate_paraphrases(
     policy: Policy,
     model: LoadedModel | None,
     tickets: Sequence[Ticket],
-    labels: Mapping[str, FamilyLabel],
+    labels: Mapping[str, Label],
     semantic: bool = True,
 ) -> dict[str, Any]:
     """Per-family and overall figures on annotated tickets (those with a ``triggers`` label).

@@ -88,9 +88,10 @@ def policy_test(
 
 def _families(policy: Policy, tickets: list[Ticket], path: Path, as_json: bool) -> None:
     """The trigger-family report (``--families``)."""
-    from ticketbuddy.policy.families import family_report, read_family_labels, render_family_report
+    from ticketbuddy.policy.calibrate import read_labels
+    from ticketbuddy.policy.families import family_report, render_family_report
 
-    report = family_report(policy, tickets, read_family_labels(path))
+    report = family_report(policy, tickets, read_labels(path))
     typer.echo(json.dumps(report, indent=2) if as_json else render_family_report(report))
 
 

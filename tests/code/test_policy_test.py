@@ -159,3 +159,40 @@ def test_model_uri_option_uses_the_registered_model(tmp_path, trained):
     body = json.loads(result.stdout)
     assert body["model_uri"] == uri
     assert all(0.0 <= t["probability"] <= 1.0 for t in body["tickets"])
+
+
+ANNOTATED = [
+    {**row("a-1", "Please put me through to a human being.", True, route="general_escalations"),
+     "triggers": ["human_request"]},
+    {**row("a-2", "Could somebody from your team phone me back today?", True, route="general_escalations"),
+     "triggers": ["human_request"]},
+    {**row("a-3", "What time does the Leeds store open on Sunday?", False), "triggers": []},
+    {**row("a-4", "Thanks, the bot answered my question.", False), "triggers": []},
+]  # fmt: skip
+
+
+def test_families_report_keywords_examples_and_both_against_annotated_families(tmp_path):
+    result = run("--tickets", write(tmp_path, ANNOTATED), "--families", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    human = report["families"]["human_request"]
+    assert report["annotated"] == 4 and human["positives"] == 2
+    assert human["keywords"]["fired"] == 1 and human["keywords"]["recall"] == 0.5  # "human being" only
+    assert human["examples"]["recall"] == 1.0 and human["examples"]["precision"] == 1.0
+    assert human["both"]["recall"] == 1.0
+    assert human["suggested_threshold"] is not None and "0.5" in human["sweep"]
+    assert report["families"]["legal"]["positives"] == 0
+    table = run("--tickets", write(tmp_path, ANNOTATED), "--families").stdout
+    assert "positives: annotated families" in table and "human_request" in table and "→" in table
+
+
+def test_check_paraphrases_compares_examples_with_keywords_only(tmp_path):
+    out = tmp_path / "figures.json"
+    result = CliRunner().invoke(
+        app, ["check", "paraphrases", "--tickets", str(write(tmp_path, ANNOTATED)), "--out-json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with_examples, keywords_only = json.loads(out.read_text())["runs"]
+    assert with_examples["positives"]["fired"] == 2 and keywords_only["positives"]["fired"] == 1
+    assert with_examples["negatives"]["tickets"] == 2
+    assert "### keywords only" in result.stdout and "| human_request | 2 |" in result.stdout

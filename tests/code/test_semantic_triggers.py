@@ -143,3 +143,12 @@ def test_the_agent_summary_quotes_the_sentence_that_meant_a_family(engine):
     t = ticket("Thanks for nothing. Could somebody from your team actually phone me back today?")
     summary = summarise(t, engine.facts(t, probability=0.9, threshold=0.5))
     assert "human_request (“Could somebody from your team actually phone me back today?”)" in summary.text
+
+
+def test_a_sentence_unlike_every_example_scores_nothing_however_sure_the_classifier():
+    loose = TriggerSpec((), ("I am going to sue you", "I will take you to court"), min_similarity=-1.0)
+    strict = TriggerSpec((), loose.examples, min_similarity=0.9)
+    others = ["where is my parcel", "thanks for your help"]
+    text = [["Is the Leeds store open on Sunday?"]]
+    assert TriggerFinder({"legal": loose}, others=others).find_many(text)[0].similarity["legal"] > 0.0
+    assert TriggerFinder({"legal": strict}, others=others).find_many(text)[0].similarity["legal"] == 0.0

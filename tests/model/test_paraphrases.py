@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ticketbuddy.data.jsonl import read_tickets
-from ticketbuddy.policy.families import read_family_labels
+from ticketbuddy.policy.calibrate import read_labels
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.train.paraphrases import evaluate_paraphrases
 
@@ -22,7 +22,7 @@ TEST_SET = Path(__file__).parents[1] / "fixtures" / "paraphrases" / "test.jsonl"
 
 @pytest.fixture(scope="module")
 def paraphrases():
-    return read_tickets(TEST_SET).tickets, read_family_labels(TEST_SET)
+    return read_tickets(TEST_SET).tickets, read_labels(TEST_SET)
 
 
 @pytest.fixture(scope="module")
