@@ -69,13 +69,29 @@ def match_units(texts: Sequence[str]) -> list[str]:
         ['I waited three weeks for this', 'if nobody replies my solicitor will call']
 
     """
-    units: list[str] = []
+    return units_in_context(texts)[0]
+
+
+def units_in_context(texts: Sequence[str]) -> tuple[list[str], list[int]]:
+    """``match_units``, and for each unit the position of the whole sentence it was cut from.
+
+    A clause read alone loses its context ("I don't need a real person, just tell me the opening
+    hours"): the matcher checks a clause's sentence too.
+
+    Example:
+        >>> units_in_context(["Thanks. I don't need a real person, just tell me your opening hours please"])
+        (['Thanks.', "I don't need a real person, just tell me your opening hours please", \
+"I don't need a real person", 'just tell me your opening hours please'], [0, 1, 1, 1])
+
+    """
+    units: dict[str, int] = {}
     for sentence in split_sentences(texts):
-        units.append(sentence)
+        parent = units.setdefault(sentence, len(units))
         if len(sentence.split()) > _MIN_CLAUSE_SENTENCE:
-            clauses = [c.strip(" ,;") for c in _CLAUSE.split(sentence)]
-            units += [c for c in clauses if len(c.split()) >= 3 and c != sentence]
-    return list(dict.fromkeys(units))
+            for clause in (c.strip(" ,;") for c in _CLAUSE.split(sentence)):
+                if len(clause.split()) >= 3 and clause != sentence and clause not in units:
+                    units[clause] = parent
+    return list(units), list(units.values())
 
 
 class SentenceEncoder:
@@ -144,6 +160,7 @@ class FamilyExamples:
     not_examples: tuple[str, ...] = ()
     threshold: float = 0.5
     min_similarity: float = 0.35
+    no_family_veto: float | None = None
 
 
 @dataclass(frozen=True)
@@ -239,16 +256,31 @@ class SemanticMatcher:
         odds = np.exp(logits)
         return (odds / odds.sum(axis=1, keepdims=True))[:, : len(self.names)]
 
-    def matches(self, vectors: np.ndarray) -> dict[str, Match]:
-        """Per family, the best-scoring sentence and the example nearest to it (-1: no sentences)."""
+    def quiet(self, vectors: np.ndarray) -> np.ndarray:
+        """Per sentence, the classifier's probability of "no family" (0 when it has no such class)."""
+        if self._classifier is None or len(self._classifier.classes_) == len(self.names):
+            return np.zeros(len(vectors), dtype=np.float32)
+        return 1.0 - self.scores(vectors).sum(axis=1)
+
+    def matches(self, vectors: np.ndarray, parents: Sequence[int] | None = None) -> dict[str, Match]:
+        """Per family, the best-scoring sentence and the example nearest to it (-1: no sentences).
+
+        With ``parents`` (``units_in_context``), a clause is not scored for a family with a
+        ``no_family_veto`` when its whole sentence reads as no family at least that surely.
+        """
         if len(vectors) == 0 or not self.names:
             return {n: Match(0.0, -1, -1, 0.0) for n in self.names}
         scores = self.scores(vectors)
+        context = self.quiet(vectors)[np.asarray(parents)] if parents is not None else None
         out = {}
         for j, name in enumerate(self.names):
+            family = self.families[name]
             sims = vectors @ self._examples[name].T
             nearest = sims.max(axis=1)
-            close = np.where(nearest >= self.families[name].min_similarity, scores[:, j], 0.0)
+            allowed = nearest >= family.min_similarity
+            if context is not None and family.no_family_veto is not None:
+                allowed &= context < family.no_family_veto
+            close = np.where(allowed, scores[:, j], 0.0)
             sentence = int(close.argmax())
             example = int(sims[sentence].argmax())
             out[name] = Match(float(close[sentence]), sentence, example, float(nearest[sentence]))

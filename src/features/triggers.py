@@ -23,7 +23,7 @@ from ticketbuddy.features.semantic import (
     SemanticHit,
     SemanticMatcher,
     SentenceEncoder,
-    match_units,
+    units_in_context,
 )
 
 __all__ = ["KeywordMatcher", "normalise", "TriggerSpec", "Found", "TriggerFinder", "TriggerSignals"]
@@ -40,6 +40,7 @@ class TriggerSpec:
     not_examples: tuple[str, ...] = ()
     threshold: float = 0.5
     min_similarity: float = 0.35
+    no_family_veto: float | None = None
 
 
 Specs = Mapping[str, "TriggerSpec | Sequence[str]"]
@@ -52,13 +53,20 @@ def as_spec(value: TriggerSpec | Sequence[str]) -> TriggerSpec:
 
 @dataclass
 class Found:
-    """What fired in one ticket: keywords by family, semantic evidence by family, and similarities."""
+    """What fired in one ticket: keywords by family, semantic evidence by family, and similarities.
+
+    ``no_family`` is how surely the least ordinary of the customer's sentences reads as no family's
+    (the lowest "no family" probability over whole sentences; 0 without semantic matching); keyword
+    hits dropped because their sentences read as no family are kept in ``vetoed``.
+    """
 
     keywords: dict[str, list[str]] = field(default_factory=dict)
     semantic: dict[str, SemanticHit] = field(default_factory=dict)
     similarity: dict[str, float] = field(default_factory=dict)
     sentences: list[str] = field(default_factory=list)
     vectors: np.ndarray | None = None
+    vetoed: dict[str, list[str]] = field(default_factory=dict)
+    no_family: float = 0.0
 
     @property
     def families(self) -> dict[str, list[str]]:
@@ -109,7 +117,12 @@ class TriggerFinder:
         if self.semantic and self._matcher is None:
             try:
                 examples = tuple(
-                    (n, FamilyExamples(s.examples, s.not_examples, s.threshold, s.min_similarity))
+                    (
+                        n,
+                        FamilyExamples(
+                            s.examples, s.not_examples, s.threshold, s.min_similarity, s.no_family_veto
+                        ),
+                    )
                     for n, s in sorted(self.specs.items())
                 )
                 self._matcher = _semantic_matcher(self.encoder.directory(), examples, self.others)
@@ -124,17 +137,38 @@ class TriggerFinder:
         matcher = self.matcher()
         if matcher is None:
             return found
-        sentences = [match_units(texts) for texts in tickets]
+        contexts = [units_in_context(texts) for texts in tickets]
+        sentences = [units for units, _ in contexts]
         flat = [s for group in sentences for s in group]
         vectors = self.encoder(flat) if flat else np.zeros((0, 384), dtype=np.float32)
         start = 0
-        for item, group in zip(found, sentences, strict=True):
+        for item, (group, parents) in zip(found, contexts, strict=True):
             item.sentences, item.vectors = group, vectors[start : start + len(group)]
             start += len(group)
-            matches = matcher.matches(item.vectors)
+            matches = matcher.matches(item.vectors, parents)
             item.semantic = matcher.hits(group, item.vectors, matches)
             item.similarity = {n: m.score for n, m in matches.items()}
+            whole = item.vectors[[i for i, parent in enumerate(parents) if parent == i]]
+            item.no_family = float(matcher.quiet(whole).min()) if len(whole) else 0.0
+            self._veto_quiet_keywords(item, matcher, parents)
         return found
+
+    def _veto_quiet_keywords(self, item: Found, matcher: SemanticMatcher, parents: Sequence[int]) -> None:
+        """Drop a family's keyword hits when every sentence holding them reads as no family.
+
+        "I'm a trainee lawyer and need a laptop bag" holds ``lawyer``; its meaning is an everyday
+        question. A family with a ``no_family_veto`` keeps its keyword hits only when at least one
+        whole sentence holding one has a "no family" probability below the veto; a phrase that
+        spans sentences is kept.
+        """
+        whole = [i for i, parent in enumerate(parents) if parent == i]
+        for name in list(item.keywords):
+            veto = self.specs[name].no_family_veto
+            if veto is None or item.vectors is None:
+                continue
+            rows = [i for i in whole if name in self.keywords.find(item.sentences[i])]
+            if rows and matcher.quiet(item.vectors[rows]).min() >= veto:
+                item.vetoed[name] = item.keywords.pop(name)
 
 
 @lru_cache(maxsize=8)
@@ -152,8 +186,9 @@ def _semantic_matcher(
 class TriggerSignals(TransformerMixin, BaseEstimator):
     """Trigger families in the customer's turns, as model features.
 
-    Per family: how many of its keywords matched, and (for a family with examples) the best family
-    score of a customer sentence; then how many distinct families fired.
+    Per family: how many of its keywords matched (vetoed ones too: the model weighs the words itself,
+    the veto is the policy's), and (for a family with examples) the best family score of a customer
+    sentence; then how many distinct families fired.
 
     Args:
         families: Specs or keyword lists by family; normally ``Policy.trigger_specs()`` at training
@@ -203,7 +238,7 @@ class TriggerSignals(TransformerMixin, BaseEstimator):
         semantic, fired = self._semantic_names(), getattr(self, "count_fired_", False)
         rows = np.zeros((len(found), len(self.names_) + len(semantic) + int(fired)), dtype=float)
         for i, item in enumerate(found):
-            counts = [len(item.keywords.get(n, ())) for n in self.names_]
+            counts = [len(item.keywords.get(n, ())) + len(item.vetoed.get(n, ())) for n in self.names_]
             sims = [item.similarity.get(n, 0.0) for n in semantic]
             rows[i] = [*counts, *sims, *([len(item.families)] if fired else [])]
         return rows

@@ -32,7 +32,7 @@ def families_digest(families: Families) -> str:
 
 
 def triggers_digest(policy: Policy) -> str:
-    """``families_digest`` of everything that decides what fires: keywords, examples, thresholds, others."""
+    """``families_digest`` of what decides what fires: keywords, examples, thresholds, vetoes, others."""
     families: dict[str, list[str]] = {
         name: [
             *family.keywords,
@@ -40,6 +40,7 @@ def triggers_digest(policy: Policy) -> str:
             *family.not_examples,
             f"threshold={family.threshold}",
             f"min_similarity={family.min_similarity}",
+            f"no_family_veto={family.no_family_veto or policy.no_family_veto}",
         ]
         for name, family in policy.triggers.items()
     }

@@ -77,6 +77,7 @@ class PolicyEngine:
             threshold=threshold,
             triggers=found.families,
             semantic=found.semantic,
+            no_family=found.no_family,
             bot=bot_confidence(turns),
             complexity=complexity(turns, self.finder.encoder) if self.finder.semantic else {},
             vip=self.is_vip(ticket.customer.tier, ticket.customer.lifetime_value),
@@ -131,7 +132,19 @@ class PolicyEngine:
             reasons.insert(0, Reason("model.below_threshold", f"probability {p:.3f} < threshold {t:.3f}"))
         reasons[0] = _with_contributions(reasons[0], facts.learned)
         escalate = p >= t - band if band > 0 else p >= t
-        return escalate or bool(forced), reasons
+        if forced or facts.triggers:
+            return bool(forced) or escalate, reasons
+        kept = self._keep_rule(facts) if escalate else None
+        if kept is not None:
+            reasons.append(kept)
+        return escalate and kept is None, reasons
+
+    def _keep_rule(self, facts: Facts) -> Reason | None:
+        """The first keep rule that holds: a routine message the model would escalate stays with the bot."""
+        for rule in self.policy.keep_rules:
+            if self.holds(rule.when, facts):
+                return Reason(f"keep.{rule.name}", rule_detail(rule.when, facts))
+        return None
 
     def _rules_only(
         self, facts: Facts, reasons: list[Reason], forced: list[str]

@@ -54,6 +54,7 @@ class Facts:
     semantic: dict[str, SemanticHit] = field(default_factory=dict)
     bot: dict[str, float] = field(default_factory=dict)
     complexity: dict[str, float] = field(default_factory=dict)
+    no_family: float = 0.0
 
     @property
     def distinct_issues(self) -> int:
@@ -83,6 +84,8 @@ def holds(when: Condition, facts: Facts) -> bool:
         when.min_bot_loop is None or facts.complexity.get("bot_loop", 0.0) >= when.min_bot_loop,
         when.min_customer_words is None
         or facts.complexity.get("customer_words", 0.0) >= when.min_customer_words,
+        when.max_probability is None or (p is not None and p < when.max_probability),
+        when.min_no_family is None or facts.no_family >= when.min_no_family,
     ]
     return all(checks)
 
@@ -97,4 +100,8 @@ def rule_detail(when: Condition, facts: Facts) -> str:
         parts.append(complexity_detail(facts.distinct_issues, facts.complexity))
     if when.min_customer_turns is not None:
         parts.append(f"{facts.customer_turns} customer turns")
+    if when.min_no_family is not None:
+        parts.append(f"every customer sentence reads as no trigger family (at least {facts.no_family:.2f})")
+    if when.max_probability is not None and facts.probability is not None:
+        parts.append(f"probability {facts.probability:.3f} < {when.max_probability}")
     return "; ".join(parts) or "rule conditions hold"

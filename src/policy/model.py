@@ -63,6 +63,7 @@ class TriggerFamily(_Strict):
         threshold: The family score, 0–1, a sentence needs.
         min_similarity: How close (cosine) a sentence must be to at least one example to be scored at all.
         min_priority: The least urgent priority an escalation with this family may get.
+        no_family_veto: Overrides the policy's ``no_family_veto`` for this family.
 
     """
 
@@ -74,6 +75,7 @@ class TriggerFamily(_Strict):
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     min_similarity: float = Field(default=0.35, ge=-1.0, le=1.0)
     min_priority: Priority | None = None
+    no_family_veto: float | None = Field(default=None, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _something_to_match(self) -> TriggerFamily:
@@ -106,6 +108,8 @@ class Condition(_Strict):
     min_customer_repeat: float | None = Field(default=None, ge=0.0, le=1.0)
     min_bot_loop: float | None = Field(default=None, ge=0.0, le=1.0)
     min_customer_words: int | None = Field(default=None, ge=1)
+    max_probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_no_family: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class EscalationRule(_Strict):
@@ -180,8 +184,10 @@ class Policy(_Strict):
     triggers: dict[str, TriggerFamily]
     vip: VipRule = Field(default_factory=VipRule)
     other_examples: list[str] = Field(default_factory=list)
+    no_family_veto: float | None = Field(default=None, gt=0.0, le=1.0)
     low_confidence_band: float = Field(default=0.0, ge=0.0, le=0.5)
     escalation_rules: list[EscalationRule] = Field(default_factory=list)
+    keep_rules: list[EscalationRule] = Field(default_factory=list)
     priority_rules: list[PriorityRule] = Field(min_length=1)
     route_rules: list[RouteRule] = Field(default_factory=list)
     rules_only: RulesOnly = Field(default_factory=RulesOnly)
@@ -211,6 +217,7 @@ class Policy(_Strict):
                 yield f"route_rules.{rule.name}.route {rule.route!r} is not a route"
         rules: list[_Rule | EscalationRule] = [
             *self.escalation_rules,
+            *self.keep_rules,
             *self.priority_rules,
             *self.route_rules,
         ]
@@ -263,6 +270,7 @@ class Policy(_Strict):
                 tuple(f.not_examples) if semantic else (),
                 f.threshold,
                 f.min_similarity,
+                (f.no_family_veto or self.no_family_veto) if semantic and f.examples else None,
             )
             for name, f in self.triggers.items()
         }

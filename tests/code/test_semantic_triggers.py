@@ -152,3 +152,67 @@ def test_a_sentence_unlike_every_example_scores_nothing_however_sure_the_classif
     text = [["Is the Leeds store open on Sunday?"]]
     assert TriggerFinder({"legal": loose}, others=others).find_many(text)[0].similarity["legal"] > 0.0
     assert TriggerFinder({"legal": strict}, others=others).find_many(text)[0].similarity["legal"] == 0.0
+
+
+HUMAN = ("let me talk to a real person", "I want to speak to a human agent", "put me through to a person")
+ROUTINE = (
+    "what are your opening hours",
+    "do you deliver on Sundays",
+    "I don't need anyone, just tell me the opening hours",
+    "can I pay by bank transfer",
+    "thanks for your help",
+)
+
+
+def test_a_keyword_in_a_sentence_that_reads_as_no_family_is_vetoed_and_kept_aside():
+    spec = TriggerSpec(("real person",), HUMAN, no_family_veto=0.6)
+    finder = TriggerFinder({"human": spec}, others=ROUTINE)
+    calm = finder.find_many([["What are your opening hours, real person or not?"]])[0]
+    asked = finder.find_many([["Please, I want a real person now."]])[0]
+    assert "human" not in calm.keywords and calm.vetoed == {"human": ["real person"]}
+    assert asked.keywords == {"human": ["real person"]}
+    unvetoed = TriggerFinder({"human": TriggerSpec(("real person",), HUMAN)}, others=ROUTINE)
+    assert unvetoed.find_many([["What are your opening hours, real person or not?"]])[0].keywords
+
+
+def test_a_clause_fires_only_when_its_whole_sentence_does_not_read_as_no_family():
+    text = "I don't need to talk to a real person, just tell me your opening hours on Sunday please"
+    vetoed = TriggerFinder(
+        {"human": TriggerSpec((), HUMAN, threshold=0.3, no_family_veto=0.5)}, others=ROUTINE
+    )
+    plain = TriggerFinder({"human": TriggerSpec((), HUMAN, threshold=0.3)}, others=ROUTINE)
+    units = match_units([text])
+    assert "I don't need to talk to a real person" in units  # the clause alone looks like a request
+    found, unguarded = vetoed.find_many([[text]])[0], plain.find_many([[text]])[0]
+    assert found.no_family >= 0.5
+    assert "human" not in found.semantic
+    assert unguarded.semantic["human"].sentence == "I don't need to talk to a real person"
+
+
+def test_a_keep_rule_keeps_a_routine_message_the_model_would_escalate(tmp_path):
+    raw = yaml.safe_load(default_policy_path().read_text())
+    raw["keep_rules"] = [{"name": "routine-message", "when": {"min_no_family": 0.5, "max_probability": 0.3}}]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    engine = PolicyEngine(load_policy(path))
+    routine = engine.facts(ticket("Do you deliver on Sundays?"), probability=0.2, threshold=0.1)
+    assert routine.no_family >= 0.5
+    decision = engine.decide(routine)
+    assert not decision.escalate
+    assert [r.code for r in decision.reasons][-1] == "keep.routine-message"
+    assert "reads as no trigger family" in decision.reasons[-1].detail
+    sure = engine.decide(engine.facts(ticket("Do you deliver on Sundays?"), probability=0.5, threshold=0.1))
+    assert sure.escalate  # above max_probability the model is trusted
+    person = engine.decide(
+        engine.facts(ticket("I want to talk to a real person"), probability=0.2, threshold=0.1)
+    )
+    assert person.escalate  # a family fired: keep rules never override it
+
+
+def test_a_keep_rule_naming_an_unknown_family_is_refused(tmp_path):
+    raw = yaml.safe_load(default_policy_path().read_text())
+    raw["keep_rules"] = [{"name": "odd", "when": {"triggers_any": ["nonesuch"]}}]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(PolicyError, match="nonesuch"):
+        load_policy(path)
