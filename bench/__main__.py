@@ -6,7 +6,9 @@ Run with ``make bench`` from the repo root after ``make train`` (it scores with 
 MLflow store in force). Prints a table and writes ``bench/latest.json``. ``python -m bench redaction``
 (or ``model``) runs one part alone and updates its figures in ``bench/latest.json``, keeping the
 rest. ``python -m bench features:MODEL_URI`` compares one ticket's scoring with the champion against
-the model at MODEL_URI (a model trained before semantic triggers) through the same code.
+the model at MODEL_URI (a model trained before semantic triggers) through the same code;
+``python -m bench policy:PATH`` scores one ticket with the champion under the policy file at PATH and
+under the shipped policy (what a policy change costs).
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bench.features import bench_features
+from bench.features import bench_features, bench_policy
 from bench.redaction import bench_redaction
 from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
 
 LATEST = Path("bench/latest.json")
-PARTS = ("model", "features", "redaction")
+PARTS = ("model", "features", "policy", "redaction")
 
 
 def _history(n: int, seed: int, folder: Path) -> list:
@@ -165,6 +167,7 @@ def bench_model() -> dict:
 
 def main(parts: list[str]) -> None:
     reference = next((p.split(":", 1)[1] for p in parts if p.startswith("features:")), None)
+    old_policy = next((p.split(":", 1)[1] for p in parts if p.startswith("policy:")), None)
     parts = [p.split(":", 1)[0] for p in parts]
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -175,6 +178,9 @@ def main(parts: list[str]) -> None:
     if "features" in parts and reference:
         with tempfile.TemporaryDirectory() as tmp:
             results.update(bench_features(_history(400, 3, Path(tmp)), reference))
+    if "policy" in parts and old_policy:
+        with tempfile.TemporaryDirectory() as tmp:
+            results.update(bench_policy(_history(400, 3, Path(tmp)), old_policy))
     if not parts or "redaction" in parts:
         results.update(bench_redaction())
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -58,3 +58,30 @@ def bench_features(tickets: list, reference_uri: str) -> dict:
         "score_one_champion_resent_ms_p50": resent_ms,
         "score_one_champion_vs_reference": round(champion_ms / reference_ms, 2),
     }
+
+
+def bench_policy(tickets: list, reference_policy: str) -> dict:
+    """Median milliseconds per ticket with the champion: under another policy file, then the shipped one.
+
+    ``python -m bench policy:PATH`` (e.g. ``git show REV:src/policy/policy.yaml > old.yaml``) isolates
+    what a policy change costs: same model, same tickets, same process. Sentence vectors are kept per
+    process, so both are timed after a first pass over the tickets (the encoder's cost is the same).
+    """
+    from ticketbuddy.handoff.batch import score_tickets
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.scoring.scorer import Scorer, load_model
+
+    model = load_model("models:/ticket-escalation@champion")
+    reference, shipped = Scorer(load_policy(reference_policy), model), Scorer(load_policy(), model)
+    sample = tickets[:300]
+    for ticket in sample:
+        score_tickets(reference, [ticket])
+        score_tickets(shipped, [ticket])
+    reference_ms = _median_ms(sample, lambda t: score_tickets(reference, [t]))
+    shipped_ms = _median_ms(sample, lambda t: score_tickets(shipped, [t]))
+    return {
+        "policy_reference": reference_policy,
+        "score_one_reference_policy_ms_p50": reference_ms,
+        "score_one_shipped_policy_ms_p50": shipped_ms,
+        "score_one_shipped_vs_reference_policy": round(shipped_ms / reference_ms, 2),
+    }
