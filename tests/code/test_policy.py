@@ -105,10 +105,19 @@ def test_always_trigger_escalates_whatever_the_model_says(engine):
     assert any(r.code == "trigger.legal" and "always" in r.detail for r in d.reasons)
 
 
-def test_signal_trigger_alone_does_not_escalate(engine):
-    d = engine.decide(engine.facts(make("When will my refund arrive?"), 0.1, 0.4))
+def test_every_shipped_family_escalates_but_a_signal_family_alone_does_not(engine, tmp_path):
+    owed = make("You charged me twice and I want my money back")
+    assert all(f.escalate == "always" for f in load_policy().triggers.values())
+    assert engine.decide(engine.facts(owed, 0.1, 0.4)).escalate
+    raw = yaml.safe_load(default_policy_path().read_text())
+    raw["triggers"]["refund"]["escalate"] = "signal"
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    signal = PolicyEngine(load_policy(path))
+    d = signal.decide(signal.facts(owed, 0.1, 0.4))
     assert not d.escalate
     assert any(r.code == "trigger.refund" for r in d.reasons)
+    assert signal.decide(signal.facts(owed, 0.5, 0.4)).escalate
 
 
 def test_vip_routes_to_senior_with_p1(engine):

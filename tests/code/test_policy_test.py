@@ -67,29 +67,30 @@ def test_json_summary_counts_firings_and_precision_against_labels(tmp_path):
     summary = json.loads(result.stdout)["summary"]
     triggers = by_name(summary["triggers"])
     assert (triggers["legal"]["fired"], triggers["legal"]["precision"]) == (1, 1.0)
-    assert (triggers["refund"]["fired"], triggers["refund"]["precision"]) == (2, 0.5)
+    # "How long does a refund take?" says "refund" but reads as an everyday question: vetoed
+    assert (triggers["refund"]["fired"], triggers["refund"]["precision"]) == (1, 1.0)
     assert triggers["safety"]["fired"] == 0 and triggers["safety"]["precision"] is None
     phrases = {(p["extra"]["family"], p["name"]): p for p in summary["phrases"]}
     assert (
-        phrases[("refund", "refund")]["fired"] == 2 and phrases[("refund", "money back")]["precision"] == 1.0
+        phrases[("refund", "refund")]["fired"] == 1 and phrases[("refund", "money back")]["precision"] == 1.0
     )
     assert phrases[("legal", "lawyer")]["fired"] == 1 and phrases[("legal", "small claims")]["fired"] == 1
     priority = by_name(summary["priority_rules"])
     assert priority["legal-safety-or-public"]["fired"] == 1
     assert priority["vip-customer"]["fired"] == 1 and priority["vip-customer"]["precision"] == 0.0
-    assert priority["asked-for-a-human"]["fired"] == 2  # the refund tickets
+    assert priority["asked-for-a-human"]["fired"] == 1  # the refund ticket
     assert priority["everything-else"]["extra"]["holds"] == 5  # holds everywhere, decides the rest
-    assert priority["everything-else"]["fired"] == 1
+    assert priority["everything-else"]["fired"] == 2  # the calm question and the refund question
     assert priority["legal-safety-or-public"]["extra"] == {"holds": 1, "agrees": 1, "compared": 1}
     assert priority["asked-for-a-human"]["extra"]["agrees"] == 0  # history said P2, rule says P3
     route = by_name(summary["route_rules"])
-    assert route["money-to-billing"]["extra"] == {"holds": 2, "agrees": 1, "compared": 1}
+    assert route["money-to-billing"]["extra"] == {"holds": 1, "agrees": 1, "compared": 1}
     assert route["learned-route"]["fired"] == 0  # needs a model
-    assert route["fallback"]["fired"] == 1
+    assert route["fallback"]["fired"] == 2
     decision = summary["decision"]
-    # rules alone: legal (always), any trigger, and every VIP escalate: legal + both refunds + the VIP
-    assert decision["escalated_by_policy"] == 4 and decision["escalated_by_history"] == 2
-    assert decision["precision"] == pytest.approx(2 / 4) and decision["recall"] == 1.0
+    # rules alone: any trigger and every VIP escalate: legal + the refund owed + the VIP
+    assert decision["escalated_by_policy"] == 3 and decision["escalated_by_history"] == 2
+    assert decision["precision"] == pytest.approx(2 / 3) and decision["recall"] == 1.0
 
 
 def test_per_ticket_lines_name_the_rules_and_phrases(tmp_path):
@@ -103,7 +104,8 @@ def test_per_ticket_lines_name_the_rules_and_phrases(tmp_path):
     assert "VIP; P1 by vip-customer; senior_cx by vip-to-senior" in lines["t-vip"]
     assert lines["t-calm"].startswith("t-calm: keep (history: kept); triggers -;")
     assert "decided by the rules alone" in result.stdout
-    assert "refund           signal    2      50%" in result.stdout
+    assert "refund           always    1      100%" in result.stdout
+    assert lines["t-refund-no"].startswith("t-refund-no: keep (history: kept); triggers -;")
     summary_only = run("--tickets", write(tmp_path, HISTORY), "--summary-only")
     assert "t-legal:" not in summary_only.stdout and "trigger families" in summary_only.stdout
 
@@ -149,7 +151,9 @@ def test_with_model_predictions_the_learned_rules_and_probability_count(tmp_path
     assert (calm.priority, calm.priority_rule) == ("P2", "learned-priority")
     summary = summarise(policy, traces)
     assert by_name(summary["route_rules"])["learned-route"]["extra"]["holds"] == 5
-    assert summary["decision"]["escalated_by_policy"] == 2  # legal (always) + the model's pick
+    assert (
+        summary["decision"]["escalated_by_policy"] == 3
+    )  # legal, the refund owed (families) + the model's pick
 
 
 def test_model_uri_option_uses_the_registered_model(tmp_path, trained):

@@ -5,7 +5,8 @@ The sets in ``tests/fixtures/paraphrases/`` were written without the generator o
 ``test.jsonl``, as they fell, a few points below what was measured so that a regression fails while
 run-to-run noise does not (the session's model is trained on 2,500 tickets, the shipped one on 20,000:
 it escalates fewer positives). The issue's own targets (90 % of positives fire their family and escalate,
-at most 5 % of hard negatives escalate) are not met yet; docs/EVALUATION.md gives the measured figures.
+at most 5 % of hard negatives escalate) are not met yet (86 % and 19.5 % on this file with the shipped
+model); docs/EVALUATION.md gives the measured figures.
 """
 
 from pathlib import Path
@@ -39,9 +40,9 @@ def test_the_examples_hear_what_the_keywords_miss(rules_alone):
     assert keywords["fired"] / keywords["tickets"] <= 0.05  # written to avoid the keywords
 
 
-def test_every_family_is_heard_at_least_half_the_time(rules_alone):
+def test_every_family_is_heard_at_least_three_times_in_five(rules_alone):
     for name, row in rules_alone[True]["families"].items():
-        assert row["fired"] / row["tickets"] >= 0.4, name
+        assert row["fired"] / row["tickets"] >= 0.6, name
 
 
 def test_hard_negatives_rarely_fire_a_family_that_always_escalates(paraphrases):
@@ -62,13 +63,15 @@ def test_with_the_model_positives_escalate_and_hard_negatives_mostly_do_not(scor
     result = evaluate_paraphrases(scorer.policy, scorer.model, tickets, labels)
     escalated = result["positives"]["escalated"] / result["positives"]["tickets"]
     print(
-        f"session model: positives escalated {escalated:.3f}, hard negatives {result['negatives']['share']}"
+        f"session model: positives escalated {escalated:.3f}, fired and escalated"
+        f" {result['positives']['share']}, hard negatives {result['negatives']['share']}"
     )
     assert escalated >= ESCALATED_AT_LEAST
+    assert result["positives"]["share"] >= FIRED_AT_LEAST
     assert result["negatives"]["share"] <= NEGATIVES_ESCALATED_AT_MOST
 
 
-FIRED_AT_LEAST = 0.7
-ALWAYS_ON_NEGATIVES_AT_MOST = 0.25
-ESCALATED_AT_LEAST = 0.6
-NEGATIVES_ESCALATED_AT_MOST = 0.45
+FIRED_AT_LEAST = 0.83
+ALWAYS_ON_NEGATIVES_AT_MOST = 0.18
+ESCALATED_AT_LEAST = 0.9
+NEGATIVES_ESCALATED_AT_MOST = 0.3
