@@ -5,8 +5,10 @@ families with the phrases matched, VIP status, the priority and route rules that
 escalation, and the escalation decision itself (the rules alone, or model + rules when predictions are
 given). ``summarise`` turns those traces into what a support operations team tunes a policy with:
 how often each trigger family and phrase fires and its precision against the history's ``escalated``
-labels, how often each priority and route rule holds and decides, and how often the rule agrees with
-the priority / route the history records.
+labels, which phrases the ``no_family_veto`` dropped and which tickets the keep rules kept (and how
+often the history escalated those: the cost of each), how often each priority and route rule holds
+and decides, and how often the rule agrees with the priority / route the history records.
+``calibrate_report`` renders the tables as text.
 
 Priority and route rules are traced on every ticket, as if it were escalated, so a rule is judged on the
 whole history rather than only on what the current decision happens to escalate.
@@ -51,6 +53,8 @@ class TicketTrace:
     priority_rules_holding: list[str]
     route_rules_holding: list[str]
     label: Label | None = None
+    vetoed: dict[str, list[str]] = field(default_factory=dict)
+    kept_by: str | None = None
 
 
 @dataclass
@@ -133,6 +137,8 @@ def trace_ticket(engine: PolicyEngine, ticket: Ticket, facts: Facts, label: Labe
         priority_rules_holding=[r.name for r in policy.priority_rules if _fires(engine, r, facts, learned_p)],
         route_rules_holding=[r.name for r in policy.route_rules if _fires(engine, r, facts, learned_r)],
         label=label,
+        vetoed=facts.vetoed,
+        kept_by=next((_rule_name(r.code) for r in decision.reasons if r.code.startswith("keep.")), None),
     )
 
 
@@ -192,6 +198,21 @@ def _trigger_stats(policy: Policy, traces: Sequence[TicketTrace]) -> tuple[list[
     return list(families.values()), ordered
 
 
+def _veto_and_keep_stats(traces: Sequence[TicketTrace]) -> tuple[list[RuleStats], list[RuleStats]]:
+    """Phrases the veto dropped and tickets the keep rules kept; precision: share the history escalated."""
+    vetoed: dict[tuple[str, str], RuleStats] = {}
+    kept: dict[str, RuleStats] = {}
+    for trace in traces:
+        for family, words in trace.vetoed.items():
+            for phrase in words:
+                row = vetoed.setdefault((family, phrase), RuleStats(phrase, extra={"family": family}))
+                row.add(trace.label)
+        if trace.kept_by:
+            kept.setdefault(trace.kept_by, RuleStats(trace.kept_by)).add(trace.label)
+    ordered = sorted(vetoed.values(), key=lambda s: (s.extra["family"], -s.fired, s.name))
+    return ordered, sorted(kept.values(), key=lambda s: s.name)
+
+
 def _assignment_stats(
     names: Sequence[str], traces: Sequence[TicketTrace], kind: str, default: str
 ) -> list[RuleStats]:
@@ -211,8 +232,9 @@ def _assignment_stats(
 
 
 def summarise(policy: Policy, traces: Sequence[TicketTrace]) -> dict[str, Any]:
-    """The calibration tables: decision, trigger families, phrases, priority rules and route rules."""
+    """The calibration tables: decision, families, phrases (fired, vetoed), keep, priority, route rules."""
     families, phrases = _trigger_stats(policy, traces)
+    vetoed, kept = _veto_and_keep_stats(traces)
     priority = _assignment_stats([r.name for r in policy.priority_rules], traces, "priority", "default")
     route = _assignment_stats([r.name for r in policy.route_rules], traces, "route", "fallback")
     return {
@@ -220,70 +242,8 @@ def summarise(policy: Policy, traces: Sequence[TicketTrace]) -> dict[str, Any]:
         "vip": sum(t.vip for t in traces),
         "triggers": [s.to_dict() for s in families],
         "phrases": [s.to_dict() for s in phrases],
+        "vetoed_phrases": [s.to_dict() for s in vetoed],
+        "keep_rules": [s.to_dict() for s in kept],
         "priority_rules": [s.to_dict() for s in priority],
         "route_rules": [s.to_dict() for s in route],
     }
-
-
-def trace_to_dict(trace: TicketTrace) -> dict[str, Any]:
-    """A JSON-ready trace."""
-    return asdict(trace)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def render_trace(trace: TicketTrace) -> str:
-    """One ticket on one line: decision, label, triggers with phrases, VIP, priority and route rules."""
-    label = "" if trace.label is None else f" (history: {'escalated' if trace.label.escalated else 'kept'})"
-    p = "" if trace.probability is None else f" p={trace.probability:.2f}"
-    triggers = " ".join(f"{f}[{', '.join(w)}]" for f, w in sorted(trace.triggers.items())) or "-"
-    return (
-        f"{trace.ticket_id}: {'ESCALATE' if trace.escalate else 'keep'}{label}{p}; triggers {triggers};"
-        f"{' VIP;' if trace.vip else ''} {trace.priority} by {trace.priority_rule};"
-        f" {trace.route} by {trace.route_rule}"
-    )
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    cells = [list(map(str, headers)), *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-
-
-def render_summary(summary: Mapping[str, Any]) -> str:
-    """The calibration tables as text."""
-    d = summary["decision"]
-    lines = [
-        f"{d['tickets']} tickets ({d['labelled']} labelled, {d['escalated_by_history']} escalated in the"
-        f" history); the policy escalates {d['escalated_by_policy']}: precision {_pct(d['precision'])},"
-        f" recall {_pct(d['recall'])}; {summary['vip']} VIP",
-        "",
-        "trigger families (precision: share of the labelled tickets it fired on that were escalated)",
-        *_table(
-            ["family", "escalate", "fired", "precision"],
-            [
-                [s["name"], s["extra"]["escalate"], s["fired"], _pct(s["precision"])]
-                for s in summary["triggers"]
-            ],
-        ),
-        "",
-        "phrases that fired",
-        *_table(
-            ["family", "phrase", "fired", "precision"],
-            [[s["extra"]["family"], s["name"], s["fired"], _pct(s["precision"])] for s in summary["phrases"]],
-        ),
-    ]
-    for kind in ("priority", "route"):
-        rows = [
-            [s["name"], s["extra"]["holds"], s["fired"], _pct(s["precision"]), _agreement(s["extra"])]
-            for s in summary[f"{kind}_rules"]
-        ]
-        lines += ["", f"{kind} rules (holds: condition true; decides: first to hold, on every ticket)"]
-        lines += _table(["rule", "holds", "decides", "precision", f"agrees with history {kind}"], rows)
-    return "\n".join(lines)
-
-
-def _agreement(extra: Mapping[str, int]) -> str:
-    return f"{extra['agrees']}/{extra['compared']}" if extra["compared"] else "-"

@@ -78,6 +78,7 @@ class PolicyEngine:
             triggers=found.families,
             semantic=found.semantic,
             no_family=found.no_family,
+            vetoed=found.vetoed,
             bot=bot_confidence(turns),
             complexity=complexity(turns, self.finder.encoder) if self.finder.semantic else {},
             vip=self.is_vip(ticket.customer.tier, ticket.customer.lifetime_value),

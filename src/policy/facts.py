@@ -55,6 +55,7 @@ class Facts:
     bot: dict[str, float] = field(default_factory=dict)
     complexity: dict[str, float] = field(default_factory=dict)
     no_family: float = 0.0
+    vetoed: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def distinct_issues(self) -> int:

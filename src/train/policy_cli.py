@@ -114,7 +114,7 @@ def _predictions(
 def _report(
     traces: list[TicketTrace], summary: dict, model_uri: str | None, as_json: bool, summary_only: bool
 ) -> None:
-    from ticketbuddy.policy.calibrate import render_summary, render_trace, trace_to_dict
+    from ticketbuddy.policy.calibrate_report import render_summary, render_trace, trace_to_dict
 
     if as_json:
         body: dict = {"model_uri": model_uri, "summary": summary}

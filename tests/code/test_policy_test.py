@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.policy.calibrate import read_labels, summarise, trace_rules
+from ticketbuddy.policy.calibrate_report import render_summary, render_trace
 from ticketbuddy.policy.engine import Learned
 from ticketbuddy.policy.model import default_policy_path, load_policy
 
@@ -200,3 +201,24 @@ def test_check_paraphrases_compares_examples_with_keywords_only(tmp_path):
     assert with_examples["positives"]["fired"] == 2 and keywords_only["positives"]["fired"] == 1
     assert with_examples["negatives"]["tickets"] == 2
     assert "### keywords only" in result.stdout and "| human_request | 2 |" in result.stdout
+
+
+def test_the_summary_shows_what_the_veto_dropped_and_what_the_keep_rules_kept(tmp_path):
+    path = write(tmp_path, HISTORY)
+    policy, tickets = load_policy(), read_tickets(path).tickets
+    predictions = [(0.2, Learned()) for _ in tickets]  # above the threshold below, unsure
+    traces = {
+        t.ticket_id: t for t in trace_rules(policy, tickets, read_labels(path), predictions, threshold=0.1)
+    }
+    assert traces["t-refund-no"].vetoed == {"refund": ["refund"]}
+    assert traces["t-calm"].kept_by == "routine-message" and not traces["t-calm"].escalate
+    assert traces["t-legal"].kept_by is None and traces["t-legal"].escalate  # a family fired
+    summary = summarise(policy, list(traces.values()))
+    vetoed = {(s["extra"]["family"], s["name"]): s for s in summary["vetoed_phrases"]}
+    assert vetoed[("refund", "refund")]["fired"] == 1 and vetoed[("refund", "refund")]["precision"] == 0.0
+    kept = by_name(summary["keep_rules"])["routine-message"]
+    assert kept["fired"] >= 1 and kept["precision"] == 0.0  # the history kept what the rule kept
+    text = render_summary(summary)
+    assert "phrases vetoed" in text and "routine-message" in text
+    assert "vetoed refund[refund];" in render_trace(traces["t-refund-no"])
+    assert "kept by routine-message;" in render_trace(traces["t-calm"])
