@@ -38,25 +38,19 @@ def bench_features(tickets: list, reference_uri: str) -> dict:
     encoder = load_onnx_encoder(str(ensure_encoder()))
     reference = Scorer(policy, load_model(reference_uri), semantic=False)
     champion = Scorer(policy, load_model("models:/ticket-escalation@champion"))
-    warm, sample = tickets[:10], tickets[10:310]
-    for ticket in warm:
-        score_tickets(reference, [ticket])
-        score_tickets(champion, [ticket])
+    sample = tickets[10:310]
+    _warm_up(tickets[:10], reference, champion)
 
     def customer_text(ticket: Any) -> str:
         return "\n".join(m.text for m in ticket.messages if m.role == "customer")
 
     encoder_ms = _median_ms(sample, lambda t: encoder.encode([customer_text(t)]))
-    reference_ms = _median_ms(sample, lambda t: score_tickets(reference, [t]))
-    champion_ms = _median_ms(sample, lambda t: score_tickets(champion, [t]))
-    resent_ms = _median_ms(sample, lambda t: score_tickets(champion, [t]))
+    figures = _side_by_side(sample, "reference", reference, "champion", champion)
     return {
         "features_reference": reference_uri,
         "score_one_encoder_ms_p50": encoder_ms,
-        "score_one_reference_ms_p50": reference_ms,
-        "score_one_champion_ms_p50": champion_ms,
-        "score_one_champion_resent_ms_p50": resent_ms,
-        "score_one_champion_vs_reference": round(champion_ms / reference_ms, 2),
+        **figures,
+        "score_one_champion_resent_ms_p50": _median_ms(sample, lambda t: score_tickets(champion, [t])),
     }
 
 
@@ -67,21 +61,34 @@ def bench_policy(tickets: list, reference_policy: str) -> dict:
     what a policy change costs: same model, same tickets, same process. Sentence vectors are kept per
     process, so both are timed after a first pass over the tickets (the encoder's cost is the same).
     """
-    from ticketbuddy.handoff.batch import score_tickets
     from ticketbuddy.policy.model import load_policy
     from ticketbuddy.scoring.scorer import Scorer, load_model
 
     model = load_model("models:/ticket-escalation@champion")
     reference, shipped = Scorer(load_policy(reference_policy), model), Scorer(load_policy(), model)
     sample = tickets[:300]
-    for ticket in sample:
-        score_tickets(reference, [ticket])
-        score_tickets(shipped, [ticket])
-    reference_ms = _median_ms(sample, lambda t: score_tickets(reference, [t]))
-    shipped_ms = _median_ms(sample, lambda t: score_tickets(shipped, [t]))
+    _warm_up(sample, reference, shipped)
+    figures = _side_by_side(sample, "reference_policy", reference, "shipped_policy", shipped)
+    return {"policy_reference": reference_policy, **figures}
+
+
+def _warm_up(tickets: list, *scorers: Any) -> None:
+    """Score each ticket once with each scorer (sessions started, sentence vectors kept)."""
+    from ticketbuddy.handoff.batch import score_tickets
+
+    for ticket in tickets:
+        for scorer in scorers:
+            score_tickets(scorer, [ticket])
+
+
+def _side_by_side(tickets: list, name: str, reference: Any, other_name: str, other: Any) -> dict:
+    """``score_one_<name>_ms_p50`` for both scorers (reference first), and the ratio other / reference."""
+    from ticketbuddy.handoff.batch import score_tickets
+
+    reference_ms = _median_ms(tickets, lambda t: score_tickets(reference, [t]))
+    other_ms = _median_ms(tickets, lambda t: score_tickets(other, [t]))
     return {
-        "policy_reference": reference_policy,
-        "score_one_reference_policy_ms_p50": reference_ms,
-        "score_one_shipped_policy_ms_p50": shipped_ms,
-        "score_one_shipped_vs_reference_policy": round(shipped_ms / reference_ms, 2),
+        f"score_one_{name}_ms_p50": reference_ms,
+        f"score_one_{other_name}_ms_p50": other_ms,
+        f"score_one_{other_name}_vs_{name}": round(other_ms / reference_ms, 2),
     }

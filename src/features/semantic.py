@@ -262,16 +262,16 @@ class SemanticMatcher:
             return np.zeros(len(vectors), dtype=np.float32)
         return 1.0 - self.scores(vectors).sum(axis=1)
 
-    def matches(self, vectors: np.ndarray, parents: Sequence[int] | None = None) -> dict[str, Match]:
+    def matches(self, vectors: np.ndarray, context: np.ndarray | None = None) -> dict[str, Match]:
         """Per family, the best-scoring sentence and the example nearest to it (-1: no sentences).
 
-        With ``parents`` (``units_in_context``), a clause is not scored for a family with a
-        ``no_family_veto`` when its whole sentence reads as no family at least that surely.
+        ``context``: per unit, the ``quiet`` of the whole sentence it belongs to (``units_in_context``
+        gives the sentence); a unit is not scored for a family with a ``no_family_veto`` when its
+        sentence reads as no family at least that surely (a clause read alone loses its context).
         """
         if len(vectors) == 0 or not self.names:
             return {n: Match(0.0, -1, -1, 0.0) for n in self.names}
         scores = self.scores(vectors)
-        context = self.quiet(vectors)[np.asarray(parents)] if parents is not None else None
         out = {}
         for j, name in enumerate(self.names):
             family = self.families[name]

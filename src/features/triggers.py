@@ -145,29 +145,29 @@ class TriggerFinder:
         for item, (group, parents) in zip(found, contexts, strict=True):
             item.sentences, item.vectors = group, vectors[start : start + len(group)]
             start += len(group)
-            matches = matcher.matches(item.vectors, parents)
+            quiet = matcher.quiet(item.vectors)  # per unit; once, for the clauses, the veto and no_family
+            whole = [i for i, parent in enumerate(parents) if parent == i]
+            matches = matcher.matches(item.vectors, quiet[parents])
             item.semantic = matcher.hits(group, item.vectors, matches)
             item.similarity = {n: m.score for n, m in matches.items()}
-            whole = item.vectors[[i for i, parent in enumerate(parents) if parent == i]]
-            item.no_family = float(matcher.quiet(whole).min()) if len(whole) else 0.0
-            self._veto_quiet_keywords(item, matcher, parents)
+            item.no_family = float(quiet[whole].min()) if whole else 0.0
+            self._veto_quiet_keywords(item, quiet, whole)
         return found
 
-    def _veto_quiet_keywords(self, item: Found, matcher: SemanticMatcher, parents: Sequence[int]) -> None:
+    def _veto_quiet_keywords(self, item: Found, quiet: np.ndarray, whole: Sequence[int]) -> None:
         """Drop a family's keyword hits when every sentence holding them reads as no family.
 
         "I'm a trainee lawyer and need a laptop bag" holds ``lawyer``; its meaning is an everyday
         question. A family with a ``no_family_veto`` keeps its keyword hits only when at least one
-        whole sentence holding one has a "no family" probability below the veto; a phrase that
-        spans sentences is kept.
+        whole sentence (``whole``: their positions among the units) holding one has a "no family"
+        probability (``quiet``, per unit) below the veto; a phrase that spans sentences is kept.
         """
-        whole = [i for i, parent in enumerate(parents) if parent == i]
         for name in list(item.keywords):
             veto = self.specs[name].no_family_veto
-            if veto is None or item.vectors is None:
+            if veto is None:
                 continue
             rows = [i for i in whole if name in self.keywords.find(item.sentences[i])]
-            if rows and matcher.quiet(item.vectors[rows]).min() >= veto:
+            if rows and quiet[rows].min() >= veto:
                 item.vetoed[name] = item.keywords.pop(name)
 
 

@@ -185,32 +185,32 @@ def _decision_figures(traces: Sequence[TicketTrace]) -> dict[str, Any]:
     }
 
 
-def _trigger_stats(policy: Policy, traces: Sequence[TicketTrace]) -> tuple[list[RuleStats], list[RuleStats]]:
-    families = {name: RuleStats(name, extra={"escalate": f.escalate}) for name, f in policy.triggers.items()}
+def _phrase_stats(traces: Sequence[TicketTrace], kind: str) -> list[RuleStats]:
+    """Per (family, phrase) of ``trace.triggers`` or ``trace.vetoed``: the tickets it was on."""
     phrases: dict[tuple[str, str], RuleStats] = {}
     for trace in traces:
-        for family, matched in trace.triggers.items():
+        for family, words in getattr(trace, kind).items():
+            for phrase in words:
+                row = phrases.setdefault((family, phrase), RuleStats(phrase, extra={"family": family}))
+                row.add(trace.label)
+    return sorted(phrases.values(), key=lambda s: (s.extra["family"], -s.fired, s.name))
+
+
+def _family_stats(policy: Policy, traces: Sequence[TicketTrace]) -> list[RuleStats]:
+    families = {name: RuleStats(name, extra={"escalate": f.escalate}) for name, f in policy.triggers.items()}
+    for trace in traces:
+        for family in trace.triggers:
             families[family].add(trace.label)
-            for phrase in matched:
-                key = (family, phrase)
-                phrases.setdefault(key, RuleStats(phrase, extra={"family": family})).add(trace.label)
-    ordered = sorted(phrases.values(), key=lambda s: (s.extra["family"], -s.fired, s.name))
-    return list(families.values()), ordered
+    return list(families.values())
 
 
-def _veto_and_keep_stats(traces: Sequence[TicketTrace]) -> tuple[list[RuleStats], list[RuleStats]]:
-    """Phrases the veto dropped and tickets the keep rules kept; precision: share the history escalated."""
-    vetoed: dict[tuple[str, str], RuleStats] = {}
+def _keep_stats(traces: Sequence[TicketTrace]) -> list[RuleStats]:
+    """Tickets each keep rule kept; precision: the share of them the history escalated."""
     kept: dict[str, RuleStats] = {}
     for trace in traces:
-        for family, words in trace.vetoed.items():
-            for phrase in words:
-                row = vetoed.setdefault((family, phrase), RuleStats(phrase, extra={"family": family}))
-                row.add(trace.label)
         if trace.kept_by:
             kept.setdefault(trace.kept_by, RuleStats(trace.kept_by)).add(trace.label)
-    ordered = sorted(vetoed.values(), key=lambda s: (s.extra["family"], -s.fired, s.name))
-    return ordered, sorted(kept.values(), key=lambda s: s.name)
+    return sorted(kept.values(), key=lambda s: s.name)
 
 
 def _assignment_stats(
@@ -233,17 +233,15 @@ def _assignment_stats(
 
 def summarise(policy: Policy, traces: Sequence[TicketTrace]) -> dict[str, Any]:
     """The calibration tables: decision, families, phrases (fired, vetoed), keep, priority, route rules."""
-    families, phrases = _trigger_stats(policy, traces)
-    vetoed, kept = _veto_and_keep_stats(traces)
     priority = _assignment_stats([r.name for r in policy.priority_rules], traces, "priority", "default")
     route = _assignment_stats([r.name for r in policy.route_rules], traces, "route", "fallback")
     return {
         "decision": _decision_figures(traces),
         "vip": sum(t.vip for t in traces),
-        "triggers": [s.to_dict() for s in families],
-        "phrases": [s.to_dict() for s in phrases],
-        "vetoed_phrases": [s.to_dict() for s in vetoed],
-        "keep_rules": [s.to_dict() for s in kept],
+        "triggers": [s.to_dict() for s in _family_stats(policy, traces)],
+        "phrases": [s.to_dict() for s in _phrase_stats(traces, "triggers")],
+        "vetoed_phrases": [s.to_dict() for s in _phrase_stats(traces, "vetoed")],
+        "keep_rules": [s.to_dict() for s in _keep_stats(traces)],
         "priority_rules": [s.to_dict() for s in priority],
         "route_rules": [s.to_dict() for s in route],
     }

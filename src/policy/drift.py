@@ -40,7 +40,7 @@ def triggers_digest(policy: Policy) -> str:
             *family.not_examples,
             f"threshold={family.threshold}",
             f"min_similarity={family.min_similarity}",
-            f"no_family_veto={family.no_family_veto or policy.no_family_veto}",
+            f"no_family_veto={policy.family_veto(name)}",
         ]
         for name, family in policy.triggers.items()
     }

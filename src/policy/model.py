@@ -252,6 +252,10 @@ class Policy(_Strict):
         """The trigger keywords by family (what a model's trigger features are compared on)."""
         return {name: list(family.keywords) for name, family in self.triggers.items()}
 
+    def family_veto(self, name: str) -> float | None:
+        """The ``no_family_veto`` in force for a family: its own, else the policy's."""
+        return self.triggers[name].no_family_veto or self.no_family_veto
+
     def trigger_specs(self, semantic: bool = True) -> dict[str, TriggerSpec]:
         """The trigger families as the feature pipeline and the matcher take them.
 
@@ -270,7 +274,7 @@ class Policy(_Strict):
                 tuple(f.not_examples) if semantic else (),
                 f.threshold,
                 f.min_similarity,
-                (f.no_family_veto or self.no_family_veto) if semantic and f.examples else None,
+                self.family_veto(name) if semantic and f.examples else None,
             )
             for name, f in self.triggers.items()
         }

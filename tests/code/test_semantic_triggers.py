@@ -216,3 +216,18 @@ def test_a_keep_rule_naming_an_unknown_family_is_refused(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(PolicyError, match="nonesuch"):
         load_policy(path)
+
+
+def test_a_family_s_own_veto_overrides_the_policy_s_and_reaches_the_matcher_and_the_digest(tmp_path):
+    from ticketbuddy.policy.drift import triggers_digest
+
+    raw = yaml.safe_load(default_policy_path().read_text())
+    shipped = load_policy()
+    raw["triggers"]["legal"]["no_family_veto"] = 0.95
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    policy = load_policy(path)
+    assert policy.family_veto("legal") == 0.95 and policy.family_veto("fraud") == shipped.no_family_veto
+    assert policy.trigger_specs()["legal"].no_family_veto == 0.95
+    assert policy.trigger_specs(semantic=False)["legal"].no_family_veto is None
+    assert triggers_digest(policy) != triggers_digest(shipped)
