@@ -16,6 +16,7 @@ from ticketbuddy.handoff.cli import app as handoffs_app
 from ticketbuddy.handoff.cli import purge as purge_command
 from ticketbuddy.handoff.cli import sweep as sweep_command
 from ticketbuddy.handoff.db_cli import app as db_app
+from ticketbuddy.handoff.labels_cli import app as labels_app
 from ticketbuddy.train.check_cli import app as check_app
 from ticketbuddy.train.cli import register as register_training
 from ticketbuddy.train.policy_cli import app as policy_app
@@ -34,6 +35,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(policy_app, name="policy")
 app.add_typer(handoffs_app, name="handoffs")
 app.add_typer(db_app, name="db")
+app.add_typer(labels_app, name="labels")
 app.command("sweep")(sweep_command)
 app.command("purge")(purge_command)
 app.add_typer(check_app, name="check")

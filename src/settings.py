@@ -51,6 +51,8 @@ class ServiceSettings(_TicketBuddyEnv):
         db_url: The hand-off store (SQLAlchemy URL): a SQLite file by default, PostgreSQL when several
             replicas share one queue.
         link_window_hours: A customer's tickets this close in time (any channel) share one history.
+        miss_sentiment_drop: A kept ticket re-sent after the bot's answer with the customer's last turn
+            this much lower (sentiment runs -1 to 1) is recorded as a probable missed escalation.
         ticket_retention_days: Scored tickets are kept this long for linking (never less than the link
             window; tickets an open hand-off may need are kept longer).
         sweep_interval_seconds: How often the in-service SLA sweeper runs; 0 turns it off (then run
@@ -66,6 +68,7 @@ class ServiceSettings(_TicketBuddyEnv):
     require_model: bool = True
     db_url: str = "sqlite:///handoffs.db"
     link_window_hours: float = Field(default=72.0, gt=0)
+    miss_sentiment_drop: float = Field(default=0.3, gt=0, le=2)
     ticket_retention_days: float = Field(default=30.0, gt=0)
     sweep_interval_seconds: float = Field(default=30.0, ge=0)
     model_poll_seconds: float = Field(default=60.0, ge=0)

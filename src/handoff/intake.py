@@ -30,7 +30,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ticketbuddy.handoff import records
+from ticketbuddy.handoff import outcomes, records
 from ticketbuddy.handoff import tickets as ticket_log
 from ticketbuddy.handoff.answer import answer, replayed
 from ticketbuddy.handoff.changes import state_changes, stored_reasons, unseen_count
@@ -64,13 +64,18 @@ class Intake:
         store: The hand-off store.
         clock: Where "now" comes from (SLA due times, event times).
         link_window: How far apart a customer's tickets may be and still share one history.
+        sentiment_drop: How much worse a kept ticket's customer must sound after the bot's answer for
+            the keep to count as a probable miss (``handoff.outcomes``).
 
     """
 
-    def __init__(self, store: HandoffStore, clock: Clock, link_window: timedelta) -> None:
+    def __init__(
+        self, store: HandoffStore, clock: Clock, link_window: timedelta, sentiment_drop: float = 0.3
+    ) -> None:
         self.store = store
         self.clock = clock
         self.link_window = link_window
+        self.sentiment_drop = sentiment_drop
 
     def score(
         self,
@@ -98,7 +103,16 @@ class Intake:
         try:
             recorded, holder = self._retry(lambda conn: self._record(conn, ticket))
             assessment = scorer.assess([scoring_subject(recorded, holder)])[0]
-            placed = self._retry(lambda conn: self._place(conn, recorded, assessment, scorer, key, requester))
+            placed = self._retry(
+                lambda conn: self._logged(
+                    conn,
+                    self._place(conn, recorded, assessment, scorer, key, requester),
+                    recorded,
+                    assessment,
+                    scorer,
+                    requester,
+                )
+            )
         except IntegrityError:
             if key and (replay := self.replay(key, scorer)):
                 return replay
@@ -132,6 +146,23 @@ class Intake:
                     raise
                 log.info("hand-off store: concurrent insert, retrying (attempt %d)", attempt + 2)
         raise AssertionError("unreachable")
+
+    def _logged(
+        self,
+        conn: Connection,
+        placed: Placement,
+        recorded: ticket_log.Recorded,
+        assessment: Assessment,
+        scorer: Scorer,
+        requester: str | None,
+    ) -> Placement:
+        """Log the scoring and any probable misses it reveals, in the placement's transaction."""
+        version = scorer.model_ref(assessment.facts).version
+        outcome = outcomes.Outcome(
+            assessment, placed.handoff, placed.handed_over, recorded.new, version, requester
+        )
+        outcomes.log_scoring(conn, outcome, self.clock.now(), self.link_window, self.sentiment_drop)
+        return placed
 
     def _place(
         self,

@@ -149,17 +149,22 @@ def scoring_ticket(data: dict[str, Any]) -> Ticket:
     return Ticket.model_validate({**data, "messages": messages, "metadata": metadata}, context=STORED)
 
 
-def merged_history(conversations: Sequence[Conversation]) -> list[HistoryMessage]:
-    """Every message of the conversations in time order, each marked with its ticket and channel."""
+def in_time_order(conversations: Sequence[Conversation]) -> list[tuple[Conversation, Message]]:
+    """Every message of the conversations in time order (ties: the older ticket's first), with its own."""
     timed = [
         ((when, c.created_at, c.ticket_id, i), c, message)
         for c in conversations
         for i, (when, message) in enumerate(zip(c.times(), c.messages, strict=True))
     ]
     timed.sort(key=lambda item: item[0])
+    return [(c, m) for _, c, m in timed]
+
+
+def merged_history(conversations: Sequence[Conversation]) -> list[HistoryMessage]:
+    """Every message of the conversations in time order, each marked with its ticket and channel."""
     return [
         HistoryMessage(role=m.role, text=m.text, sent_at=m.sent_at, ticket_id=c.ticket_id, channel=c.channel)
-        for _, c, m in timed
+        for c, m in in_time_order(conversations)
     ]
 
 

@@ -30,7 +30,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, Text, cast, delete, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, Text, cast, delete, false, func, or_, select, true
 from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff import records
@@ -39,7 +39,7 @@ from ticketbuddy.handoff.domain import PACKET_VERSION, Handoff
 from ticketbuddy.handoff.linking import scoring_ticket
 from ticketbuddy.handoff.packet import without_tickets
 from ticketbuddy.handoff.store import HandoffStore
-from ticketbuddy.handoff.tables import handoff_events, handoffs, tickets
+from ticketbuddy.handoff.tables import feedback, handoff_events, handoffs, scorings, tickets
 from ticketbuddy.policy.engine import PolicyEngine
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,12 @@ class Erasure:
     events: int = 0
     messages: int = 0
     other_handoffs: int = 0
+    outcomes: int = 0
 
     @property
     def nothing(self) -> bool:
         """Whether there is nothing of the customer to remove."""
-        return not (self.tickets or self.handoffs or self.events or self.messages)
+        return not (self.tickets or self.handoffs or self.events or self.messages or self.outcomes)
 
     def lines(self) -> list[str]:
         """The counts, one line each, for the terminal."""
@@ -70,13 +71,15 @@ class Erasure:
             f"hand-offs deleted: {self.handoffs}, of which open (closed by the purge): {self.open_handoffs}",
             f"events deleted: {self.events}",
             f"messages removed from other hand-offs: {self.messages} (from {self.other_handoffs} hand-offs)",
+            f"scorings and verdicts deleted: {self.outcomes}",
         ]
 
     def describe(self) -> str:
         """The counts on one line, for the log and the confirmation question."""
         return (
             f"tickets {self.tickets}, hand-offs {self.handoffs} (open {self.open_handoffs}),"
-            f" events {self.events}, messages in other hand-offs {self.messages} (in {self.other_handoffs})"
+            f" events {self.events}, messages in other hand-offs {self.messages} (in {self.other_handoffs}),"
+            f" scorings and verdicts {self.outcomes}"
         )
 
 
@@ -107,6 +110,10 @@ def preview(store: HandoffStore, customer_id: str) -> Erasure:
             events=conn.execute(events).scalar_one(),
             messages=sum(_copied(row, found.ticket_ids) for row in found.others),
             other_handoffs=len(found.others),
+            outcomes=sum(
+                conn.execute(select(func.count()).where(c)).scalar_one()
+                for c in _outcomes(found, customer_id)
+            ),
         )
 
 
@@ -129,8 +136,11 @@ def purge_customer(store: HandoffStore, customer_id: str, engine: PolicyEngine) 
         deleted = conn.execute(delete(tickets).where(tickets.c.ticket_id.in_(found.ticket_ids))).rowcount
         # What the customer's hand-offs still hold is someone else's ticket: kept, held by none.
         removed = records.delete_handoffs(conn, _ids(found.own), keep_tickets=true())
+        scored, judged = _outcomes(found, customer_id)
+        outcomes = conn.execute(delete(scorings).where(scored)).rowcount
+        outcomes += conn.execute(delete(feedback).where(judged)).rowcount
     erasure = Erasure(
-        deleted, removed.handoffs, _open(found.own), removed.events, messages, len(found.others)
+        deleted, removed.handoffs, _open(found.own), removed.events, messages, len(found.others), outcomes
     )
     log.warning("a customer was erased from hand-off store %s: %s", store.where, erasure.describe())
     return erasure
@@ -154,6 +164,15 @@ def _find(conn: Connection, customer_id: str, lock: bool) -> _Found:
     )
     others = {row.handoff_id: row for scan in scans for row in rows(scan) if _copied(row, ticket_ids)}
     return _Found(ticket_ids, own, list(others.values()))
+
+
+def _outcomes(found: _Found, customer_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The customer's scorings and the verdicts on their tickets (ids and figures, tied to a person)."""
+    ids = sorted(found.ticket_ids)
+    return (
+        or_(scorings.c.customer_id == customer_id, scorings.c.ticket_id.in_(ids)),
+        feedback.c.ticket_id.in_(ids),
+    )
 
 
 def _mentioning(ticket_ids: Collection[str], besides: Sequence[str]) -> Select:

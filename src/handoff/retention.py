@@ -8,6 +8,9 @@ governs both, so that no copy outlives the original:
   the tickets it holds — once resolved longer ago than the period, and none of its tickets seen since
   (a customer still writing on the ticket keeps it, so a late "thanks" is read against its verdict).
 
+Scorings and verdicts (``handoff.outcomes``) hold no customer text, but their ids tie them to a person:
+they are deleted after the same period, counted by when they were made.
+
 Open hand-offs (queued, claimed) are never touched, whatever their age, and neither are the tickets
 they may need: those the open hand-off holds and every ticket of its customer (a rebuilt packet reads
 them). A ticket of an expired hand-off that the customer's open hand-off may need is kept and forgotten
@@ -33,6 +36,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, select
 from sqlalchemy.engine import Connection
 
+from ticketbuddy.handoff import outcomes as outcome_log
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff import tickets as ticket_log
 from ticketbuddy.handoff.records import Removed
@@ -51,11 +55,14 @@ class RetentionReport:
 
     expired: Removed = field(default_factory=Removed)
     forgotten_tickets: int = 0
+    forgotten_outcomes: int = 0
 
     @property
     def deleted_any(self) -> bool:
         """Whether this pass deleted anything."""
-        return bool(self.forgotten_tickets or self.expired.handoffs or self.expired.tickets)
+        return bool(
+            self.forgotten_tickets or self.expired.handoffs or self.expired.tickets or self.forgotten_outcomes
+        )
 
     def describe(self) -> str:
         """One line for the terminal and the log."""
@@ -63,7 +70,7 @@ class RetentionReport:
         return (
             f"old tickets forgotten {self.forgotten_tickets},"
             f" resolved hand-offs past retention deleted {e.handoffs}"
-            f" (with {e.events} events, {e.tickets} tickets)"
+            f" (with {e.events} events, {e.tickets} tickets), scorings and verdicts {self.forgotten_outcomes}"
         )
 
 
@@ -79,7 +86,10 @@ def apply_retention(store: HandoffStore, now: datetime, retention: timedelta) ->
     forgotten = _in_batches(
         store, lambda conn: Removed(tickets=ticket_log.purge(conn, before, BATCH)), lambda r: r.tickets
     )
-    return RetentionReport(expired, forgotten.tickets)
+    outcomes = _in_batches(
+        store, lambda conn: Removed(tickets=outcome_log.expire(conn, before, BATCH)), lambda r: r.tickets
+    )
+    return RetentionReport(expired, forgotten.tickets, outcomes.tickets)
 
 
 def expire_resolved(conn: Connection, before: datetime, limit: int) -> Removed:

@@ -1,13 +1,18 @@
 """The hand-off store's tables (SQLAlchemy Core, dialect-neutral) and how an engine is opened.
 
-Three tables:
+Five tables:
 
 - ``handoffs``: one row per hand-off: where it is (route, team, priority, status, due time), who has
   it, how it ended (outcome, note), and the full packet (with its format version) and ticket as JSON;
 - ``handoff_events``: the append-only log of what happened to each hand-off (created,
   message_appended, claimed, rerouted, sla_breached, resolved, ...), who did it, when, from and to;
 - ``tickets``: every scored ticket (escalated or not), so that a customer's email and chat can be
-  linked into one history, and a new message on a ticket can be appended to its hand-off.
+  linked into one history, and a new message on a ticket can be appended to its hand-off;
+- ``scorings``: one row per scoring request — what was decided, with which probability, model and
+  mood — and no customer text: the live monitor counts it, and a later message is compared with it;
+- ``feedback``: every verdict on a scored ticket (an agent, QA, a CSAT survey or the customer said it
+  should or should not have gone to a human) and every probable miss the service inferred, with its
+  evidence; the latest verdict per ticket is its label.
 
 SQLite is the default: one file, WAL journal (readers never block the writer) and
 ``synchronous=FULL`` (a commit is on disk before the API answers). Write transactions on SQLite start
@@ -27,10 +32,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -140,6 +147,57 @@ tickets = Table(
     Column("ticket", JSON, nullable=False),
     Index("ix_tickets_customer", "customer_id", "last_message_at"),
     Index("ix_tickets_seen", "last_seen_at"),
+)
+
+scorings = Table(
+    "scorings",
+    metadata,
+    Column("scoring_id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(128), nullable=False),
+    Column("customer_id", String(128)),
+    Column("at", UtcDateTime, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("tier", String(32)),
+    Column("escalated", Boolean, nullable=False),
+    Column("handed_over", Boolean, nullable=False),
+    Column("handoff_id", String(32)),
+    Column("probability", Float),
+    Column("threshold", Float),
+    Column("priority", String(2)),
+    Column("route", String(64)),
+    Column("rules_only", Boolean, nullable=False),
+    Column("model_version", String(32)),
+    Column("families", String(500), nullable=False),
+    Column("sentiment_last", Float),
+    Column("customer_turns", Integer, nullable=False),
+    Column("customer_chars", Integer, nullable=False),
+    Column("key_id", String(16)),
+    Index("ix_scorings_ticket", "ticket_id", "at"),
+    Index("ix_scorings_customer", "customer_id", "at"),
+    Index("ix_scorings_at", "at"),
+)
+
+#: Who may give a verdict; ``inferred`` is the service's own probable-miss finding.
+FEEDBACK_SOURCES = ("agent", "qa", "csat", "customer", "inferred")
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("feedback_id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(128), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("should_have_escalated", Boolean, nullable=False),
+    Column("route", String(64)),
+    Column("priority", String(2)),
+    Column("source", String(16), nullable=False),
+    Column("note", Text),
+    Column("evidence", JSON),
+    Column("key_id", String(16)),
+    CheckConstraint(
+        "source IN (" + ", ".join(f"'{s}'" for s in FEEDBACK_SOURCES) + ")", name="ck_feedback_source"
+    ),
+    Index("ix_feedback_ticket", "ticket_id", "at"),
+    Index("ix_feedback_at", "at"),
 )
 
 

@@ -37,7 +37,7 @@ from ticketbuddy.serve.limits import install_limits
 from ticketbuddy.serve.metrics import Metrics, install_metrics
 from ticketbuddy.serve.redaction import install_redaction
 from ticketbuddy.serve.reload import ModelHolder, ModelPoller
-from ticketbuddy.serve.routers import handoffs, health, score
+from ticketbuddy.serve.routers import feedback, handoffs, health, score
 from ticketbuddy.serve.security import install_security, require_scope
 from ticketbuddy.settings import (
     LimitsSettings,
@@ -202,6 +202,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(score.router, dependencies=[Depends(require_scope("score"))])
     app.include_router(handoffs.router, dependencies=[Depends(require_scope("agent"))])
+    app.include_router(feedback.router, dependencies=[Depends(require_scope("agent"))])
     app.include_router(reload.router, dependencies=[Depends(require_scope("admin"))])
     # Middleware: the last added is outermost, so a request meets metrics, redaction, the API key
     # check (401 before any body is read), then the body-size limit (413), then the routes.

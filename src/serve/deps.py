@@ -62,7 +62,7 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 
 def get_intake(store: StoreDep, clock: ClockDep, settings: SettingsDep) -> Intake:
     """Scoring that stores every escalation before answering."""
-    return Intake(store, clock, settings.link_window)
+    return Intake(store, clock, settings.link_window, settings.miss_sentiment_drop)
 
 
 def get_queue(store: StoreDep, clock: ClockDep) -> HandoffQueue:

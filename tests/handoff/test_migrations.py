@@ -26,7 +26,7 @@ from ticketbuddy.handoff.tables import handoffs, metadata, open_engine
 from .conftest import ANGRY, LINK_WINDOW, SOUR, make_ticket
 from .migrating import differences, fill_old_database, run_alembic, set_revision, snapshot
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 @pytest.fixture

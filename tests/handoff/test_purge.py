@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ticketbuddy.cli import app as cli
 from ticketbuddy.handoff.purge import Erasure, preview, purge_customer
-from ticketbuddy.handoff.tables import handoff_events, handoffs, tickets
+from ticketbuddy.handoff.tables import feedback, handoff_events, metadata, scorings, tickets
 from ticketbuddy.policy.engine import PolicyEngine
 
 from .conftest import SOUR, START, make_ticket
@@ -53,9 +53,7 @@ def two_customers(intake, scorer, queue):
 def everything(store) -> str:
     """Every row of every table, JSON packets and tickets included, as one text."""
     with store.reading() as conn:
-        rows = [
-            [dict(r._mapping) for r in conn.execute(select(t))] for t in (handoffs, handoff_events, tickets)
-        ]
+        rows = [[dict(r._mapping) for r in conn.execute(select(t))] for t in metadata.sorted_tables]
     return json.dumps(rows, default=str)
 
 
@@ -63,6 +61,21 @@ def events_of(store, *handoff_ids):
     with store.reading() as conn:
         query = select(func.count()).where(handoff_events.c.handoff_id.in_(handoff_ids))
         return conn.execute(query).scalar_one()
+
+
+def scorings_of(store, customer_id=None):
+    query = select(func.count()).select_from(scorings)
+    if customer_id:
+        query = query.where(scorings.c.customer_id == customer_id)
+    with store.reading() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def outcome_rows(store):
+    with store.reading() as conn:
+        return sum(
+            conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (scorings, feedback)
+        )
 
 
 def test_purge_erases_every_trace_of_one_customer_and_nothing_of_another(
@@ -77,7 +90,10 @@ def test_purge_erases_every_trace_of_one_customer_and_nothing_of_another(
         events=events_of(store, old, current),
         messages=2,
         other_handoffs=1,
+        outcomes=preview(store, ERASED).outcomes,
     )
+    rows_before = outcome_rows(store)  # their T-calm, kept then followed by an escalation, is a probable miss
+    assert expected.outcomes >= scorings_of(store, ERASED) >= 3  # every scoring of theirs is logged
     assert preview(store, ERASED) == expected
     assert "zebra" in everything(store) and ERASED in everything(store)
 
@@ -97,6 +113,8 @@ def test_purge_erases_every_trace_of_one_customer_and_nothing_of_another(
     assert len(other.events) == kept_events  # its log is its own
     assert [i.handoff_id for i in queue.list_handoffs().items] == [kept]  # theirs is closed, the other open
 
+    assert scorings_of(store, ERASED) == 0 and scorings_of(store, KEPT) > 0
+    assert outcome_rows(store) == rows_before - expected.outcomes == 1  # the count is what went
     assert preview(store, ERASED).nothing
     assert purge_customer(store, ERASED, PolicyEngine(rules_scorer.policy)) == Erasure()  # idempotent
 

@@ -133,3 +133,21 @@ def test_ticketbuddy_sweep_prints_what_retention_deleted(db_url, store, rules_sc
         "old tickets forgotten 1, resolved hand-offs past retention deleted 1 (with 3 events, 1 tickets)"
         in result.output
     )
+
+
+def test_scorings_and_verdicts_go_after_the_same_period_and_recent_ones_stay(store, rules_scorer):
+    from ticketbuddy.handoff.feedback import FeedbackDesk, Verdict
+    from ticketbuddy.handoff.tables import feedback, scorings
+
+    clock = FakeClock(datetime.now(UTC))
+    intake = Intake(store, clock, LINK_WINDOW)
+    intake.score(make_ticket("T-old", CALM, customer_id="C-1", at=clock.now()), rules_scorer)
+    FeedbackDesk(store, clock).give(Verdict(ticket_id="T-old", should_have_escalated=True, source="qa"))
+    clock.advance(days=20)
+    intake.score(make_ticket("T-new", CALM, customer_id="C-2", at=clock.now()), rules_scorer)
+    clock.advance(days=11)
+    report = sweep(store, rules_scorer.policy, clock, RETENTION).removed
+    assert report.forgotten_outcomes == 2 and "scorings and verdicts 2" in report.describe()
+    with store.reading() as conn:
+        assert list(conn.execute(select(scorings.c.ticket_id)).scalars()) == ["T-new"]
+        assert conn.execute(select(func.count()).select_from(feedback)).scalar_one() == 0

@@ -21,7 +21,7 @@ from ticketbuddy.settings import ServiceSettings
 
 from .migrating import run_alembic, set_revision
 
-UPGRADE_HINT = "`ticketbuddy db upgrade` (or starting the service) brings it to 0003"
+UPGRADE_HINT = "`ticketbuddy db upgrade` (or starting the service) brings it to 0004"
 
 
 def db(*args, url):
@@ -36,7 +36,7 @@ def newer_than_the_code(url):
     HandoffStore(url).open()
     set_revision(url, "0007")
     return (
-        f"hand-off store {where(url)} is at schema revision 0007, newer than this TicketBuddy (head 0003):"
+        f"hand-off store {where(url)} is at schema revision 0007, newer than this TicketBuddy (head 0004):"
         " run a newer TicketBuddy or point TICKETBUDDY_DB_URL at another database"
     )
 
@@ -45,9 +45,9 @@ def test_db_current_and_upgrade_on_a_database_from_before_migrations(db_url):
     before.create(db_url)
     steps = [
         ("current", f": no schema revision, created before schema migrations (schema 0001): {UPGRADE_HINT}"),
-        ("upgrade", " upgraded from 0001 to 0003 (created before schema migrations: stamped 0001 first)"),
-        ("current", ": schema revision 0003 (head)"),
-        ("upgrade", " at head 0003"),
+        ("upgrade", " upgraded from 0001 to 0004 (created before schema migrations: stamped 0001 first)"),
+        ("current", ": schema revision 0004 (head)"),
+        ("upgrade", " at head 0004"),
     ]
     for command_name, says in steps:
         result = db(command_name, url=db_url)
@@ -62,10 +62,10 @@ def test_db_current_on_an_empty_and_on_a_behind_database(db_url):
     )
     run_alembic(db_url, command.upgrade, "0001")
     behind = db("current", url=db_url)
-    says = f": schema revision 0001, not the head 0003: {UPGRADE_HINT}\n"
+    says = f": schema revision 0001, not the head 0004: {UPGRADE_HINT}\n"
     assert (behind.exit_code, behind.stdout) == (0, f"hand-off store {where(db_url)}{says}")
     created = db("upgrade", url=db_url)
-    assert created.stdout == f"hand-off store {where(db_url)} upgraded from 0001 to 0003\n"
+    assert created.stdout == f"hand-off store {where(db_url)} upgraded from 0001 to 0004\n"
 
 
 def test_db_commands_on_a_database_newer_than_the_code_exit_1(db_url):
@@ -74,7 +74,7 @@ def test_db_commands_on_a_database_newer_than_the_code_exit_1(db_url):
     assert current.exit_code == 1
     assert (
         current.stdout
-        == f"hand-off store {where(db_url)}: schema revision 0007, newer than this TicketBuddy (head 0003)\n"
+        == f"hand-off store {where(db_url)}: schema revision 0007, newer than this TicketBuddy (head 0004)\n"
     )
     upgrade = db("upgrade", url=db_url)
     assert (upgrade.exit_code, upgrade.stdout, upgrade.stderr) == (1, "", refusal + "\n")

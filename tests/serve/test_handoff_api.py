@@ -4,32 +4,8 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from fastapi.testclient import TestClient
-
-from tests.serve.api import AUTH
+from tests.serve.conftest import make_client
 from ticketbuddy.handoff.store import HandoffStore
-from ticketbuddy.serve.app import create_app
-from ticketbuddy.serve.deps import get_scorer, get_store
-from ticketbuddy.settings import ServiceSettings
-
-
-def make_client(scorer, db_url, store=None):
-    app = create_app(ServiceSettings(db_url=db_url, sweep_interval_seconds=0))
-    app.dependency_overrides[get_scorer] = lambda: scorer
-    if store is not None:
-        app.dependency_overrides[get_store] = lambda: store
-    return TestClient(app, headers=AUTH)
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'handoffs.db'}"
-
-
-@pytest.fixture
-def client(scorer, db_url):
-    return make_client(scorer, db_url)
 
 
 def body(ticket, **changes):
