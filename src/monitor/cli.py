@@ -17,7 +17,6 @@ from ticketbuddy.handoff.cli import DbUrlOpt, store_for
 
 if TYPE_CHECKING:
     from ticketbuddy.monitor.champion import Champion
-    from ticketbuddy.monitor.window import Window
 
 #: Exit code of a run in which some window breached an alert.
 ALERT_EXIT = 3
@@ -36,15 +35,6 @@ def window_length(text: str) -> timedelta:
         raise typer.BadParameter(f"--window {text!r}: give a number of days or hours, e.g. 1d or 6h")
     number, unit = int(match.group(1)), match.group(2)
     return timedelta(days=number) if unit == "d" else timedelta(hours=number)
-
-
-def windows(length: timedelta, until: datetime | None, count: int, now: datetime) -> list[Window]:
-    """The ``count`` windows ending at ``until`` (default: ``now`` floored to the length), oldest first."""
-    from ticketbuddy.monitor.window import Window
-
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    end = until or epoch + ((now - epoch) // length) * length
-    return [Window(end - k * length, end - (k - 1) * length) for k in range(count, 0, -1)]
 
 
 def parse_until(text: str | None) -> datetime | None:
@@ -89,6 +79,7 @@ def monitor(
     from ticketbuddy.handoff.store import StoreUnavailable
     from ticketbuddy.monitor.params import MonitorParamsError, load_monitor_params
     from ticketbuddy.monitor.runs import log_window
+    from ticketbuddy.monitor.window import windows
 
     length, end = window_length(window), parse_until(until)
     try:

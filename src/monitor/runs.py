@@ -25,6 +25,8 @@ from ticketbuddy.scoring.tracking import ensure_experiment
 
 log = logging.getLogger(__name__)
 TREND_ARTIFACT = "monitor/trends.png"
+#: MLflow 3's UI shows an experiment of this kind as runs and charts, not as GenAI traces.
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
 
 
 @dataclass
@@ -63,6 +65,8 @@ def log_window(
     import mlflow
 
     experiment_id = ensure_experiment(params.experiment)
+    for key, value in EXPERIMENT_KIND.items():
+        mlflow.MlflowClient().set_experiment_tag(experiment_id, key, value)
     metrics = measure(store, window, champion)
     too_few = metrics.get("tickets", 0.0) < params.min_tickets
     found = [] if too_few else breaches(metrics, params.alerts)

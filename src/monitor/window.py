@@ -11,7 +11,7 @@ picks up late verdicts. Only names, flags and figures are read: no customer text
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -43,6 +43,13 @@ class Window:
         if whole_day and (self.end - self.start).days == 1:
             return self.start.date().isoformat()
         return f"{self.start.isoformat(timespec='minutes')}..{self.end.isoformat(timespec='minutes')}"
+
+
+def windows(length: timedelta, until: datetime | None, count: int, now: datetime) -> list[Window]:
+    """The ``count`` windows ending at ``until`` (default: ``now`` floored to the length), oldest first."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    end = until or epoch + ((now - epoch) // length) * length
+    return [Window(end - k * length, end - (k - 1) * length) for k in range(count, 0, -1)]
 
 
 def read_window(store: HandoffStore, window: Window) -> tuple[pd.DataFrame, int]:

@@ -8,8 +8,9 @@ import typer
 import yaml
 
 from ticketbuddy.monitor.alerts import breaches
-from ticketbuddy.monitor.cli import window_length, windows
+from ticketbuddy.monitor.cli import window_length
 from ticketbuddy.monitor.params import AlertParams, MonitorParams, MonitorParamsError, load_monitor_params
+from ticketbuddy.monitor.window import windows
 
 ROOT = Path(__file__).resolve().parents[2]
 
