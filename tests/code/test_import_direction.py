@@ -30,7 +30,7 @@ ALLOWED = {
     "handoff": {"scoring", "policy", "model", "explain", "features", "schemas", "data"},
     "train": {"scoring", "model", "explain", "features", "policy", "schemas", "data"},
     "monitor": {"handoff", "scoring", "policy", "model", "explain", "features", "schemas", "data"},
-    "serve": {"handoff", "scoring", "policy", "model", "explain", "features", "schemas", "data"},
+    "serve": {"monitor", "handoff", "scoring", "policy", "model", "explain", "features", "schemas", "data"},
 }
 COMMAND = "command"
 

@@ -105,3 +105,21 @@ def test_a_window_with_too_few_tickets_says_so_instead_of_paging(scenario, mlflo
     assert "too few tickets (< 50): no alert" in result.output
     tags = runs_of(experiment)["2026-11-20"].data.tags
     assert tags["too_few_tickets"] == "true" and tags["alert"] == "none"
+
+
+def test_the_service_timer_measures_the_last_whole_day(scenario, mlflow_store, tmp_path):
+    from datetime import UTC, datetime
+
+    from ticketbuddy.handoff.clock import FakeClock
+    from ticketbuddy.handoff.store import HandoffStore
+    from ticketbuddy.monitor import timer
+    from ticketbuddy.monitor.params import load_monitor_params
+
+    path, experiment = params_file(tmp_path, max_psi=100.0, max_embedding_shift=2.0, min_recall=0.9)
+    store = HandoffStore(scenario.url)
+    clock = FakeClock(datetime(2026, 11, 21, 9, 30, tzinfo=UTC))
+    result = timer.run_once(store, clock, "models:/ticket-escalation@champion", load_monitor_params(path))
+    store.close()
+    assert result.window.name == "2026-11-20" and result.alert.startswith("recall")
+    assert runs_of(experiment)["2026-11-20"].data.metrics["tickets"] == 8
+    assert timer.start(store, clock, 0, "models:/ticket-escalation@champion") is None  # off by default
