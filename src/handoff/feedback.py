@@ -78,7 +78,8 @@ def label_of(entries: list[FeedbackEntry]) -> FeedbackEntry | None:
     """The verdict that labels the ticket: the newest explicit one, else the newest inferred one."""
     ordered = sorted(entries, key=lambda e: (e.at, e.feedback_id), reverse=True)
     explicit = [e for e in ordered if e.provenance == "explicit"]
-    return (explicit or ordered or [None])[0]
+    chosen = explicit or ordered
+    return chosen[0] if chosen else None
 
 
 class FeedbackDesk:

@@ -178,7 +178,7 @@ def _labelled(
         metadata=metadata,
         escalated=verdict.escalated,
         route=verdict.route if verdict.escalated else None,
-        priority=verdict.priority if verdict.escalated else None,  # type: ignore[arg-type]
+        priority=verdict.priority if verdict.escalated else None,
     )
 
 
