@@ -17,6 +17,7 @@ from ticketbuddy.handoff.cli import purge as purge_command
 from ticketbuddy.handoff.cli import sweep as sweep_command
 from ticketbuddy.handoff.db_cli import app as db_app
 from ticketbuddy.handoff.labels_cli import app as labels_app
+from ticketbuddy.monitor.cli import monitor as monitor_command
 from ticketbuddy.train.check_cli import app as check_app
 from ticketbuddy.train.cli import register as register_training
 from ticketbuddy.train.policy_cli import app as policy_app
@@ -38,6 +39,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(labels_app, name="labels")
 app.command("sweep")(sweep_command)
 app.command("purge")(purge_command)
+app.command("monitor")(monitor_command)
 app.add_typer(check_app, name="check")
 register_training(app)
 

@@ -58,6 +58,9 @@ class ServiceSettings(_TicketBuddyEnv):
         sweep_interval_seconds: How often the in-service SLA sweeper runs; 0 turns it off (then run
             ``ticketbuddy sweep`` from a scheduler).
         model_poll_seconds: How often the service looks for a new champion; 0 turns it off.
+        monitor_interval_seconds: How often the in-service live monitor measures the last whole day
+            into MLflow (``ticketbuddy.monitor.timer``); 0 (the default) turns it off — then schedule
+            ``ticketbuddy monitor``.
 
     """
 
@@ -72,6 +75,7 @@ class ServiceSettings(_TicketBuddyEnv):
     ticket_retention_days: float = Field(default=30.0, gt=0)
     sweep_interval_seconds: float = Field(default=30.0, ge=0)
     model_poll_seconds: float = Field(default=60.0, ge=0)
+    monitor_interval_seconds: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _retention_covers_linking(self) -> ServiceSettings:

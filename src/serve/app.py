@@ -28,6 +28,7 @@ from ticketbuddy.handoff.store import (
     SchemaMismatch,
     StoreUnavailable,
 )
+from ticketbuddy.monitor import timer as monitor_timer
 from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
 from ticketbuddy.scoring.scorer import LoadedModel, load_model
@@ -176,10 +177,12 @@ def create_app(
         task = sweeper.start(
             store, serving.policy, clock, interval, retention, on_move=_count_sweep_moves(metrics)
         )
+        watch = monitor_timer.start(store, clock, settings.monitor_interval_seconds, settings.model_uri)
         try:
             async with ModelPoller(serving, settings.model_poll_seconds):
                 yield
         finally:
+            await monitor_timer.stop(watch)
             await sweeper.stop(task)
             store.close()
 

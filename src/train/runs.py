@@ -14,6 +14,7 @@ from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.scoring.profile import log_reference
 from ticketbuddy.scoring.tracking import REGISTERED_MODEL, ensure_experiment
 from ticketbuddy.train.evaluate import Evaluation, evaluate
 from ticketbuddy.train.params import Params
@@ -144,6 +145,7 @@ def log_and_gate(
         mlflow.log_dict(policy.model_dump(mode="json"), "policy/policy.json")
         mlflow.log_metrics({f"train_oof_{k}": v for k, v in oof.items()})
         log_evaluation(evaluation)
+        log_reference(model.features, policy, test_set, evaluation.proba, model.threshold)
         example = tickets_to_frame(test_set[:2])
         info = log_escalation_model(model, example, registered_name=REGISTERED_MODEL)
         version = str(info.registered_model_version)
