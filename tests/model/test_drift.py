@@ -4,9 +4,11 @@
 Feedback labels from drifted traffic (another seed) stand in for ``ticketbuddy labels export``.
 
 Measured (here and at full size, docs/EVALUATION.md): the shipped drift does not cost the champion
-recall at its threshold (it rises: drifted traffic escalates more); it costs ranking and review load,
-the new topic being sent to humans far above its escalation rate. Retraining on the feedback ranks the
-drifted traffic better and sends fewer of its tickets to humans at about the same recall.
+recall at its threshold (it rises: drifted traffic escalates more), so there is no recall to recover.
+What it costs is review load: the new topic goes to humans far above its escalation rate. Retraining on
+the feedback sends fewer drifted tickets to humans at about the same recall and ranks them no worse, and
+the gate promotes it. (At this size the retrained model also has 720 more training rows, which helps its
+PR-AUC here; at full size its PR-AUC on drifted traffic is unchanged.)
 """
 
 import json
@@ -36,7 +38,7 @@ def drifted(folder: Path, name: str, n: int, seed: int) -> Path:
     return folder / name
 
 
-def test_retraining_on_drifted_feedback_ranks_drifted_traffic_better_and_passes_the_gate(
+def test_retraining_on_drifted_feedback_sends_fewer_drifted_tickets_to_humans_and_passes_the_gate(
     trained, histories, params, tmp_path
 ):
     from ticketbuddy.train.retrain import retrain
@@ -58,8 +60,9 @@ def test_retraining_on_drifted_feedback_ranks_drifted_traffic_better_and_passes_
             figures[version, name] |= {SUBS + k: round(flat.get(SUBS + k, float("nan")), 4) for k in FIGURES}
     print(json.dumps({f"{v} {n}": f for (v, n), f in figures.items()}, indent=1))
     before, after = figures[champion, "drifted"], figures[done.result.model_version, "drifted"]
-    assert after["pr_auc"] > before["pr_auc"] + 0.01  # about half the gain measured on this data
-    assert after["escalation_share"] < before["escalation_share"] - 0.02  # fewer sent to humans ...
+    assert before["recall"] > figures[champion, "undrifted"]["recall"] - 0.02  # no recall lost to drift
+    assert after["escalation_share"] < before["escalation_share"] - 0.02  # fewer sent to humans (0.04 here)
     assert after["recall"] > before["recall"] - 0.02  # ... at about the same recall
+    assert after["pr_auc"] > before["pr_auc"] - 0.005  # and ranked no worse
     assert done.result.promoted, done.result.promotion_reason
     assert MlflowClient().get_model_version_by_alias("drift-escalation", "champion").version == 2
