@@ -166,3 +166,16 @@ def test_another_registered_name_has_its_own_champion_and_never_touches_ticket_e
     # promote under that name: gated against scratch-escalation@champion, not the serving champion
     again = run("promote", "--version", 1, "--registered-name", "scratch-escalation", "--data", histories[1])
     assert again.exit_code == 0 and "promoted to @champion" in again.output and champion_of() == before
+
+
+def test_a_run_without_a_training_fingerprint_reads_back_as_unknown(trained):
+    """A version trained before fingerprints were logged: promote refuses it (see test_reference.py)."""
+    import mlflow
+
+    from ticketbuddy.train.promote_cli import training_fingerprint
+
+    with mlflow.start_run(experiment_id=MlflowClient().get_run(trained.run_id).info.experiment_id) as bare:
+        mlflow.log_param("nothing", "logged")
+    assert training_fingerprint(bare.info.run_id) is None and training_fingerprint(None) is None
+    found = training_fingerprint(trained.run_id)
+    assert found is not None and len(found.ticket_ids) == 2500 and len(found.hashes) == 2500
