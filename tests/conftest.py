@@ -11,7 +11,13 @@ from typer.testing import CliRunner
 from tests.serve.api import TEST_KEY
 from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
-from ticketbuddy.train.params import CalibrationParams, Params, TrainParams
+from ticketbuddy.train.params import (
+    CalibrationParams,
+    Params,
+    PromotionParams,
+    ReferenceParams,
+    TrainParams,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TRAIN_TICKETS = 2500
@@ -76,9 +82,17 @@ def mlflow_store(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def params() -> Params:
-    """The shipped hyper-parameters with fewer calibration folds, to keep the run short."""
-    return Params(train=TrainParams(calibration=CalibrationParams(cv=3)))
+def params(histories) -> Params:
+    """The shipped hyper-parameters with fewer calibration folds, to keep the run short.
+
+    The gate's reference set is the session's test history (no label files), as
+    ``data/raw/tickets_test.jsonl`` is the project's.
+    """
+    reference = ReferenceParams(test_data=str(histories[1]), labels=None)
+    return Params(
+        train=TrainParams(calibration=CalibrationParams(cv=3)),
+        promotion=PromotionParams(reference=reference),
+    )
 
 
 @pytest.fixture(scope="session")

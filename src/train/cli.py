@@ -15,6 +15,12 @@ ParamsOpt = Annotated[
     typer.Option("--params", help="Hyper-parameters file.", show_default="the project's params.yaml"),
 ]
 DataOpt = Annotated[Path, typer.Option("--data", help="Labelled ticket JSONL.", exists=True, dir_okay=False)]
+RegisteredNameOpt = Annotated[
+    str,
+    typer.Option(
+        help="Registered model name; only ticket-escalation@champion serves. Its own champion gates it."
+    ),
+]
 ExperimentOpt = Annotated[
     str | None, typer.Option(help="MLflow experiment.", show_default="train.experiment in params.yaml")
 ]
@@ -65,11 +71,18 @@ def train(
             " route."
         ),
     ] = "refuse",
+    no_promote: Annotated[
+        bool, typer.Option("--no-promote", help="Register the version only: no gate, no alias moves.")
+    ] = False,
+    registered_name: RegisteredNameOpt = REGISTERED_MODEL,
 ) -> None:
     """Train the escalation model, log it to MLflow, register it and promote it if it is no worse.
 
-    The policy's trigger families are recorded with the model (and a digest of everything that decides
-    what fires), so a service whose policy says otherwise can say how it differs.
+    The gate compares candidate and champion on the reference set in params.yaml
+    (promotion.reference), not on this run's test data. `--experiment` only groups runs: with
+    `--registered-name` or `--no-promote` the serving champion cannot move. The policy's trigger
+    families are recorded with the model, so a service whose policy says otherwise can say how it
+    differs.
     """
     from ticketbuddy.policy.model import PolicyError
     from ticketbuddy.train.train import DataError
@@ -82,6 +95,7 @@ def train(
         result = run_training(
             data, _params(params), test_data=test_data, experiment=experiment,
             policy_path=policy, unknown_routes=unknown_routes,  # type: ignore[arg-type]
+            registered_name=registered_name, gate=not no_promote,
         )  # fmt: skip
     except (DataError, PolicyError) as exc:
         typer.echo(str(exc), err=True)
@@ -90,8 +104,8 @@ def train(
     figures = "  ".join(f"{k}={result.metrics[k]:.3f}" for k in shown)
     typer.echo(f"run {result.run_id}: {figures}  threshold={result.threshold:.3f}")
     result.write(out_dir)
-    verdict = "promoted to @champion" if result.promoted else "not promoted"
-    typer.echo(f"ticket-escalation version {result.model_version}: {verdict} ({result.promotion_reason})")
+    verdict = f"promoted to @{CHAMPION}" if result.promoted else "not promoted"
+    typer.echo(f"{registered_name} version {result.model_version}: {verdict} ({result.promotion_reason})")
 
 
 def evaluate(
@@ -186,37 +200,6 @@ def _model_from_info(path: Path | None) -> str | None:
     return json.loads(path.read_text()).get("model_uri")
 
 
-def promote(
-    version: Annotated[str, typer.Option(help="Registered version of ticket-escalation to promote.")],
-    data: DataOpt,
-    params: ParamsOpt = None,
-) -> None:
-    """Move @champion to VERSION only if it is no worse than the champion on DATA (metrics in params)."""
-    from mlflow import MlflowClient
-
-    from ticketbuddy.features.embedding_cache import embedding_cache
-    from ticketbuddy.policy.model import load_policy
-    from ticketbuddy.train.evaluate import evaluate as run_evaluation
-    from ticketbuddy.train.runs import apply_gate, run_gate
-
-    if not version.isdigit() or int(version) < 1:
-        hint = "`ticketbuddy champion` shows the one serving, the MLflow UI lists them all"
-        typer.echo(f"--version must be a version number such as 3, not {version!r}: {hint}", err=True)
-        raise typer.Exit(1)
-    settings = _params(params)
-    policy = load_policy()
-    candidate, ref = _load(f"models:/{REGISTERED_MODEL}/{int(version)}")
-    with embedding_cache():
-        test = _labelled(data)
-        decision = run_gate(
-            MlflowClient(), run_evaluation(candidate, test, policy).flat(), test, policy, settings
-        )
-    apply_gate(MlflowClient(), str(ref.version), decision)
-    verdict = "promoted to @champion" if decision.promoted else "NOT promoted"
-    typer.echo(f"{ref.describe()}: {verdict}\n{decision.reason}")
-    raise typer.Exit(0 if decision.promoted else 1)
-
-
 def champion() -> None:
     """Show the version that serves (@champion): who promoted it, when and why. Exit 1 when there is none.
 
@@ -256,5 +239,8 @@ def compare(
 
 def register(app: typer.Typer) -> None:
     """Add the training commands to the root ``ticketbuddy`` app."""
-    for command in (train, evaluate, promote, compare, champion):
+    from ticketbuddy.train.promote_cli import promote
+    from ticketbuddy.train.retrain_cli import retrain
+
+    for command in (train, evaluate, promote, compare, champion, retrain):
         app.command()(command)

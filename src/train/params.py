@@ -99,12 +99,31 @@ GateMetric = Literal["pr_auc", "roc_auc", "f1", "recall", "recall_at_80_kept", "
 DEFAULT_GATE: tuple[GateMetric, ...] = ("pr_auc", "recall_at_80_kept")
 
 
+class ReferenceParams(_Section):
+    """``promotion.reference:``: the fixed data the gate judges candidate and champion on.
+
+    Never data chosen by the candidate's run: the champion's test file plus recent labelled feedback.
+    """
+
+    test_data: str = "data/raw/tickets_test.jsonl"
+    labels: str | None = "data/labels/*.jsonl"
+    recent_days: int = Field(default=90, ge=0)
+
+
 class PromotionParams(_Section):
     """``promotion:``: what a candidate must match, on the same data, to take the champion alias."""
 
     metrics: list[GateMetric] = Field(default_factory=lambda: list(DEFAULT_GATE), min_length=1)
     slices: list[str] = Field(default_factory=lambda: ["vip=vip"])
+    min_slice_rows: int = Field(default=20, ge=1)
     tolerance: float = Field(default=0.005, ge=0)
+    reference: ReferenceParams = Field(default_factory=ReferenceParams)
+
+
+class RetrainParams(_Section):
+    """``retrain:``: how ``ticketbuddy retrain`` splits new labels between training and the gate."""
+
+    holdout_share: float = Field(default=0.2, gt=0, lt=1)
 
 
 class Variant(_Section):
@@ -145,6 +164,7 @@ class Params(BaseModel):
 
     train: TrainParams = Field(default_factory=TrainParams)
     promotion: PromotionParams = Field(default_factory=PromotionParams)
+    retrain: RetrainParams = Field(default_factory=RetrainParams)
     compare: CompareParams = Field(default_factory=CompareParams)
 
     def variant(self, variant: Variant) -> TrainParams:

@@ -3,8 +3,12 @@
 Serving loads ``models:/ticket-escalation@champion`` — an explicitly promoted model, never "the best
 run by some metric". A candidate takes the alias only when there is no champion yet, or when it is no
 worse than the champion on the same evaluation data by every metric named in ``params.yaml``, overall
-and on the named slices (the VIP customers by default). Every promotion is tagged on the model version:
-who, when, and the figures that justified it; a refusal is tagged with its reason.
+and on the named slices (the VIP customers by default). That data is the fixed reference set
+(``promotion.reference``), never data the candidate's run chose. Every promotion is tagged on the model
+version: who, when, and the figures that justified it; a refusal is tagged with its reason.
+
+Another registered name (``train --registered-name``) has its own champion alias: its gate compares with
+that champion, and ``ticket-escalation@champion`` is never touched.
 """
 
 from __future__ import annotations
@@ -57,8 +61,9 @@ def decide(
 ) -> GateDecision:
     """Compare candidate and champion figures (higher is better) on the same data.
 
-    A check the evaluation data cannot compute for the champion (e.g. no VIP in it) is passed; one it
-    cannot compute for the candidate overall is failed, since nothing vouches for the candidate.
+    A check the data cannot compute for the candidate, overall or on a slice, is failed: nothing
+    vouches for the candidate there (the gate's data checks refuse a missing slice before this, with
+    its row count). One it cannot compute for the champion alone is passed.
     """
     if champion is None:
         return GateDecision(True, "no champion yet", candidate, None, checks)
@@ -66,8 +71,7 @@ def decide(
     for check in checks:
         mine, theirs = candidate.get(check, math.nan), champion.get(check, math.nan)
         if math.isnan(mine):
-            if not check.startswith("slice/"):
-                failures.append(f"{check} undefined for the candidate")
+            failures.append(f"{check} undefined for the candidate")
             continue
         if math.isnan(theirs) or mine >= theirs - tolerance:
             margin = f" - {tolerance}" if tolerance else ""
@@ -78,6 +82,11 @@ def decide(
         reason = f"alias kept: {'; '.join(failures)} (tolerance {tolerance})"
         return GateDecision(False, reason, candidate, champion, checks)
     return GateDecision(True, f"no worse than the champion: {'; '.join(passes)}", candidate, champion, checks)
+
+
+def refused(problems: list[str], checks: list[str]) -> GateDecision:
+    """A refusal before any comparison: the gate's data cannot judge this candidate (``problems``)."""
+    return GateDecision(False, f"gate data refused: {'; '.join(problems)}", {}, None, checks)
 
 
 def promote(client: Any, version: str, decision: GateDecision, name: str = REGISTERED_MODEL) -> None:

@@ -17,6 +17,7 @@ from ticketbuddy.schemas import LabelledTicket
 from ticketbuddy.scoring.profile import log_reference
 from ticketbuddy.scoring.tracking import REGISTERED_MODEL, ensure_experiment
 from ticketbuddy.train.evaluate import Evaluation, evaluate
+from ticketbuddy.train.fingerprint import FINGERPRINT_ARTIFACT, Fingerprint, gate_data_problems
 from ticketbuddy.train.params import Params
 from ticketbuddy.train.registry import (
     GateDecision,
@@ -25,6 +26,7 @@ from ticketbuddy.train.registry import (
     gate_checks,
     promote,
     record_refusal,
+    refused,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,9 @@ class TrainResult:
     threshold: float
     promoted: bool
     promotion_reason: str
+    registered_name: str = REGISTERED_MODEL
+    gate: GateDecision | None = None
+    """The gate's decision; None when it was not run (``train --no-promote``)."""
 
     def write(self, out_dir: str | Path) -> None:
         """Write what DVC tracks and what this machine's registry holds, as two files.
@@ -56,7 +61,7 @@ class TrainResult:
         folder.mkdir(parents=True, exist_ok=True)
         info = {
             "run_id": self.run_id,
-            "model_uri": f"models:/{REGISTERED_MODEL}/{self.model_version}",
+            "model_uri": f"models:/{self.registered_name}/{self.model_version}",
             "model_version": self.model_version,
             "threshold": self.threshold,
             "promoted": self.promoted,
@@ -88,36 +93,76 @@ def log_evaluation(evaluation: Evaluation) -> None:
         mlflow.log_artifacts(str(folder), artifact_path="evaluation")
 
 
+def champion_figures(
+    client: Any, tickets: list[LabelledTicket], policy: Policy, name: str = REGISTERED_MODEL
+) -> tuple[str, dict[str, float]] | None:
+    """The champion of ``name`` evaluated on ``tickets``: (its version, its flat figures); None if none.
+
+    Raises:
+        Exception: whatever loading or scoring the champion raised (see ``run_gate``).
+
+    """
+    import mlflow
+
+    current = champion_version(client, name)
+    if current is None:
+        return None
+    pyfunc = mlflow.pyfunc.load_model(f"models:/{name}/{current.version}")
+    return str(current.version), evaluate(pyfunc, tickets, policy).flat()
+
+
 def run_gate(
-    client: Any, candidate: dict[str, float], test: list[LabelledTicket], policy: Policy, params: Params
+    client: Any,
+    candidate: dict[str, float],
+    test: list[LabelledTicket],
+    policy: Policy,
+    params: Params,
+    name: str = REGISTERED_MODEL,
 ) -> GateDecision:
-    """Evaluate the current champion on the same tickets and compare it with the candidate's figures.
+    """Evaluate the current champion of ``name`` on the same tickets and compare it with the candidate.
 
     A champion that this code cannot load or score (say, one pickled by an older TicketBuddy) cannot be
     served either, so it does not block the candidate; the reason says so.
     """
-    import mlflow
-
-    current = champion_version(client)
     checks = gate_checks(params.promotion)
+    current = champion_version(client, name)
     if current is None:
         return decide(candidate, None, checks, params.promotion.tolerance)
     try:
-        pyfunc = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}/{current.version}")
-        champion = evaluate(pyfunc, test, policy).flat()
+        found = champion_figures(client, test, policy, name)
     except Exception as exc:  # any failure means the champion is unusable by this code
         log.warning("champion version %s cannot be evaluated: %s", current.version, exc)
         reason = f"champion version {current.version} cannot be loaded or scored by this code ({exc!r})"
         return GateDecision(True, reason, candidate, None, checks)
-    return decide(candidate, champion, checks, params.promotion.tolerance)
+    return decide(candidate, found[1] if found else None, checks, params.promotion.tolerance)
 
 
-def apply_gate(client: Any, version: str, decision: GateDecision) -> None:
+def gate_candidate(
+    client: Any,
+    model: Any,
+    gate_data: list[LabelledTicket],
+    training: Fingerprint | None,
+    policy: Policy,
+    params: Params,
+    name: str = REGISTERED_MODEL,
+) -> GateDecision:
+    """The full gate: refuse data that cannot judge the candidate, else compare it with the champion."""
+    problems = gate_data_problems(gate_data, training, params.promotion, policy)
+    if problems:
+        return refused(problems, gate_checks(params.promotion))
+    return run_gate(client, evaluate(model, gate_data, policy).flat(), gate_data, policy, params, name)
+
+
+def apply_gate(client: Any, version: str, decision: GateDecision, name: str = REGISTERED_MODEL) -> None:
     """Move the alias (with tags) or record the refusal on the version."""
     if decision.promoted:
-        promote(client, version, decision)
+        promote(client, version, decision, name)
     else:
-        record_refusal(client, version, decision)
+        record_refusal(client, version, decision, name)
+
+
+#: What a version registered with ``train --no-promote`` says instead of a gate decision.
+NOT_GATED = "not gated (--no-promote): registered only, @champion not moved"
 
 
 def log_and_gate(
@@ -128,8 +173,15 @@ def log_and_gate(
     policy: Policy,
     experiment: str,
     sources: dict[str, str],
+    train_set: list[LabelledTicket] | None = None,
+    gate_data: list[LabelledTicket] | None = None,
+    name: str = REGISTERED_MODEL,
 ) -> TrainResult:
-    """Log params, evaluation and model in one run; register it; promote it if it passes the gate."""
+    """Log params, evaluation, training fingerprint and model in one run, register it, then gate it.
+
+    The version is registered as ``name`` and judged on ``gate_data`` (the reference set) against
+    ``name``'s champion; ``gate_data`` None skips the gate (``train --no-promote``).
+    """
     import mlflow
     from mlflow import MlflowClient
 
@@ -138,25 +190,37 @@ def log_and_gate(
     experiment_id = ensure_experiment(experiment)
     client = MlflowClient()
     oof = model.info.pop("oof", {})
+    fingerprint = Fingerprint.of(train_set) if train_set is not None else None
     with mlflow.start_run(experiment_id=experiment_id) as run:
         mlflow.log_params(params.flat())
         mlflow.log_params({f"source.{k}": v for k, v in sources.items()})
         mlflow.log_params({f"model.{k}": v for k, v in model.info.items()})
         mlflow.log_dict(policy.model_dump(mode="json"), "policy/policy.json")
+        if fingerprint is not None:
+            mlflow.log_dict(fingerprint.to_dict(), FINGERPRINT_ARTIFACT)
         mlflow.log_metrics({f"train_oof_{k}": v for k, v in oof.items()})
         log_evaluation(evaluation)
         log_reference(model.features, policy, test_set, evaluation.proba, model.threshold)
         example = tickets_to_frame(test_set[:2])
-        info = log_escalation_model(model, example, registered_name=REGISTERED_MODEL)
+        info = log_escalation_model(model, example, registered_name=name)
         version = str(info.registered_model_version)
-        gate = run_gate(client, evaluation.flat(), test_set, policy, params)
-        apply_gate(client, version, gate)
-        mlflow.set_tags({"promoted": str(gate.promoted).lower(), "promotion_reason": gate.reason[:5000]})
+        gate = None
+        if gate_data is None:
+            client.set_model_version_tag(name, version, "promotion_skipped", NOT_GATED)
+            promoted, reason = False, NOT_GATED
+        else:
+            gate = gate_candidate(client, model, gate_data, fingerprint, policy, params, name)
+            apply_gate(client, version, gate, name)
+            mlflow.log_metrics({f"gate/{k}": v for k, v in gate.candidate.items() if k in gate.checks})
+            promoted, reason = gate.promoted, gate.reason
+        mlflow.set_tags({"promoted": str(promoted).lower(), "promotion_reason": reason[:5000]})
     return TrainResult(
         run_id=run.info.run_id,
         model_version=version,
         metrics=evaluation.metrics,
         threshold=model.threshold,
-        promoted=gate.promoted,
-        promotion_reason=gate.reason,
+        promoted=promoted,
+        promotion_reason=reason,
+        registered_name=name,
+        gate=gate,
     )

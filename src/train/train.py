@@ -23,10 +23,12 @@ from ticketbuddy.model import EscalationModel
 from ticketbuddy.policy.drift import triggers_digest
 from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.scoring.tracking import REGISTERED_MODEL
 from ticketbuddy.train.evaluate import evaluate
 from ticketbuddy.train.heads import escalation_head, label_head, route_head
 from ticketbuddy.train.metrics import choose_threshold, classification_metrics
 from ticketbuddy.train.params import Params, TrainParams
+from ticketbuddy.train.reference import reference_set
 from ticketbuddy.train.runs import TrainResult, log_and_gate
 
 log = logging.getLogger(__name__)
@@ -172,8 +174,15 @@ def train(
     experiment: str | None = None,
     policy_path: str | Path | None = None,
     unknown_routes: UnknownRoutes = "refuse",
+    registered_name: str = REGISTERED_MODEL,
+    gate: bool = True,
 ) -> TrainResult:
     """Train, evaluate (with baselines and slices), log to MLflow, register, and run the promotion gate.
+
+    The run's own evaluation is on ``test_data`` (or a held-out split); the gate judges candidate and
+    champion on the reference set of ``params.promotion.reference`` instead, whatever data this run
+    was given. ``gate=False`` registers the version without the gate (no alias moves);
+    ``registered_name`` registers it under another name, gated against that name's own champion.
 
     Embeddings are cached on disk for the duration (see ``embedding_cache``), so retraining and the
     champion's evaluation on the same test data do not embed the same texts again.
@@ -182,22 +191,55 @@ def train(
     with embedding_cache():
         tickets = load_labelled(data, policy, unknown_routes)
         test = load_labelled(test_data, policy, unknown_routes) if test_data else None
+        gate_data = reference_set(params.promotion.reference, policy) if gate else None
         train_set, test_set = split(tickets, test, params.train)
-        model = fit_model(train_set, params.train, policy)
-        evaluation = evaluate(
-            model, test_set, policy, train=train_set, threshold_params=params.train.threshold
-        )
-        model.info.update({"data_digest": file_digest(data), "n_test": len(test_set)})
-        return log_and_gate(
-            model=model,
-            params=params,
-            evaluation=evaluation,
-            test_set=test_set,
-            policy=policy,
+        return fit_and_log(
+            train_set,
+            test_set,
+            params,
+            policy,
             experiment=experiment or params.train.experiment,
             sources={
                 "data": str(data),
                 "test_data": str(test_data or "held-out split"),
                 "policy": str(policy_path or "shipped"),
+                "gate_data": "none (--no-promote)" if gate_data is None else _reference_source(params),
             },
+            digest=file_digest(data),
+            gate_data=gate_data,
+            name=registered_name,
         )
+
+
+def _reference_source(params: Params) -> str:
+    reference = params.promotion.reference
+    return f"{reference.test_data} + labels {reference.labels} (last {reference.recent_days} days)"
+
+
+def fit_and_log(
+    train_set: list[LabelledTicket],
+    test_set: list[LabelledTicket],
+    params: Params,
+    policy: Policy,
+    experiment: str,
+    sources: dict[str, str],
+    digest: str,
+    gate_data: list[LabelledTicket] | None,
+    name: str = REGISTERED_MODEL,
+) -> TrainResult:
+    """Fit on ``train_set``, evaluate on ``test_set``, log, register as ``name`` and gate on ``gate_data``."""
+    model = fit_model(train_set, params.train, policy)
+    evaluation = evaluate(model, test_set, policy, train=train_set, threshold_params=params.train.threshold)
+    model.info.update({"data_digest": digest, "n_test": len(test_set)})
+    return log_and_gate(
+        model=model,
+        params=params,
+        evaluation=evaluation,
+        test_set=test_set,
+        policy=policy,
+        experiment=experiment,
+        sources=sources,
+        train_set=train_set,
+        gate_data=gate_data,
+        name=name,
+    )

@@ -14,7 +14,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 #: The module that implements each ``ticketbuddy`` sub-command the stages run.
-COMMANDS = {"data synth": "data/cli.py", "train": "train/cli.py", "evaluate": "train/cli.py"}
+COMMANDS = {
+    "data synth": "data/cli.py",
+    "train": "train/cli.py",
+    "evaluate": "train/cli.py",
+    "retrain": "train/retrain_cli.py",
+}
 
 
 def module_file(name: str) -> Path | None:
@@ -65,3 +70,20 @@ def test_stage_deps_cover_the_code_it_runs(stage, module, deps):
         str(p.relative_to(ROOT)) for p in run if not any(p == d or d in p.parents for d in deps)
     )
     assert not uncovered, f"stage {stage} runs code its deps do not list: {uncovered}"
+
+
+def test_retrain_stage_never_runs_in_a_plain_dvc_repro():
+    """``make train`` (plain ``dvc repro``) must work on a fresh clone, which has no data/labels.
+
+    A frozen stage is skipped by ``dvc repro``, but DVC still checks its outputs exist: so no outputs.
+    No other stage may depend on the labels, or new labels would retrain as a side effect.
+    """
+    raw = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    retrain = raw["retrain"]
+    assert retrain["frozen"] is True
+    assert not {"outs", "metrics", "plots"} & set(retrain)
+    assert "data/labels" in retrain["deps"] and "--labels data/labels" in retrain["cmd"]
+    assert {"train", "promotion", "retrain"} <= set(retrain["params"])
+    assert not [
+        name for name, stage in raw.items() if name != "retrain" and "data/labels" in stage.get("deps", [])
+    ]

@@ -47,8 +47,8 @@ def test_gate_decisions():
     assert not worse_vip.promoted and "slice/vip/vip/pr_auc 0.6500 < champion 0.7000" in worse_vip.reason
     assert decide({"pr_auc": 0.79, "slice/vip/vip/pr_auc": 0.7}, champion, checks, 0.02).promoted
     assert not decide({"pr_auc": float("nan")}, champion, checks, 0.0).promoted
-    no_vips = decide({"pr_auc": 0.81}, champion, checks, 0.0)  # a data set without VIPs cannot block
-    assert no_vips.promoted
+    no_vips = decide({"pr_auc": 0.81}, champion, checks, 0.0)  # no VIP figure: nothing vouches for it
+    assert not no_vips.promoted and "slice/vip/vip/pr_auc undefined for the candidate" in no_vips.reason
 
 
 def test_gate_checks_from_params():

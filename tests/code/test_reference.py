@@ -1,0 +1,103 @@
+"""The gate's reference set, label files and data checks, on hand-made tickets."""
+
+import json
+
+import pytest
+
+from ticketbuddy.policy.model import load_policy
+from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.train.fingerprint import Fingerprint, content_hash, gate_data_problems
+from ticketbuddy.train.params import PromotionParams, ReferenceParams
+from ticketbuddy.train.reference import label_files, merge, newest_share, recent, reference_set
+from ticketbuddy.train.retrain import plan
+from ticketbuddy.train.train import DataError
+
+
+def ticket(tid, text="my parcel is late", at=None, tier="standard", escalated=False, **extra):
+    metadata = {"label": {"provenance": "feedback", "source": "t", "at": at}} if at else {}
+    return LabelledTicket.model_validate(
+        {
+            "ticket_id": tid, "channel": "chat", "created_at": "2026-01-01T00:00:00Z",
+            "customer": {"tier": tier}, "messages": [{"role": "customer", "text": text}],
+            "metadata": metadata, "escalated": escalated, **extra,
+        }
+    )  # fmt: skip
+
+
+def test_content_hash_ignores_case_spacing_and_agent_turns_but_not_words():
+    a = ticket("a", "Where is   my PARCEL?")
+    b = ticket("b", "where is my parcel?")
+    raw = b.model_dump(mode="json")
+    agent = LabelledTicket.model_validate(
+        {**raw, "messages": [*raw["messages"], {"role": "agent", "text": "ok"}]}
+    )
+    assert content_hash(a) == content_hash(b) == content_hash(agent)
+    assert content_hash(ticket("c", "where is my refund?")) != content_hash(a)
+
+
+def test_fingerprint_round_trips_and_counts_overlap_by_id_and_by_content():
+    seen = Fingerprint.of([ticket("a", "one"), ticket("b", "two")])
+    assert Fingerprint.from_dict(json.loads(json.dumps(seen.to_dict()))) == seen
+    assert seen.overlap([ticket("a", "new text"), ticket("z", "TWO"), ticket("y", "three")]) == (1, 1)
+
+
+def test_gate_data_problems_name_the_slice_its_rows_and_the_overlap():
+    policy = load_policy()
+    promotion = PromotionParams(slices=["vip=vip", "colour=red"], min_slice_rows=2)
+    gate = [ticket("a", "one", tier="vip"), ticket("b", "two")]
+    problems = gate_data_problems(
+        gate, Fingerprint.of([ticket("a", "x"), ticket("q", "two")]), promotion, policy
+    )
+    assert "the gate data has 1 rows of slice vip=vip (minimum 2)" in problems
+    assert any(p.startswith("slice colour=red: unknown slice column") for p in problems)
+    assert "1 of 2 gate tickets share a ticket id with the training set" in problems
+    assert "1 of 2 gate tickets share a conversation (content hash) with it" in problems
+    assert gate_data_problems(gate, None, PromotionParams(slices=[]), policy) == [
+        "the candidate's training set is unknown (no fingerprint logged with its run)"
+    ]
+    assert gate_data_problems([], None, promotion, policy) == ["the gate data is empty"]
+
+
+def test_labels_newest_share_recent_days_and_merge():
+    labels = [ticket(f"l{i}", f"text {i}", at=f"2026-03-{i + 1:02d}T00:00:00+00:00") for i in range(10)]
+    older, newest = newest_share(labels, 0.2)
+    assert [t.ticket_id for t in newest] == ["l8", "l9"] and len(older) == 8
+    assert [t.ticket_id for t in recent(labels, 2)] == ["l7", "l8", "l9"] and recent(labels, 0) == labels
+    merged, replaced = merge([ticket("l1", "old"), ticket("h", "history")], labels[:2])
+    assert replaced == ["l1"] and [t.ticket_id for t in merged] == ["h", "l0", "l1"]
+
+
+def test_retrain_plan_drops_every_replaced_history_line_even_when_its_label_is_held_out():
+    history = [ticket("h1", "a"), ticket("h2", "b"), ticket("h3", "c")]
+    labels = [ticket("h1", "a", at="2026-03-01T00:00:00Z"), ticket("h3", "c", at="2026-03-09T00:00:00Z")]
+    split = plan(history, labels, 0.5)
+    assert [t.ticket_id for t in split.recent] == ["h3"]
+    assert [t.ticket_id for t in split.training] == ["h2", "h1"] and split.replaced == ["h1", "h3"]
+    assert split.history_rows == 1 and split.trained_labels == {"feedback": 1}
+
+
+def write(path, tickets):
+    path.write_text("".join(t.model_dump_json() + "\n" for t in tickets))
+    return path
+
+
+def test_reference_set_is_the_test_file_plus_recent_labels_and_missing_labels_are_fine(tmp_path):
+    test = write(tmp_path / "test.jsonl", [ticket("t1", "a"), ticket("t2", "b")])
+    assert label_files(tmp_path / "labels") == [] and label_files(str(tmp_path / "nope" / "*.jsonl")) == []
+    only_test = reference_set(ReferenceParams(test_data=str(test), labels=str(tmp_path / "labels/*.jsonl")))
+    assert [t.ticket_id for t in only_test] == ["t1", "t2"]
+    (tmp_path / "labels").mkdir()
+    write(
+        tmp_path / "labels" / "a.jsonl",
+        [
+            ticket("t2", "b", at="2026-06-01T00:00:00Z", escalated=True),  # a newer word on a test ticket
+            ticket("old", "c", at="2026-01-01T00:00:00Z"),  # 151 days before the newest: left out
+            ticket("new", "d", at="2026-05-20T00:00:00Z"),
+        ],
+    )
+    reference = ReferenceParams(test_data=str(test), labels=str(tmp_path / "labels"), recent_days=90)
+    tickets = {t.ticket_id: t for t in reference_set(reference)}
+    assert set(tickets) == {"t1", "t2", "new"} and tickets["t2"].escalated
+    assert "new" not in {t.ticket_id for t in reference_set(reference, exclude=frozenset({"new"}))}
+    with pytest.raises(DataError, match="reference test data .* not found"):
+        reference_set(ReferenceParams(test_data=str(tmp_path / "missing.jsonl")))
