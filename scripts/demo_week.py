@@ -4,8 +4,8 @@ Everything goes into a fresh folder (``--out``, default ``build/demo-week``), ne
 stores: a small model is trained into ``<out>/mlflow.db`` (skipped when that store already has a
 champion), then each of the last seven days gets ``--per-day`` generated tickets scored through the
 real ``Intake`` on a ``FakeClock`` placed in that day, with the last two days drifted
-(``ticketbuddy data synth --drift``: a new topic, more VIP and social-media tickets). Agents claim and
-resolve most hand-offs (needed when the generated label says so), QA reviews kept tickets
+(``ticketbuddy data synth --drift``: a new topic, more VIP and social-media tickets, a changed rule).
+Agents claim and resolve most hand-offs (needed when the generated label says so), QA reviews kept tickets
 (every one that needed a human, a third of the rest), and customers who come back are caught as
 probable misses. Finally ``ticketbuddy monitor --window 1d --backfill 7`` logs one run per day to
 ``ticket-escalation-live``.

@@ -145,7 +145,11 @@ def synth(
         str, typer.Option(help="Params section for n/seed/out: synth or synth_test.")
     ] = "synth",
     drift: Annotated[
-        bool, typer.Option("--drift", help="Apply the drift block: new topic, changed tier mix.")
+        bool,
+        typer.Option(
+            "--drift",
+            help="Apply the drift block: a new topic, changed tier and channel mix, and a changed escalation rule.",
+        ),
     ] = False,
 ) -> None:
     """Generate a labelled ticket history as JSONL: same seed and settings, same bytes.

@@ -6,6 +6,7 @@ import json
 import random
 import re
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -275,6 +276,35 @@ def test_drift_adds_a_topic_and_shifts_tiers(synth_tickets):
     vip_before = sum(t.customer.tier == "vip" for t in synth_tickets) / len(synth_tickets)
     vip_after = sum(r["customer"].get("tier") == "vip" for r in drifted) / len(drifted)
     assert vip_after >= vip_before + 0.04
+
+
+def test_drift_changes_the_rule_for_the_shifted_topic_only():
+    shifted = config_from_dict({}, drifted=True)
+    unshifted = config_from_dict({"drift": {"rule_shift": {}}}, drifted=True)
+    with_rule = list(generate(shifted, 3000, seed=12))
+    without = list(generate(unshifted, 3000, seed=12))
+    assert [r["messages"] for r in with_rule] == [r["messages"] for r in without]  # same tickets
+
+    def rate(rows, topic):
+        mine = [r["escalated"] for r in rows if r["metadata"]["topic"] == topic]
+        return sum(mine) / len(mine)
+
+    assert rate(with_rule, "subscriptions") >= rate(without, "subscriptions") + 0.2
+    assert rate(with_rule, "delivery") == rate(without, "delivery")
+    undrifted = config_from_dict({})
+    assert list(generate(undrifted, 300, seed=5)) == list(
+        generate(replace(undrifted, drift=unshifted.drift), 300, seed=5)
+    )
+
+
+@pytest.mark.parametrize(
+    ("shift", "message"),
+    [({"astrology": 1.0}, "unknown 'astrology'"), ({"faq": -1}, "from 0 to 10"), ([1], "a mapping")],
+)
+def test_a_bad_rule_shift_is_refused_naming_it(shift, message):
+    with pytest.raises(ValueError, match="rule_shift") as refused:
+        config_from_dict({"drift": {"rule_shift": shift}})
+    assert message in str(refused.value)
 
 
 # --- command line ----------------------------------------------------------------------------

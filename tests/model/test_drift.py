@@ -1,14 +1,17 @@
 """Drift: the champion on drifted traffic, and a retraining on feedback drawn from that traffic.
 
-``ticketbuddy data synth --drift`` adds a topic (``subscriptions``) and shifts the tier and channel mix.
-Feedback labels from drifted traffic (another seed) stand in for ``ticketbuddy labels export``.
+``ticketbuddy data synth --drift`` adds a topic (``subscriptions``), shifts the tier and channel mix,
+and changes the rule: subscription tickets are now handed to a person more readily
+(``synth.drift.rule_shift``), which a model trained before the change cannot know. Feedback labels from
+drifted traffic (another seed) stand in for ``ticketbuddy labels export``.
 
-Measured (here and at full size, docs/EVALUATION.md): the shipped drift does not cost the champion
-recall at its threshold (it rises: drifted traffic escalates more), so there is no recall to recover.
-What it costs is review load: the new topic goes to humans far above its escalation rate. Retraining on
-the feedback sends fewer drifted tickets to humans at about the same recall and ranks them no worse, and
-the gate promotes it. (At this size the retrained model also has 720 more training rows, which helps its
-PR-AUC here; at full size its PR-AUC on drifted traffic is unchanged.)
+Measured here (figures printed) and at full size (docs/EVALUATION.md): on drifted traffic the champion
+catches fewer escalations within the review budget (recall with 80 % kept falls from 0.64 on undrifted
+tickets to 0.51 here; part of that is mechanical, as drifted traffic has more escalations than the
+budget holds) and ranks them worse; retraining on the feedback wins part of it back (0.55), ranks
+drifted tickets clearly better, catches more of the subscription tickets the new rule escalates, and
+the gate promotes it. At its own threshold the champion's recall does not fall (it escalates most
+tickets), so the loss is at the budget, not at the threshold.
 """
 
 import json
@@ -38,7 +41,7 @@ def drifted(folder: Path, name: str, n: int, seed: int) -> Path:
     return folder / name
 
 
-def test_retraining_on_drifted_feedback_sends_fewer_drifted_tickets_to_humans_and_passes_the_gate(
+def test_retraining_on_drifted_feedback_wins_back_recall_the_champion_lost_and_passes_the_gate(
     trained, histories, params, tmp_path
 ):
     from ticketbuddy.train.retrain import retrain
@@ -60,9 +63,11 @@ def test_retraining_on_drifted_feedback_sends_fewer_drifted_tickets_to_humans_an
             figures[version, name] |= {SUBS + k: round(flat.get(SUBS + k, float("nan")), 4) for k in FIGURES}
     print(json.dumps({f"{v} {n}": f for (v, n), f in figures.items()}, indent=1))
     before, after = figures[champion, "drifted"], figures[done.result.model_version, "drifted"]
-    assert before["recall"] > figures[champion, "undrifted"]["recall"] - 0.02  # no recall lost to drift
-    assert after["escalation_share"] < before["escalation_share"] - 0.02  # fewer sent to humans (0.04 here)
-    assert after["recall"] > before["recall"] - 0.02  # ... at about the same recall
-    assert after["pr_auc"] > before["pr_auc"] - 0.005  # and ranked no worse
+    undrifted = figures[champion, "undrifted"]
+    assert before["recall_at_80_kept"] < undrifted["recall_at_80_kept"] - 0.05  # lost at the budget (0.12)
+    assert after["recall_at_80_kept"] > before["recall_at_80_kept"] + 0.02  # partly won back (0.04)
+    assert after["pr_auc"] > before["pr_auc"] + 0.03  # drifted tickets ranked better (0.065)
+    assert after[SUBS + "recall"] > before[SUBS + "recall"] + 0.02  # the new rule learned (0.045)
+    assert after["recall"] > before["recall"] - 0.01  # and no recall lost at the threshold
     assert done.result.promoted, done.result.promotion_reason
     assert MlflowClient().get_model_version_by_alias("drift-escalation", "champion").version == 2

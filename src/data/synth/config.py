@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
         "topic_mix": {"subscriptions": 0.18},
         "tier_mix": {"standard": 0.45, "silver": 0.22, "gold": 0.18, "vip": 0.15},
         "channel_mix": {"social": 0.22},
+        "rule_shift": {"subscriptions": 3.0},
     },
 }
 
@@ -68,11 +69,22 @@ class RunSettings:
 
 @dataclass(frozen=True)
 class Drift:
-    """Mix entries that ``--drift`` overrides or adds (then renormalises), to show a changed world."""
+    """What ``--drift`` changes, to show a changed world.
+
+    Mix entries override or add to the mixes (then renormalised): who writes, about what, where.
+    ``rule_shift`` changes what support leads decide: per topic, a number added to the hidden
+    escalation score of that topic's tickets (a new rule such as "every cancellation goes to a
+    person"), so a model trained before the change keeps tickets that now need a human.
+    """
 
     topic_mix: Mix = ()
     tier_mix: Mix = ()
     channel_mix: Mix = ()
+    rule_shift: Mix = ()
+
+    def shift(self, topic: str) -> float:
+        """How much more readily a ticket of ``topic`` is handed to a human after the change."""
+        return dict(self.rule_shift).get(topic, 0.0)
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,18 @@ def _mix(raw: Any, allowed: tuple[str, ...], where: str) -> Mix:
     return tuple((str(k), float(v)) for k, v in raw.items())
 
 
+def _shifts(raw: Any) -> Mix:
+    """``synth.drift.rule_shift``: topic name to a non-negative shift of the hidden score (may be empty)."""
+    if not isinstance(raw, dict):
+        raise ValueError("synth.drift.rule_shift must be a mapping of topic to a number")
+    for key, value in raw.items():
+        if key not in TOPICS:
+            raise ValueError(f"synth.drift.rule_shift: unknown {key!r}; expected one of {', '.join(TOPICS)}")
+        if not isinstance(value, int | float) or not 0 <= value <= 10:
+            raise ValueError(f"synth.drift.rule_shift.{key} must be a number from 0 to 10, got {value!r}")
+    return tuple((str(k), float(v)) for k, v in raw.items())
+
+
 def _rate(raw: dict[str, Any], key: str, high: float = 1.0) -> float:
     value = float(raw[key])
     if not 0.0 <= value <= high:
@@ -159,7 +183,8 @@ def config_from_dict(raw: dict[str, Any], drifted: bool = False) -> SynthConfig:
     drift_raw = {**DEFAULTS["drift"], **(merged.get("drift") or {})}
     mixes = {"topic_mix": TOPICS, "tier_mix": TIERS, "channel_mix": CHANNELS}
     drift = Drift(
-        **{k: _mix(drift_raw[k], v, f"synth.drift.{k}") for k, v in mixes.items() if k in drift_raw}
+        **{k: _mix(drift_raw[k], v, f"synth.drift.{k}") for k, v in mixes.items() if k in drift_raw},
+        rule_shift=_shifts(drift_raw.get("rule_shift") or {}),
     )
     return SynthConfig(
         base_rate=_rate(merged, "base_rate"),

@@ -4,7 +4,9 @@ A latent score adds up what makes support leads hand a ticket over: how serious 
 the conversation went, what the customer is worth, threats and requests for a person, repeated
 contact, plus an unobserved quirk. A ticket is escalated when the score passes a threshold calibrated
 so that the share of escalations (after label noise) matches ``base_rate``. The threshold is fixed per
-configuration without drift, so train, test and drifted histories share one labelling process.
+configuration without drift, so train, test and drifted histories share one labelling process — except
+where ``--drift`` changes the rule itself (``synth.drift.rule_shift``: a topic now handed over more
+readily), which is what a model trained before the change cannot know.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def route_of(sc: Scenario) -> str:
 
 def decide(sc: Scenario, cfg: SynthConfig) -> Labels:
     """Label one scenario: the clean decision, then the labelling noise drawn with it."""
-    score = latent_score(sc)
+    score = latent_score(sc) + (cfg.drift.shift(sc.topic.name) if cfg.drifted else 0.0)
     margin = score - threshold(cfg)
     escalated = margin > 0
     if sc.flip:
