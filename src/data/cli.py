@@ -148,7 +148,7 @@ def synth(
         bool,
         typer.Option(
             "--drift",
-            help="Apply the drift block: a new topic, changed tier and channel mix, and a changed escalation rule.",
+            help="Apply the drift block: a new topic, other tier and channel mixes, a changed rule.",
         ),
     ] = False,
 ) -> None:
