@@ -17,7 +17,7 @@ from ticketbuddy.handoff.cli import purge as purge_command
 from ticketbuddy.handoff.cli import sweep as sweep_command
 from ticketbuddy.handoff.db_cli import app as db_app
 from ticketbuddy.handoff.labels_cli import app as labels_app
-from ticketbuddy.monitor.cli import monitor as monitor_command
+from ticketbuddy.handoff.monitor.cli import monitor as monitor_command
 from ticketbuddy.train.check_cli import app as check_app
 from ticketbuddy.train.cli import register as register_training
 from ticketbuddy.train.policy_cli import app as policy_app

@@ -59,7 +59,7 @@ class ServiceSettings(_TicketBuddyEnv):
             ``ticketbuddy sweep`` from a scheduler).
         model_poll_seconds: How often the service looks for a new champion; 0 turns it off.
         monitor_interval_seconds: How often the in-service live monitor measures the last whole day
-            into MLflow (``ticketbuddy.monitor.timer``); 0 (the default) turns it off — then schedule
+            into MLflow (``ticketbuddy.handoff.monitor.timer``); 0 (the default) turns it off — then schedule
             ``ticketbuddy monitor``.
 
     """

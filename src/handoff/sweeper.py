@@ -203,7 +203,7 @@ def start(
 
 
 async def stop(task: asyncio.Task | None) -> None:
-    """Cancel the sweeper and wait for it to finish."""
+    """Cancel a background task (the sweeper, the live monitor) and wait for it to finish."""
     if task is None:
         return
     task.cancel()

@@ -3,7 +3,7 @@
 Training logs a **reference profile** (``monitor/reference.json``) on its run: the distribution of the
 model's probability on the test tickets (fixed bins), the channel / tier / topic mix, the customer's
 message length (fixed bins), the mean embedding of the customer's text and the base rates. The live
-monitor (``ticketbuddy.monitor``) builds the same profile of a window of scored traffic and compares
+monitor (``ticketbuddy.handoff.monitor``) builds the same profile of a window of scored traffic and compares
 the two with the population stability index (PSI) and the cosine distance of the mean embeddings.
 
 Topic is the **fired trigger families** (the policy's, e.g. ``legal``, ``refund``), because the live

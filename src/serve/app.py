@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from ticketbuddy import __version__
 from ticketbuddy.handoff import sweeper
 from ticketbuddy.handoff.clock import Clock, SystemClock
+from ticketbuddy.handoff.monitor import timer as monitor_timer
 from ticketbuddy.handoff.queue import depth_by_status_route
 from ticketbuddy.handoff.store import (
     AgentRequired,
@@ -28,7 +29,6 @@ from ticketbuddy.handoff.store import (
     SchemaMismatch,
     StoreUnavailable,
 )
-from ticketbuddy.monitor import timer as monitor_timer
 from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
 from ticketbuddy.scoring.scorer import LoadedModel, load_model
@@ -182,7 +182,7 @@ def create_app(
             async with ModelPoller(serving, settings.model_poll_seconds):
                 yield
         finally:
-            await monitor_timer.stop(watch)
+            await sweeper.stop(watch)  # cancel and wait: any background task
             await sweeper.stop(task)
             store.close()
 

@@ -1,7 +1,5 @@
 """Imports run one way through the package: serve → handoff → scoring → policy, model, features.
 
-The live monitor sits beside serve: it reads the hand-off store and the champion's reference profile.
-
 Each module belongs to a layer: its top-level package under ``src/`` (``serve``, ``handoff``, ...) or,
 for a single-file module, its own name — a package's command module (``cli.py``, ``*_cli.py``) too,
 so a command lives in the lowest package that may import all it runs. Only the root ``src/cli.py``,
@@ -29,8 +27,7 @@ ALLOWED = {
     "scoring": {"policy", "model", "explain", "features", "schemas", "data"},
     "handoff": {"scoring", "policy", "model", "explain", "features", "schemas", "data"},
     "train": {"scoring", "model", "explain", "features", "policy", "schemas", "data"},
-    "monitor": {"handoff", "scoring", "policy", "model", "explain", "features", "schemas", "data"},
-    "serve": {"monitor", "handoff", "scoring", "policy", "model", "explain", "features", "schemas", "data"},
+    "serve": {"handoff", "scoring", "policy", "model", "explain", "features", "schemas", "data"},
 }
 COMMAND = "command"
 

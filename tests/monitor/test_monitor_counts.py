@@ -111,9 +111,9 @@ def test_the_service_timer_measures_the_last_whole_day(scenario, mlflow_store, t
     from datetime import UTC, datetime
 
     from ticketbuddy.handoff.clock import FakeClock
+    from ticketbuddy.handoff.monitor import timer
+    from ticketbuddy.handoff.monitor.params import load_monitor_params
     from ticketbuddy.handoff.store import HandoffStore
-    from ticketbuddy.monitor import timer
-    from ticketbuddy.monitor.params import load_monitor_params
 
     path, experiment = params_file(tmp_path, max_psi=100.0, max_embedding_shift=2.0, min_recall=0.9)
     store = HandoffStore(scenario.url)

@@ -7,10 +7,15 @@ import pytest
 import typer
 import yaml
 
-from ticketbuddy.monitor.alerts import breaches
-from ticketbuddy.monitor.cli import window_length
-from ticketbuddy.monitor.params import AlertParams, MonitorParams, MonitorParamsError, load_monitor_params
-from ticketbuddy.monitor.window import windows
+from ticketbuddy.handoff.monitor.alerts import breaches
+from ticketbuddy.handoff.monitor.cli import window_length
+from ticketbuddy.handoff.monitor.params import (
+    AlertParams,
+    MonitorParams,
+    MonitorParamsError,
+    load_monitor_params,
+)
+from ticketbuddy.handoff.monitor.window import windows
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ import typer
 from ticketbuddy.handoff.cli import DbUrlOpt, store_for
 
 if TYPE_CHECKING:
-    from ticketbuddy.monitor.champion import Champion
+    from ticketbuddy.handoff.monitor.champion import Champion
 
 #: Exit code of a run in which some window breached an alert.
 ALERT_EXIT = 3
@@ -76,10 +76,10 @@ def monitor(
     One run per window in the experiment `ticket-escalation-live` (a window measured again replaces
     its run). Exits 3 when a window with at least `monitor.min_tickets` tickets breaches an alert.
     """
+    from ticketbuddy.handoff.monitor.params import MonitorParamsError, load_monitor_params
+    from ticketbuddy.handoff.monitor.runs import log_window
+    from ticketbuddy.handoff.monitor.window import windows
     from ticketbuddy.handoff.store import StoreUnavailable
-    from ticketbuddy.monitor.params import MonitorParamsError, load_monitor_params
-    from ticketbuddy.monitor.runs import log_window
-    from ticketbuddy.monitor.window import windows
 
     length, end = window_length(window), parse_until(until)
     try:
@@ -107,7 +107,7 @@ def monitor(
 
 def _champion(model_uri: str | None) -> Champion | None:
     """The model to compare with, or None (said on stderr): the operational figures still count."""
-    from ticketbuddy.monitor.champion import load_champion
+    from ticketbuddy.handoff.monitor.champion import load_champion
     from ticketbuddy.scoring.lookup import ModelUnavailable
     from ticketbuddy.settings import ServiceSettings
 

@@ -10,7 +10,6 @@ With several replicas, switch it on in one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -19,8 +18,8 @@ from ticketbuddy.handoff.clock import Clock
 from ticketbuddy.handoff.store import HandoffStore
 
 if TYPE_CHECKING:
-    from ticketbuddy.monitor.params import MonitorParams
-    from ticketbuddy.monitor.runs import WindowResult
+    from ticketbuddy.handoff.monitor.params import MonitorParams
+    from ticketbuddy.handoff.monitor.runs import WindowResult
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +28,10 @@ def run_once(
     store: HandoffStore, clock: Clock, model_uri: str, params: MonitorParams | None = None
 ) -> WindowResult:
     """Measure the last whole day before ``clock.now()`` and log its run; warn on each breach."""
-    from ticketbuddy.monitor.champion import Champion, load_champion
-    from ticketbuddy.monitor.params import load_monitor_params
-    from ticketbuddy.monitor.runs import log_window
-    from ticketbuddy.monitor.window import windows
+    from ticketbuddy.handoff.monitor.champion import Champion, load_champion
+    from ticketbuddy.handoff.monitor.params import load_monitor_params
+    from ticketbuddy.handoff.monitor.runs import log_window
+    from ticketbuddy.handoff.monitor.window import windows
     from ticketbuddy.scoring.lookup import ModelUnavailable
 
     champion: Champion | None
@@ -63,12 +62,3 @@ def start(store: HandoffStore, clock: Clock, interval: float, model_uri: str) ->
     if interval <= 0:
         return None
     return asyncio.create_task(run_forever(store, clock, interval, model_uri), name="live-monitor")
-
-
-async def stop(task: asyncio.Task | None) -> None:
-    """Cancel the monitor and wait for it to finish."""
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ticketbuddy.monitor.params import AlertParams
+from ticketbuddy.handoff.monitor.params import AlertParams
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ticketbuddy.handoff.monitor.alerts import Breach, breaches
+from ticketbuddy.handoff.monitor.champion import Champion
+from ticketbuddy.handoff.monitor.drift import embedding_shift, mix_drift, window_tickets
+from ticketbuddy.handoff.monitor.figures import all_figures
+from ticketbuddy.handoff.monitor.params import MonitorParams
+from ticketbuddy.handoff.monitor.plots import trend_plot
+from ticketbuddy.handoff.monitor.window import Window, read_window
 from ticketbuddy.handoff.store import HandoffStore
-from ticketbuddy.monitor.alerts import Breach, breaches
-from ticketbuddy.monitor.champion import Champion
-from ticketbuddy.monitor.drift import embedding_shift, mix_drift, window_tickets
-from ticketbuddy.monitor.figures import all_figures
-from ticketbuddy.monitor.params import MonitorParams
-from ticketbuddy.monitor.plots import trend_plot
-from ticketbuddy.monitor.window import Window, read_window
 from ticketbuddy.scoring.tracking import ensure_experiment
 
 log = logging.getLogger(__name__)
