@@ -9,6 +9,13 @@ rest. ``python -m bench features:MODEL_URI`` compares one ticket's scoring with 
 the model at MODEL_URI (a model trained before semantic triggers) through the same code;
 ``python -m bench policy:PATH`` scores one ticket with the champion under the policy file at PATH and
 under the shipped policy (what a policy change costs).
+
+``python -m bench load [--server-env KEY=VALUE ...]`` runs alone (never in ``make bench``): closed-loop
+concurrent clients against TicketBuddy's ``/v1/score`` and ``mlflow models serve`` of the champion,
+servers started and stopped by the benchmark (``bench/load.py``). ``BENCH_LOAD_LEVELS=1,8,20,32`` sets
+the clients per level, ``BENCH_LOAD_SECONDS=20`` the measured seconds per level;
+``TICKETBUDDY_TEST_POSTGRES_URL`` adds a sweep on PostgreSQL. Writes ``bench/results/load.json`` and
+``docs/img/perf_load.png``.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from ticketbuddy.cli import app
 from ticketbuddy.data.jsonl import read_tickets
 
 LATEST = Path("bench/latest.json")
-PARTS = ("model", "features", "policy", "redaction")
+PARTS = ("model", "features", "policy", "redaction", "load")
 
 
 def _history(n: int, seed: int, folder: Path) -> list:
@@ -166,6 +173,14 @@ def bench_model() -> dict:
 
 
 def main(parts: list[str]) -> None:
+    if parts[:1] == ["load"]:
+        from bench.load import main as bench_load
+
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_load(parts[1:], _history(2_000, 7, Path(tmp)))
+        return
+    if "load" in parts:
+        raise SystemExit("the load part runs alone: python -m bench load [--server-env KEY=VALUE ...]")
     reference = next((p.split(":", 1)[1] for p in parts if p.startswith("features:")), None)
     old_policy = next((p.split(":", 1)[1] for p in parts if p.startswith("policy:")), None)
     parts = [p.split(":", 1)[0] for p in parts]
