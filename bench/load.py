@@ -257,6 +257,7 @@ def bench_load(tickets: list, settings: dict[str, Any]) -> dict[str, Any]:
         "load_generator": "one asyncio process on the same machine as the server",
     }
     rows: list[dict] = []
+    before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         sqlite_rows, expected = ticketbuddy_sweep(
@@ -275,7 +276,12 @@ def bench_load(tickets: list, settings: dict[str, Any]) -> dict[str, Any]:
         peer_rows, got = peer_sweep(tickets, levels, seconds, expected, tmp)
         rows += peer_rows
     settings["check"] = {"ticketbuddy_probability": expected, "peer_probability": got}
-    return {"machine": machine(), "settings": settings, "rows": rows}
+    # The 1-minute load average before and after: a busy machine shows here (the sweeps load ~2 CPUs).
+    return {
+        "machine": {**machine(), "load_average_before": before, "load_average_after": os.getloadavg()[0]},
+        "settings": settings,
+        "rows": rows,
+    }
 
 
 def table(results: dict[str, Any]) -> str:
