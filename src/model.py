@@ -82,26 +82,32 @@ class EscalationModel:
         """Probability, decision, and the learned route and priority for each row of the input frame."""
         n = len(frame)
         Z = self.features.transform(frame) if n else None
-        proba = self.classifier.predict_proba(Z)[:, 1] if n else np.zeros(0)
-        route, route_conf = _head(self.route_head, Z, n, frame)
-        priority, priority_conf = _head(self.priority_head, Z, n)
-        explained = self.contributions(Z) if n else None
-        contributions = explained.as_json() if explained is not None else ["{}"] * n
         ids = frame["ticket_id"].astype(str).to_numpy() if "ticket_id" in frame else np.arange(n).astype(str)
-        return pd.DataFrame(
-            {
-                "ticket_id": ids,
-                "probability": proba.astype(float),
-                "escalate": proba >= self.threshold,
-                "threshold": np.full(n, float(self.threshold)),
-                "route": route,
-                "route_confidence": route_conf,
-                "priority": priority,
-                "priority_confidence": priority_conf,
-                "contributions": np.asarray(contributions, dtype=object),
-            },
-            columns=PREDICTION_COLUMNS,
-        )
+        return pd.DataFrame(self.predict_features(Z, ids, frame), columns=PREDICTION_COLUMNS)
+
+    def predict_features(self, Z: np.ndarray | None, ids: Any, messages: Any) -> dict[str, np.ndarray]:
+        """The prediction columns from feature rows ``Z`` already computed (None for no tickets).
+
+        ``messages`` is what the route head's word scores read: the input frame, or the tickets'
+        parsed turns (the lean path, ``ticketbuddy.scoring.lean``).
+        """
+        n = len(ids)
+        proba = self.classifier.predict_proba(Z)[:, 1] if n else np.zeros(0)
+        route, route_conf = _head(self.route_head, Z, n, messages)
+        priority, priority_conf = _head(self.priority_head, Z, n)
+        explained = self.contributions(Z) if n and Z is not None else None
+        contributions = explained.as_json() if explained is not None else ["{}"] * n
+        return {
+            "ticket_id": np.asarray(ids),
+            "probability": proba.astype(float),
+            "escalate": proba >= self.threshold,
+            "threshold": np.full(n, float(self.threshold)),
+            "route": route,
+            "route_confidence": route_conf,
+            "priority": priority,
+            "priority_confidence": priority_conf,
+            "contributions": np.asarray(contributions, dtype=object),
+        }
 
     def contributions(self, data: pd.DataFrame | np.ndarray) -> Contributions | None:
         """Each feature group's contribution to the escalation head's raw score, per ticket.
@@ -137,15 +143,15 @@ class EscalationModel:
 
 
 def _head(
-    head: Any | None, Z: np.ndarray | None, n: int, frame: pd.DataFrame | None = None
+    head: Any | None, Z: np.ndarray | None, n: int, messages: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Most likely class and its probability, or empty strings and zeros without a head.
 
-    A head that ``reads_messages`` (the route head's word scores) gets the input frame too.
+    A head that ``reads_messages`` (the route head's word scores) gets the messages too.
     """
     if head is None or Z is None:
         return np.full(n, "", dtype=object), np.zeros(n)
     words = getattr(head, "reads_messages", False)
-    proba = head.predict_proba(Z, frame) if words else head.predict_proba(Z)
+    proba = head.predict_proba(Z, messages) if words else head.predict_proba(Z)
     best = proba.argmax(axis=1)
     return head.classes_[best].astype(object), proba[np.arange(n), best]

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from functools import lru_cache
@@ -61,6 +62,9 @@ class ServiceSettings(_TicketBuddyEnv):
         monitor_interval_seconds: How often the in-service live monitor measures the last whole day
             into MLflow (``ticketbuddy.handoff.monitor.timer``); 0 (the default) turns it off — then schedule
             ``ticketbuddy monitor``.
+        scoring_concurrency: Tickets scored at the same time; other requests wait their turn (their
+            reads and writes of the store do not). More than the machine's cores only makes the CPU
+            work interleave, so every request waits longer: 0 means one per core.
 
     """
 
@@ -76,6 +80,7 @@ class ServiceSettings(_TicketBuddyEnv):
     sweep_interval_seconds: float = Field(default=30.0, ge=0)
     model_poll_seconds: float = Field(default=60.0, ge=0)
     monitor_interval_seconds: float = Field(default=0.0, ge=0)
+    scoring_concurrency: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _retention_covers_linking(self) -> ServiceSettings:
@@ -95,6 +100,11 @@ class ServiceSettings(_TicketBuddyEnv):
     def ticket_retention(self) -> timedelta:
         """How long scored tickets are kept."""
         return timedelta(days=self.ticket_retention_days)
+
+    @property
+    def scoring_slots(self) -> int:
+        """How many tickets are scored at once (``scoring_concurrency``, or one per core)."""
+        return self.scoring_concurrency or os.cpu_count() or 1
 
 
 class SecuritySettings(_TicketBuddyEnv):
@@ -227,6 +237,19 @@ class CacheSettings(_TicketBuddyEnv):
         if self.embedding_cache:
             return Path(self.embedding_cache)
         return self.ticketbuddy_cache() / "embeddings.sqlite"
+
+
+class EncoderSettings(_TicketBuddyEnv):
+    """How the sentence encoder runs in this process (read when it is loaded).
+
+    Attributes:
+        encoder_threads: onnxruntime's intra-op threads per encoder call; 0 leaves onnxruntime's
+            default (one per core). The scoring service runs ``scoring_concurrency`` calls at once,
+            so there one thread each keeps the cores from being oversubscribed.
+
+    """
+
+    encoder_threads: int = Field(default=0, ge=0)
 
 
 class TrackingSettings(BaseSettings):

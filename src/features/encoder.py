@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ticketbuddy.settings import CacheSettings
+from ticketbuddy.settings import CacheSettings, EncoderSettings
 
 ENCODER_VARIANT = "all-MiniLM-L6-v2-onnx-int8-matmul-v1"
 MAX_TOKENS = 256
@@ -117,6 +117,7 @@ class OnnxEncoder:
 
     Args:
         path: Directory written by ``export_encoder``.
+        threads: onnxruntime intra-op threads; None reads ``EncoderSettings`` (0: onnxruntime's default).
 
     Example:
         >>> encoder = OnnxEncoder(ensure_encoder())
@@ -127,12 +128,13 @@ class OnnxEncoder:
 
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = encoder_threads() if threads is None else threads
         self.session = ort.InferenceSession(
             str(path / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
@@ -190,6 +192,27 @@ def _windows(ids: list[int]) -> list[list[int]]:
     first, inner, last = ids[0], ids[1:-1], ids[-1]
     step = MAX_TOKENS - 2
     return [[first, *inner[i : i + step], last] for i in range(0, len(inner), step)]
+
+
+#: Threads an encoder gets when ``TICKETBUDDY_ENCODER_THREADS`` is 0 (0: onnxruntime's default).
+_default_threads = 0
+
+
+def use_encoder_threads(threads: int) -> None:
+    """Make ``threads`` the default for encoders loaded from now on in this process.
+
+    The scoring service calls this with 1 before it loads its model: it scores several tickets at
+    once (``scoring_concurrency``), and an onnxruntime thread pool per call on top of that only
+    oversubscribes the cores (measured in docs/PERFORMANCE.md). ``TICKETBUDDY_ENCODER_THREADS``
+    still wins when set.
+    """
+    global _default_threads
+    _default_threads = threads
+
+
+def encoder_threads() -> int:
+    """The intra-op threads of the next encoder: the setting, else the process default."""
+    return EncoderSettings().encoder_threads or _default_threads
 
 
 @lru_cache(maxsize=8)

@@ -231,6 +231,7 @@ class SemanticMatcher:
         self.families = {n: f for n, f in families.items() if f.examples}
         self.names = sorted(self.families)
         self._examples = {n: encoder(list(self.families[n].examples)) for n in self.names}
+        self._all_examples, self._spans = _stacked(self._examples, self.names)
         quiet = [*others, *(e for n in self.names for e in self.families[n].not_examples)]
         blocks = [self._examples[n] for n in self.names]
         labels = [np.full(len(b), i) for i, b in enumerate(blocks)]
@@ -272,10 +273,11 @@ class SemanticMatcher:
         if len(vectors) == 0 or not self.names:
             return {n: Match(0.0, -1, -1, 0.0) for n in self.names}
         scores = self.scores(vectors)
+        every = vectors @ self._all_examples.T  # one product for all families: small ones cost per call
         out = {}
         for j, name in enumerate(self.names):
             family = self.families[name]
-            sims = vectors @ self._examples[name].T
+            sims = every[:, self._spans[name]]
             nearest = sims.max(axis=1)
             allowed = nearest >= family.min_similarity
             if context is not None and family.no_family_veto is not None:
@@ -305,3 +307,13 @@ class SemanticMatcher:
     def find(self, sentences: Sequence[str]) -> dict[str, SemanticHit]:
         """The families fired by ``sentences``, embedding them first."""
         return self.hits(sentences, self.encoder(list(sentences)))
+
+
+def _stacked(examples: Mapping[str, np.ndarray], names: Sequence[str]) -> tuple[np.ndarray, dict[str, slice]]:
+    """The families' example vectors in one matrix, and each family's rows in it."""
+    spans, start = {}, 0
+    for name in names:
+        spans[name] = slice(start, start + len(examples[name]))
+        start += len(examples[name])
+    rows = [examples[n] for n in names]
+    return (np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)), spans

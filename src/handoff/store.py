@@ -102,6 +102,12 @@ class HandoffStore:
         self._engine: Engine | None = None
         self._ready = False
         self._lock = threading.Lock()
+        # SQLite has one writer at a time; writers of this process queue here, first come first
+        # served, instead of in SQLite's busy handler, which sleeps in growing steps (up to 100 ms)
+        # and lets a late writer in before one that has waited for seconds.
+        self._writers = (
+            threading.BoundedSemaphore(1) if make_url(url).get_backend_name() == "sqlite" else None
+        )
 
     @property
     def where(self) -> str:
@@ -190,7 +196,11 @@ class HandoffStore:
         A unique-constraint violation (``IntegrityError``) is re-raised as is, so callers can detect
         a concurrent insert of the same ticket; any other database failure becomes ``StoreUnavailable``.
         """
-        with self._transaction(write=True) as conn:
+        if self._writers is None:
+            with self._transaction(write=True) as conn:
+                yield conn
+            return
+        with self._writers, self._transaction(write=True) as conn:
             yield conn
 
     @contextmanager

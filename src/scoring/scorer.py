@@ -9,6 +9,7 @@ escalation before the API answers, ``handoff.batch`` writes packets to a file.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from ticketbuddy.policy.drift import keyword_differences
 from ticketbuddy.policy.engine import Decision, Facts, Learned, PolicyEngine
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
+from ticketbuddy.scoring.lean import LeanModel, lean_model, rows
 from ticketbuddy.scoring.lookup import load_pyfunc
 from ticketbuddy.scoring.tracking import REGISTERED_MODEL
 
@@ -40,6 +42,7 @@ class LoadedModel:
     routes: list[str] = field(default_factory=list)
     trigger_families: dict[str, list[str]] = field(default_factory=dict)
     encoder_path: str | None = None
+    lean: LeanModel | None = None
 
 
 def load_model(uri: str) -> LoadedModel:
@@ -63,6 +66,7 @@ def load_model(uri: str) -> LoadedModel:
         inner.routes,
         inner.trigger_families,
         text_embedder(inner.features).model_path,
+        lean_model(inner),
     )
 
 
@@ -92,13 +96,22 @@ class Scorer:
         policy: The escalation policy in force.
         model: The loaded model, or None to decide by the rules alone.
         semantic: False: the policy's families fire on keywords only (for comparison).
+        slots: Bounds how many ``assess`` calls run at once (the service shares one among its scorers,
+            so a reload never doubles it); None for no bound.
 
     """
 
-    def __init__(self, policy: Policy, model: LoadedModel | None, semantic: bool = True) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        model: LoadedModel | None,
+        semantic: bool = True,
+        slots: threading.Semaphore | None = None,
+    ) -> None:
         if model is not None:
             policy.check_model_routes(model.routes)
         self.policy = policy
+        self.slots = slots
         self.engine = PolicyEngine(policy, model.encoder_path if model else None, semantic)
         self.model = model
         self.policy_differences = _policy_differences(policy, model)
@@ -114,14 +127,23 @@ class Scorer:
         if self.model is None or not tickets:
             return nothing
         try:
-            predicted = self.model.pyfunc.predict(tickets_to_frame(tickets))
+            predicted = _predict(self.model, tickets)
         except Exception:  # fail safe: the rules still decide; the error is logged without ticket text
             log.exception("model failed on a batch of %d tickets; rules decide alone", len(tickets))
             return nothing
-        return [(float(row.probability), _learned(row)) for row in predicted.itertuples(index=False)]
+        return [(float(row["probability"]), _learned(row)) for row in predicted]
 
     def assess(self, tickets: Sequence[Ticket]) -> list[Assessment]:
-        """The facts and the policy's decision for each ticket, in order (no packet is built)."""
+        """The facts and the policy's decision for each ticket, in order (no packet is built).
+
+        With ``slots`` the call first waits for a free slot: CPU work beyond the cores only interleaves.
+        """
+        if self.slots is None:
+            return self._assess(tickets)
+        with self.slots:
+            return self._assess(tickets)
+
+    def _assess(self, tickets: Sequence[Ticket]) -> list[Assessment]:
         threshold = self.model.threshold if self.model else None
         assessments = []
         for ticket, (p, learned) in zip(tickets, self.predictions(tickets), strict=True):
@@ -148,12 +170,20 @@ def _policy_differences(policy: Policy, model: LoadedModel | None) -> list[str]:
     return differences
 
 
-def _learned(row: Any) -> Learned:
+def _predict(model: LoadedModel, tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
+    """Prediction rows: the lean path when the model has one, else the MLflow pyfunc."""
+    if model.lean is not None:
+        return rows(model.lean.predict(tickets))
+    frame = model.pyfunc.predict(tickets_to_frame(tickets))
+    return list(frame.to_dict(orient="records"))
+
+
+def _learned(row: dict[str, Any]) -> Learned:
     """The learned route, priority and contributions of one prediction row (older models lack them)."""
     return Learned(
-        route=getattr(row, "route", None) or None,
-        route_confidence=float(getattr(row, "route_confidence", 0.0) or 0.0),
-        priority=getattr(row, "priority", None) or None,
-        priority_confidence=float(getattr(row, "priority_confidence", 0.0) or 0.0),
-        contributions=parse_contributions(getattr(row, "contributions", None)),
+        route=row.get("route") or None,
+        route_confidence=float(row.get("route_confidence") or 0.0),
+        priority=row.get("priority") or None,
+        priority_confidence=float(row.get("priority_confidence") or 0.0),
+        contributions=parse_contributions(row.get("contributions")),
     )

@@ -8,7 +8,9 @@ is upgraded on first success); a store whose schema is newer than this code stop
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -16,6 +18,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ticketbuddy import __version__
+from ticketbuddy.features.encoder import use_encoder_threads
 from ticketbuddy.handoff import sweeper
 from ticketbuddy.handoff.clock import Clock, SystemClock
 from ticketbuddy.handoff.monitor import timer as monitor_timer
@@ -31,7 +34,7 @@ from ticketbuddy.handoff.store import (
 )
 from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
-from ticketbuddy.scoring.scorer import LoadedModel, load_model
+from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
 from ticketbuddy.serve import reload
 from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring
 from ticketbuddy.serve.limits import install_limits
@@ -76,9 +79,15 @@ def load_served_model(settings: ServiceSettings) -> tuple[LoadedModel | None, st
 
 
 def serving_holder(settings: ServiceSettings) -> ModelHolder:
-    """The policy and model the service starts with, in a holder that follows the served alias."""
+    """The policy and model the service starts with, in a holder that follows the served alias.
+
+    Tickets are scored ``settings.scoring_slots`` at a time, each encoder call on one thread.
+    """
+    use_encoder_threads(1)
     model, error = load_served_model(settings)
-    holder = ModelHolder(load_policy(settings.policy_path), settings.model_uri, model)
+    slots = threading.BoundedSemaphore(settings.scoring_slots)
+    factory = functools.partial(Scorer, slots=slots)
+    holder = ModelHolder(load_policy(settings.policy_path), settings.model_uri, model, scorer_factory=factory)
     holder.last_error = error
     return holder
 

@@ -137,3 +137,29 @@ def test_redaction_patterns_are_split_on_two_semicolons_and_stripped(monkeypatch
     assert [p.pattern for p in compiled] == [r"ACC-\d{8}", r"(?i)member no\. \w+", "a;b"]
     monkeypatch.setenv("TICKETBUDDY_REDACT_PATTERNS", "  ")
     assert RedactionSettings(_env_file=None).compiled_patterns() == ()
+
+
+def test_scoring_slots_default_to_one_per_core(monkeypatch):
+    import os
+
+    from ticketbuddy.settings import ServiceSettings
+
+    monkeypatch.delenv("TICKETBUDDY_SCORING_CONCURRENCY", raising=False)
+    assert ServiceSettings(_env_file=None).scoring_slots == (os.cpu_count() or 1)
+    monkeypatch.setenv("TICKETBUDDY_SCORING_CONCURRENCY", "3")
+    assert ServiceSettings(_env_file=None).scoring_slots == 3
+    monkeypatch.setenv("TICKETBUDDY_SCORING_CONCURRENCY", "-1")
+    with pytest.raises(ValidationError, match="scoring_concurrency"):
+        ServiceSettings(_env_file=None)
+
+
+def test_encoder_threads_setting_wins_over_the_process_default(monkeypatch):
+    from ticketbuddy.features import encoder
+
+    monkeypatch.setattr(encoder, "_default_threads", 0)
+    monkeypatch.delenv("TICKETBUDDY_ENCODER_THREADS", raising=False)
+    assert encoder.encoder_threads() == 0
+    encoder.use_encoder_threads(1)
+    assert encoder.encoder_threads() == 1
+    monkeypatch.setenv("TICKETBUDDY_ENCODER_THREADS", "2")
+    assert encoder.encoder_threads() == 2

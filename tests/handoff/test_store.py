@@ -78,3 +78,58 @@ def test_the_schema_and_locking_queries_compile_for_postgresql():
     assert conn.sql.rstrip().endswith("FOR UPDATE")
     records.open_for_customer(conn, "C-1", datetime.now(UTC))
     assert "FOR UPDATE" in conn.sql
+
+
+def _insert_ticket(conn, ticket_id: str) -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    conn.execute(
+        tickets.insert().values(
+            ticket_id=ticket_id,
+            channel="chat",
+            created_at=now,
+            last_message_at=now,
+            last_seen_at=now,
+            ticket={},
+        )
+    )
+
+
+def test_sqlite_writers_of_one_process_queue_instead_of_meeting_the_lock(tmp_path):
+    """With no busy timeout at all, 8 threads writing at once all succeed: they queue in the store.
+
+    Without the queue the second writer would meet SQLite's lock and (timeout 0) fail at once; with a
+    timeout it would sleep in SQLite's busy handler, in steps of up to 100 ms, and the p99 of
+    ``/v1/score`` under 20 clients was seconds (docs/PERFORMANCE.md).
+    """
+    import threading
+
+    store = HandoffStore(f"sqlite:///{tmp_path / 'handoffs.db'}", busy_timeout=0)
+    store.open()
+    failures: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        for n in range(15):
+            try:
+                with store.writing() as conn:
+                    _insert_ticket(conn, f"t-{worker}-{n}")
+            except BaseException as exc:  # noqa: BLE001 - any failure is the test's finding
+                failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with store.reading() as conn:
+        stored = conn.execute(select(tickets.c.ticket_id)).scalars().all()
+    store.close()
+    assert failures == [] and len(stored) == 8 * 15
+
+
+def test_a_failed_write_lets_the_next_writer_in(tmp_path):
+    store = HandoffStore(f"sqlite:///{tmp_path / 'handoffs.db'}", busy_timeout=0)
+    with pytest.raises(StoreUnavailable), store.writing() as conn:
+        conn.execute(text("INSERT INTO no_such_table VALUES (1)"))
+    with store.writing() as conn:
+        _insert_ticket(conn, "after")
+    store.close()
