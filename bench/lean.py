@@ -11,6 +11,7 @@ Three figures, each side by side with its reference in the same run:
   uses, against the bare encoder replaying the calls it made: throughput and their ratio.
 * **identity**: probabilities and decisions of the lean path against the pyfunc on ``SAME`` tickets,
   memo cleared between the two passes so both embed every text themselves.
+* **batch dependence**: the same ``CHUNK`` tickets scored together and one by one.
 """
 
 from __future__ import annotations
@@ -133,6 +134,28 @@ def bench_identity(tickets: Sequence[Any], lean: Any, pyfunc: Any) -> dict:
         "identity_tickets": len(tickets),
         "identity_max_probability_difference": largest,
         "identity_decisions_differing": differ,
+    }
+
+
+def bench_batch_dependence(tickets: Sequence[Any], lean: Any) -> dict:
+    """How much a ticket's probability moves when it is scored in a batch rather than alone.
+
+    The int8 encoder quantises each call's activations with one scale for the whole batch (padding
+    included), so a text's vector depends on the texts it is encoded with. This is why concurrent
+    requests are not merged into one encoder call (docs/PERFORMANCE.md).
+    """
+    _forget_sentences()
+    together = lean.assess(list(tickets))
+    largest, differ = 0.0, 0
+    for ticket, batched in zip(tickets, together, strict=True):
+        _forget_sentences()
+        alone = lean.assess([ticket])[0]
+        largest = max(largest, abs((alone.facts.probability or 0.0) - (batched.facts.probability or 0.0)))
+        differ += alone.decision.escalate != batched.decision.escalate
+    return {
+        "batch_dependence_tickets": len(tickets),
+        "batch_dependence_max_probability_difference": round(largest, 6),
+        "batch_dependence_escalations_differing": differ,
     }
 
 
