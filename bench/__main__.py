@@ -43,6 +43,8 @@ PARTS = ("model", "lean", "redaction", "load")
 OPTIONAL = ("features", "policy")
 #: Unseen tickets for the lean part: its identity check reads ``bench.lean.SAME`` of them.
 LEAN_TICKETS = 5_000
+#: Tickets for the load part: more than a sweep sends, so none is sent twice to one server.
+LOAD_TICKETS = 8_000
 
 
 def _history(n: int, seed: int, folder: Path) -> list:
@@ -137,7 +139,7 @@ def _load(argv: list[str]) -> None:
     from bench.load import main as bench_load
 
     with tempfile.TemporaryDirectory() as tmp:
-        bench_load(argv, _history(2_000, 7, Path(tmp)))
+        bench_load(argv, _history(LOAD_TICKETS, 7, Path(tmp)))
 
 
 if __name__ == "__main__":

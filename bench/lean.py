@@ -165,4 +165,5 @@ def bench_lean(tickets: Sequence[Any]) -> dict:
     results = bench_one(tickets, lean, pyfunc, encoder)
     results.update(bench_batch(tickets[:BATCH], lean, encoder))
     results.update(bench_identity(tickets[:SAME], lean, pyfunc))
+    results.update(bench_batch_dependence(tickets[:CHUNK], lean))
     return results

@@ -13,7 +13,9 @@ without TicketBuddy's policy, hand-off store and API, so the gap is what TicketB
 peer's probability for one ticket must equal TicketBuddy's (within 1e-4), or the run stops.
 
 Settings (environment): ``BENCH_LOAD_LEVELS=1,8,20,32`` (clients per level), ``BENCH_LOAD_SECONDS=20``
-(measured seconds per level). ``--server-env KEY=VALUE`` (repeatable) adds to TicketBuddy's environment.
+(measured seconds per level). ``--server-env KEY=VALUE`` (repeatable) adds to TicketBuddy's environment;
+``--label NAME`` writes ``bench/results/load-NAME.json`` instead (no figure) and ``--no-peer`` skips the
+peer, for comparing settings.
 With ``TICKETBUDDY_TEST_POSTGRES_URL`` set, TicketBuddy is also run on a fresh PostgreSQL database made on
 that server for the run (dropped at the end); without it that sweep is skipped and the results say so.
 Writes ``bench/results/load.json`` and ``docs/img/perf_load.png``; the machine should be otherwise quiet.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import os
@@ -32,7 +35,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,12 +94,17 @@ def peer_probability(answer: dict[str, Any]) -> float:
     return float(answer["predictions"][0]["probability"])
 
 
-async def run_level(base: str, send: Send, clients: int, seconds: float, warmup: float) -> dict[str, Any]:
-    """Drive ``clients`` closed-loop clients for ``warmup + seconds``; summarize the measured window."""
+async def run_level(
+    base: str, send: Send, clients: int, seconds: float, warmup: float, sequence: Iterator[int]
+) -> dict[str, Any]:
+    """Drive ``clients`` closed-loop clients for ``warmup + seconds``; summarize the measured window.
+
+    ``sequence`` numbers the tickets sent; a sweep shares one across its levels, so no level re-sends
+    a ticket an earlier level sent (the server keeps sentence vectors it has seen: a repeat is cheaper).
+    """
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     latencies: list[float] = []
     errors: Counter[str] = Counter()
-    sequence = iter(range(10**12))
     start = time.perf_counter()
     window, end = start + warmup, start + warmup + seconds
     last = window
@@ -125,11 +133,13 @@ async def run_level(base: str, send: Send, clients: int, seconds: float, warmup:
 def sweep(label: str, base: str, pid: int, send: Send, levels: list[int], seconds: float) -> list[dict]:
     """Every level against one running server, then its peak RSS (the server's tree)."""
     rows = []
+    sequence = itertools.count()
     for clients in levels:
         row = {
             "server": label,
             "clients": clients,
-            **asyncio.run(run_level(base, send, clients, seconds, WARMUP_SECONDS)),
+            **asyncio.run(run_level(base, send, clients, seconds, WARMUP_SECONDS, sequence)),
+            "tickets_sent_so_far": next(sequence),
         }
         rows.append(row)
         print(
@@ -224,6 +234,8 @@ def settings_from(argv: list[str]) -> dict[str, Any]:
     """Levels and seconds from the environment, TicketBuddy's extra environment from ``--server-env``."""
     parser = argparse.ArgumentParser(prog="python -m bench load")
     parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--label", help="write bench/results/load-LABEL.json (no figure): a variant run")
+    parser.add_argument("--no-peer", action="store_true", help="skip mlflow models serve")
     args = parser.parse_args(argv)
     if bad := [item for item in args.server_env if "=" not in item]:
         parser.error(f"--server-env wants KEY=VALUE, got {bad}")
@@ -232,7 +244,14 @@ def settings_from(argv: list[str]) -> dict[str, Any]:
         int(n) for n in os.environ.get("BENCH_LOAD_LEVELS", ",".join(map(str, DEFAULT_LEVELS))).split(",")
     ]
     seconds = float(os.environ.get("BENCH_LOAD_SECONDS", DEFAULT_SECONDS))
-    return {"levels": levels, "seconds": seconds, "warmup_seconds": WARMUP_SECONDS, "server_env": extra}
+    return {
+        "levels": levels,
+        "seconds": seconds,
+        "warmup_seconds": WARMUP_SECONDS,
+        "server_env": extra,
+        "label": args.label,
+        "peer": not args.no_peer,
+    }
 
 
 def machine() -> dict[str, Any]:
@@ -273,8 +292,10 @@ def bench_load(tickets: list, settings: dict[str, Any]) -> dict[str, Any]:
             settings["postgresql"] = "run on a fresh database of the server in " + POSTGRES_ENV
         else:
             settings["postgresql"] = f"skipped: {POSTGRES_ENV} is not set"
-        peer_rows, got = peer_sweep(tickets, levels, seconds, expected, tmp)
-        rows += peer_rows
+        got = None
+        if settings["peer"]:
+            peer_rows, got = peer_sweep(tickets, levels, seconds, expected, tmp)
+            rows += peer_rows
     settings["check"] = {"ticketbuddy_probability": expected, "peer_probability": got}
     # The 1-minute load average before and after: a busy machine shows here (the sweeps load ~2 CPUs).
     return {
@@ -303,6 +324,9 @@ def main(argv: list[str], tickets: list) -> None:
     results = bench_load(tickets, settings_from(argv))
     print(table(results))
     print(f"PostgreSQL: {results['settings']['postgresql']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    plot_load(results, PLOT)
+    label = results["settings"]["label"]
+    target = RESULTS.with_name(f"load-{label}.json") if label else RESULTS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2) + "\n")
+    if not label:
+        plot_load(results, PLOT)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -202,6 +203,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.scoring_limiter = anyio.CapacityLimiter(2 * settings.scoring_slots)
     app.state.clock = clock
     app.state.store = store
     if holder is not None:

@@ -1,4 +1,8 @@
-"""Typed FastAPI dependencies: route handlers ask for what they need, tests override it."""
+"""Typed FastAPI dependencies: route handlers ask for what they need, tests override it.
+
+They are ``async``: none of them blocks, and FastAPI runs a plain ``def`` dependency in its thread
+pool, one hop per dependency per request, which under load queues behind the requests it serves.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from ticketbuddy.serve.keys import Principal
 from ticketbuddy.settings import ServiceSettings
 
 
-def get_scorer(request: Request) -> Scorer:
+async def get_scorer(request: Request) -> Scorer:
     """The scorer in use now; it changes when the champion alias moves (see ``serve.reload``).
 
     A request keeps the scorer it got for its whole life, so a reload never changes a model mid-request.
@@ -24,17 +28,17 @@ def get_scorer(request: Request) -> Scorer:
     return request.app.state.model_holder.current()
 
 
-def get_app_settings(request: Request) -> ServiceSettings:
+async def get_app_settings(request: Request) -> ServiceSettings:
     """The settings the app was built with."""
     return request.app.state.settings
 
 
-def get_store(request: Request) -> HandoffStore:
+async def get_store(request: Request) -> HandoffStore:
     """The hand-off store (its schema is created on first use if start-up could not reach it)."""
     return request.app.state.store
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     """The clock SLA times are read from (a fake one in tests)."""
     return request.app.state.clock
 
@@ -45,7 +49,7 @@ StoreDep = Annotated[HandoffStore, Depends(get_store)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def get_actor(request: Request) -> Actor:
+async def get_actor(request: Request) -> Actor:
     """Who acts, as the presenting API key says (set by the key check before any route runs)."""
     principal: Principal = request.state.principal
     return Actor(
@@ -60,12 +64,12 @@ def get_actor(request: Request) -> Actor:
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def get_intake(store: StoreDep, clock: ClockDep, settings: SettingsDep) -> Intake:
+async def get_intake(store: StoreDep, clock: ClockDep, settings: SettingsDep) -> Intake:
     """Scoring that stores every escalation before answering."""
     return Intake(store, clock, settings.link_window, settings.miss_sentiment_drop)
 
 
-def get_queue(store: StoreDep, clock: ClockDep) -> HandoffQueue:
+async def get_queue(store: StoreDep, clock: ClockDep) -> HandoffQueue:
     """The agents' queue."""
     return HandoffQueue(store, clock)
 

@@ -220,7 +220,7 @@ class ReloadOut(BaseModel):
     error: str | None = None
 
 
-def get_model_holder(request: Request) -> ModelHolder:
+async def get_model_holder(request: Request) -> ModelHolder:
     """The app's model holder (``app.state.model_holder``, set in the lifespan)."""
     return request.app.state.model_holder
 

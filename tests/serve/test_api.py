@@ -100,7 +100,7 @@ def test_model_failure_on_a_ticket_falls_back_to_rules(scorer):
 
     from dataclasses import replace
 
-    broken = Scorer(scorer.policy, replace(scorer.model, pyfunc=Broken()))
+    broken = Scorer(scorer.policy, replace(scorer.model, pyfunc=Broken(), lean=Broken()))
     legal = {**FAQ, "messages": [{"role": "customer", "text": "My solicitor will hear about this"}]}
     score = client_for(broken).post("/v1/score", json=legal).json()
     assert score["escalate"] and score["route"] == "legal_compliance"

@@ -26,7 +26,7 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_desk(store: StoreDep, clock: ClockDep) -> FeedbackDesk:
+async def get_desk(store: StoreDep, clock: ClockDep) -> FeedbackDesk:
     """Where verdicts are stored and read."""
     return FeedbackDesk(store, clock)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+import anyio
+from fastapi import APIRouter, Header, Request
 
 from ticketbuddy.handoff.domain import Actor
 from ticketbuddy.serve.deps import ActorDep, IntakeDep, ScorerDep
@@ -29,7 +31,8 @@ IdempotencyKey = Annotated[
     response_model_exclude_none=False,
     responses={503: {"description": "The hand-off store cannot be written: nothing recorded, retry."}},
 )
-def score(
+async def score(
+    request: Request,
     ticket: TicketIn,
     scorer: ScorerDep,
     intake: IntakeDep,
@@ -48,7 +51,11 @@ def score(
     one with the ``agent`` scope for the hand-off's team, or ``admin``; any other key gets the
     hand-off's id, route, team, priority, status and SLA, and the reply for the customer.
     """
-    result = intake.score(ticket, scorer, idempotency_key, requester=actor.key_id)
+    # The store and the model block: they run in threads of their own, a few at a time (twice the
+    # scoring slots, so one request's writes overlap another's scoring); the rest wait here, first
+    # come first served, instead of as parked threads fighting for the interpreter.
+    work = functools.partial(intake.score, ticket, scorer, idempotency_key, requester=actor.key_id)
+    result = await anyio.to_thread.run_sync(work, limiter=request.app.state.scoring_limiter)
     record_score(result)
     out = as_api(ScoreOut, result)
     if out.handoff is not None and not may_read_packet(actor, out.handoff.team):
