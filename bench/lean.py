@@ -48,8 +48,7 @@ def recorded_calls() -> Iterator[list[tuple[list[str], int]]]:
 def _forget_sentences() -> None:
     from ticketbuddy.features.semantic import SentenceEncoder
 
-    with SentenceEncoder._lock:
-        SentenceEncoder._memo.clear()
+    SentenceEncoder.forget()
 
 
 def _timed(run: Callable[[], object]) -> float:

@@ -17,8 +17,7 @@ not know is called through its own ``transform``: slower, never different.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,50 +27,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from ticketbuddy.features.conversation import CUSTOMER_NUMERIC, TicketParser, Turn, _confidence
-from ticketbuddy.schemas import Ticket
-
-
-@dataclass(frozen=True)
-class ParsedTickets:
-    """Tickets as the pipeline's parse step leaves them: turns, and customer columns tidied the same way.
-
-    ``columns`` holds ``tier`` and ``channel`` (object arrays, ``"missing"`` when empty) and the
-    ``CUSTOMER_NUMERIC`` fields (float64, NaN when unknown), exactly as ``TicketParser`` makes them.
-    """
-
-    messages: list[list[Turn]]
-    columns: dict[str, np.ndarray]
-
-    def __len__(self) -> int:
-        return len(self.messages)
-
-
-def parse_tickets(tickets: Sequence[Ticket]) -> ParsedTickets:
-    """``TicketParser(tickets_to_frame(tickets))`` without the frame or the JSON round trip.
-
-    Example:
-        >>> from ticketbuddy.schemas import Ticket
-        >>> t = Ticket.model_validate({"ticket_id": "t1", "channel": "chat",
-        ...     "created_at": "2026-01-01T00:00:00Z", "customer": {"tier": " VIP "},
-        ...     "messages": [{"role": "customer", "text": "Hi"}]})
-        >>> parsed = parse_tickets([t])
-        >>> parsed.messages[0][0].text, parsed.columns["tier"][0], float(parsed.columns["orders_12m"][0])
-        ('Hi', 'vip', nan)
-
-    """
-    messages = [[Turn(m.role, m.text, _confidence(m.confidence)) for m in t.messages] for t in tickets]
-    tiers = [(t.customer.tier or "").strip().lower() or "missing" for t in tickets]
-    channels = [t.channel or "missing" for t in tickets]
-    columns: dict[str, np.ndarray] = {
-        "tier": np.asarray(tiers, dtype=object),
-        "channel": np.asarray(channels, dtype=object),
-    }
-    for name in CUSTOMER_NUMERIC:
-        values = [getattr(t.customer, name) for t in tickets]
-        columns[name] = np.asarray([np.nan if v is None else float(v) for v in values], dtype="float64")
-    return ParsedTickets(messages, columns)
-
+from ticketbuddy.features.conversation import ParsedTickets, TicketParser
 
 Step = Callable[[Any], np.ndarray]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -50,10 +51,40 @@ def ticket_row(ticket: Ticket) -> dict[str, object]:
         "tier": customer.tier or "",
     }
     for name in CUSTOMER_NUMERIC:
-        value = getattr(customer, name)
-        row[name] = float(value) if value is not None else np.nan
+        row[name] = customer_number(getattr(customer, name))
     row["messages"] = json.dumps([_message(m) for m in ticket.messages], ensure_ascii=False)
     return row
+
+
+def customer_number(value: float | int | None) -> float:
+    """A customer figure as the model reads it: a float, NaN when unknown."""
+    return float(value) if value is not None else np.nan
+
+
+def tidy_tier(value: object) -> str:
+    """A tier as the model reads it: trimmed, lower case, ``missing`` when empty or absent.
+
+    Example:
+        >>> [tidy_tier(v) for v in (" VIP ", None, float("nan"), "")]
+        ['vip', 'missing', 'missing', 'missing']
+
+    """
+    return _text(value).strip().lower() or "missing"
+
+
+def tidy_channel(value: object) -> str:
+    """A channel as the model reads it: as given, ``missing`` when empty or absent."""
+    return _text(value) or "missing"
+
+
+def _text(value: object) -> str:
+    """A frame cell as text; an absent value (None, NaN) as the empty string."""
+    return "" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
+
+
+def message_turn(message: Message) -> Turn:
+    """One message as ``TicketParser`` reads it back from the frame's JSON, without the JSON."""
+    return _turn(_message(message))
 
 
 def _message(message: Message) -> dict[str, object]:
@@ -124,11 +155,47 @@ class TicketParser(TransformerMixin, BaseEstimator):
         out["messages"] = [parse_turns(v) for v in out["messages"]]
         for name in CUSTOMER_NUMERIC:
             out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
-        tiers = out["tier"].fillna("").astype(str).str.strip().str.lower()
-        out["tier"] = tiers.where(tiers != "", "missing")
-        out["channel"] = out["channel"].fillna("").astype(str).replace("", "missing")
+        out["tier"] = out["tier"].map(tidy_tier).astype(str)
+        out["channel"] = out["channel"].map(tidy_channel).astype(str)
         return out
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """The frame's columns, unchanged."""
         return np.asarray(FRAME_COLUMNS, dtype=object)
+
+
+@dataclass(frozen=True)
+class ParsedTickets:
+    """Tickets as ``TicketParser`` leaves them, without the frame: turns, and the customer columns.
+
+    ``columns`` holds ``tier`` and ``channel`` (object arrays of text) and the ``CUSTOMER_NUMERIC``
+    fields (float64, NaN when unknown), tidied by the same functions ``TicketParser`` uses.
+    """
+
+    messages: list[list[Turn]]
+    columns: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+
+def parse_tickets(tickets: Sequence[Ticket]) -> ParsedTickets:
+    """``TicketParser().transform(tickets_to_frame(tickets))`` without the frame or the JSON round trip.
+
+    Example:
+        >>> t = Ticket.model_validate({"ticket_id": "t1", "channel": "chat",
+        ...     "created_at": "2026-01-01T00:00:00Z", "customer": {"tier": " VIP "},
+        ...     "messages": [{"role": "customer", "text": "Hi"}]})
+        >>> parsed = parse_tickets([t])
+        >>> parsed.messages[0][0].text, parsed.columns["tier"][0], float(parsed.columns["orders_12m"][0])
+        ('Hi', 'vip', nan)
+
+    """
+    columns: dict[str, np.ndarray] = {
+        "tier": np.asarray([tidy_tier(t.customer.tier) for t in tickets], dtype=object),
+        "channel": np.asarray([tidy_channel(t.channel) for t in tickets], dtype=object),
+    }
+    for name in CUSTOMER_NUMERIC:
+        numbers = [customer_number(getattr(t.customer, name)) for t in tickets]
+        columns[name] = np.asarray(numbers, dtype="float64")
+    return ParsedTickets([[message_turn(m) for m in t.messages] for t in tickets], columns)

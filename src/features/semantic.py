@@ -144,6 +144,12 @@ class SentenceEncoder:
         parts = [encoder.encode(texts[i : i + 1024], 64) for i in progress(steps, len(texts), "sentences")]
         return np.concatenate(parts)
 
+    @classmethod
+    def forget(cls) -> None:
+        """Drop every kept vector (benchmarks, so each ticket pays for its own sentences)."""
+        with cls._lock:
+            cls._memo.clear()
+
     def _remember(self, variant: str, texts: list[str], vectors: np.ndarray) -> None:
         with self._lock:
             for text, vector in zip(texts, vectors, strict=True):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from alembic.util import CommandError
 from sqlalchemy import Engine
@@ -196,11 +196,7 @@ class HandoffStore:
         A unique-constraint violation (``IntegrityError``) is re-raised as is, so callers can detect
         a concurrent insert of the same ticket; any other database failure becomes ``StoreUnavailable``.
         """
-        if self._writers is None:
-            with self._transaction(write=True) as conn:
-                yield conn
-            return
-        with self._writers, self._transaction(write=True) as conn:
+        with self._writers or nullcontext(), self._transaction(write=True) as conn:
             yield conn
 
     @contextmanager

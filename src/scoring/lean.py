@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import sklearn
 
-from ticketbuddy.features.compiled import ParsedTickets, compile_features, parse_tickets
+from ticketbuddy.features.compiled import compile_features
+from ticketbuddy.features.conversation import ParsedTickets, parse_tickets
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.schemas import Ticket
 

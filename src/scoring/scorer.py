@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,18 +139,13 @@ class Scorer:
 
         With ``slots`` the call first waits for a free slot: CPU work beyond the cores only interleaves.
         """
-        if self.slots is None:
-            return self._assess(tickets)
-        with self.slots:
-            return self._assess(tickets)
-
-    def _assess(self, tickets: Sequence[Ticket]) -> list[Assessment]:
-        threshold = self.model.threshold if self.model else None
-        assessments = []
-        for ticket, (p, learned) in zip(tickets, self.predictions(tickets), strict=True):
-            facts = self.engine.facts(ticket, p, threshold, learned)
-            assessments.append(Assessment(ticket, facts, self.engine.decide(facts)))
-        return assessments
+        with self.slots or nullcontext():
+            threshold = self.model.threshold if self.model else None
+            assessments = []
+            for ticket, (p, learned) in zip(tickets, self.predictions(tickets), strict=True):
+                facts = self.engine.facts(ticket, p, threshold, learned)
+                assessments.append(Assessment(ticket, facts, self.engine.decide(facts)))
+            return assessments
 
     def model_ref(self, facts: Facts) -> ModelRef:
         """Which model decided (``version`` None when the rules decided alone)."""

@@ -56,7 +56,7 @@ def test_lean_features_equal_the_pipeline_bit_for_bit(loaded, histories):
     model = loaded.pyfunc.unwrap_python_model().model
     tickets = read_tickets(histories[1]).tickets[300:360]
     reference = model.features.transform(tickets_to_frame(tickets))
-    from ticketbuddy.features.compiled import parse_tickets
+    from ticketbuddy.features.conversation import parse_tickets
 
     assert np.array_equal(compile_features(model.features)(parse_tickets(tickets)), reference)
 
