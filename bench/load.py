@@ -167,7 +167,7 @@ def ticketbuddy_sweep(
     key, port = new_key(), free_port()
     env = {
         **os.environ,
-        "TICKETBUDDY_API_KEYS": f"{key}:score",
+        "TICKETBUDDY_API_KEYS": f"{key}:score:rate=off",  # the load is the point: no budget
         "TICKETBUDDY_DB_URL": db_url,
         "TICKETBUDDY_MODEL_POLL_SECONDS": "0",
         **extra,

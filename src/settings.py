@@ -16,13 +16,15 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The embedded MLflow store used when ``MLFLOW_TRACKING_URI`` is not set.
@@ -32,6 +34,8 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 #: What separates the patterns of ``TICKETBUDDY_REDACT_PATTERNS``: two semicolons, which a regular
 #: expression has no reason to hold in a row (``[;][;]`` if one must).
 REDACT_PATTERN_SEPARATOR = ";;"
+#: A rate: a number of requests a second (``25/s``, or just ``25``) or a minute (``30/min``).
+_RATE = re.compile(r"(?P<count>[0-9]+(?:[.][0-9]+)?)\s*(?:/\s*(?P<unit>s|min))?")
 
 
 class _TicketBuddyEnv(BaseSettings):
@@ -129,6 +133,100 @@ class LimitsSettings(_TicketBuddyEnv):
     """
 
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, gt=0)
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    """A token bucket: ``per_second`` requests a second on average, ``burst`` at once; rate 0 is no limit."""
+
+    per_second: float
+    burst: int
+
+    @property
+    def unlimited(self) -> bool:
+        """True when this budget never refuses (``off`` or ``0``)."""
+        return self.per_second <= 0
+
+    def describe(self) -> str:
+        """The budget in words, for a refusal or a log line: ``25 requests a second, bursts of 50``."""
+        noun = "request" if self.per_second == 1 else "requests"
+        return f"{self.per_second:g} {noun} a second, bursts of {self.burst}"
+
+
+def rate_budget(rate: str, burst: str | None, where: str) -> RateBudget:
+    """A budget from a rate (``25/s``, ``30/min``, ``25``; ``off`` or ``0`` for none) and a burst.
+
+    Without a burst, twice a second's worth is allowed at once (at least one request).
+
+    Raises:
+        ValueError: Naming ``where`` (the variable or key entry), never echoing the text.
+
+    """
+    match = _RATE.fullmatch(rate.strip().lower())
+    if rate.strip().lower() == "off" or (match and float(match["count"]) == 0):
+        return RateBudget(0.0, 0)
+    if match is None:
+        raise ValueError(f"{where}: a rate is N/s or N/min (N > 0), or off")
+    per_second = float(match["count"]) / (60 if match["unit"] == "min" else 1)
+    if burst is None:
+        return RateBudget(per_second, max(1, math.ceil(2 * per_second)))
+    if not re.fullmatch(r"\s*[0-9]+\s*", burst) or int(burst) < 1:
+        raise ValueError(f"{where}: burst is a whole number of requests, at least 1")
+    return RateBudget(per_second, int(burst))
+
+
+def parse_rate_budget(text: str, where: str) -> RateBudget:
+    """``RATE`` or ``RATE;burst=N`` (as in ``TICKETBUDDY_RATE_LIMIT_SCORE``) into a budget.
+
+    Example:
+        >>> parse_rate_budget("25/s;burst=50", "TICKETBUDDY_RATE_LIMIT_SCORE")
+        RateBudget(per_second=25.0, burst=50)
+        >>> parse_rate_budget("30/min", "TICKETBUDDY_RATE_LIMIT_ADMIN")
+        RateBudget(per_second=0.5, burst=1)
+        >>> parse_rate_budget("off", "TICKETBUDDY_RATE_LIMIT_SCORE").unlimited
+        True
+
+    Raises:
+        ValueError: The text is not of that form, naming ``where``.
+
+    """
+    rate, sep, rest = text.partition(";")
+    name, eq, burst = rest.partition("=")
+    if sep and (name.strip() != "burst" or not eq):
+        raise ValueError(f"{where}: a budget is RATE (N/s, N/min or off), optionally ;burst=N")
+    return rate_budget(rate, burst if sep else None, where)
+
+
+class RateLimitSettings(_TicketBuddyEnv):
+    """How many requests each API key may make, per scope (a token bucket per key and scope).
+
+    Each value is ``N/s`` or ``N/min``, optionally ``;burst=N`` (default: two seconds' worth), or
+    ``off``. The defaults suit one 2-core process (about 30-35 scored tickets a second): one scoring
+    client cannot take it all, and agents' queue calls have a budget of their own. A key's own
+    ``rate=``/``burst=`` attributes (``serve.keys``) replace these for that key.
+
+    Attributes:
+        rate_limit_score: Budget of each key for ``/v1/score``.
+        rate_limit_agent: Budget of each key for the queue and feedback (``/v1/handoffs``, ``/v1/feedback``).
+        rate_limit_admin: Budget of each key for ``/v1/admin/*`` (a reload loads a model).
+
+    """
+
+    rate_limit_score: str = "25/s;burst=50"
+    rate_limit_agent: str = "20/s;burst=40"
+    rate_limit_admin: str = "1/s;burst=5"
+
+    @field_validator("rate_limit_score", "rate_limit_agent", "rate_limit_admin")
+    @classmethod
+    def _is_a_budget(cls, value: str, info: ValidationInfo) -> str:
+        parse_rate_budget(value, f"TICKETBUDDY_{str(info.field_name).upper()}")
+        return value
+
+    def budget(self, scope: str) -> RateBudget:
+        """The default budget of a key for ``scope`` (``score``, ``agent`` or ``admin``)."""
+        return parse_rate_budget(
+            getattr(self, f"rate_limit_{scope}"), f"TICKETBUDDY_RATE_LIMIT_{scope.upper()}"
+        )
 
 
 class RedactionSettings(_TicketBuddyEnv):

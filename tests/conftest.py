@@ -48,16 +48,25 @@ def embedding_cache_in_tmp(tmp_path_factory):
         os.environ["TICKETBUDDY_EMBEDDING_CACHE"] = previous
 
 
+#: What every app and server of the session reads: TEST_KEY with all scopes, and request budgets far
+#: above what any test sends (the budgets still run; tests/serve/test_rate_limits.py sets small ones).
+SESSION_ENV = {
+    "TICKETBUDDY_API_KEYS": f"{TEST_KEY}:score+agent+admin",
+    **{f"TICKETBUDDY_RATE_LIMIT_{scope}": "1000/s;burst=1000" for scope in ("SCORE", "AGENT", "ADMIN")},
+}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def api_key_for_tests():
-    """Every app and server of the session accepts TEST_KEY with all scopes."""
-    previous = os.environ.get("TICKETBUDDY_API_KEYS")
-    os.environ["TICKETBUDDY_API_KEYS"] = f"{TEST_KEY}:score+agent+admin"
+    """Every app and server of the session accepts TEST_KEY with all scopes, within generous budgets."""
+    previous = {name: os.environ.get(name) for name in SESSION_ENV}
+    os.environ.update(SESSION_ENV)
     yield
-    if previous is None:
-        os.environ.pop("TICKETBUDDY_API_KEYS", None)
-    else:
-        os.environ["TICKETBUDDY_API_KEYS"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

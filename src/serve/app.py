@@ -40,12 +40,14 @@ from ticketbuddy.serve import reload
 from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring
 from ticketbuddy.serve.limits import install_limits
 from ticketbuddy.serve.metrics import Metrics, install_metrics
+from ticketbuddy.serve.ratelimit import install_rate_limits
 from ticketbuddy.serve.redaction import install_redaction
 from ticketbuddy.serve.reload import ModelHolder, ModelPoller
 from ticketbuddy.serve.routers import feedback, handoffs, health, score
 from ticketbuddy.serve.security import install_security, require_scope
 from ticketbuddy.settings import (
     LimitsSettings,
+    RateLimitSettings,
     RedactionSettings,
     SecuritySettings,
     ServiceSettings,
@@ -145,6 +147,7 @@ def create_app(
     limits: LimitsSettings | None = None,
     dev: bool = False,
     redaction: RedactionSettings | None = None,
+    rate_limits: RateLimitSettings | None = None,
 ) -> FastAPI:
     """Build the service. Nothing is loaded or connected until the app starts (lifespan).
 
@@ -160,6 +163,7 @@ def create_app(
         dev: Development: without keys, a one-off all-scope key instead of refusing to start.
         redaction: Extra patterns the logs' redaction removes; read from the environment when None
             (an invalid one raises ``pydantic.ValidationError`` naming it: start-up stops).
+        rate_limits: Request budgets per key and scope; read from the environment when None.
 
     Raises:
         ApiKeyError: No key configured (outside ``dev``), a malformed one, or a key naming a team the
@@ -219,8 +223,10 @@ def create_app(
     app.include_router(feedback.router, dependencies=[Depends(require_scope("agent"))])
     app.include_router(reload.router, dependencies=[Depends(require_scope("admin"))])
     # Middleware: the last added is outermost, so a request meets metrics, redaction, the API key
-    # check (401 before any body is read), then the body-size limit (413), then the routes.
+    # check (401 before any body is read), the key's budget (429), the body-size limit (413), then
+    # the routes.
     install_limits(app, limits or LimitsSettings())
+    limiter = install_rate_limits(app, rate_limits or RateLimitSettings())
     keyring = install_security(app, security or SecuritySettings(), dev=dev)
     if holder is not None:
         check_key_teams(keyring, holder.policy)
@@ -230,6 +236,7 @@ def create_app(
         queue_depth=lambda: depth_by_status_route(store),
         model_source=lambda: _serving_model(app),
     )
+    limiter.register(metrics.registry, keyring.entries)
     return app
 
 

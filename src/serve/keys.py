@@ -2,10 +2,14 @@
 
 Keys come from ``TICKETBUDDY_API_KEYS`` (``key:scope1+scope2,key2:scope``) and/or a file named by
 ``TICKETBUDDY_API_KEYS_FILE`` holding one ``sha256hex:scope1+scope2`` per line (``#`` starts a comment).
-Either form may end with attributes that narrow what the key may do, ``:agent=ID;teams=t1+t2``:
+Either form may end with attributes, ``:agent=ID;teams=t1+t2;rate=20/s;burst=40``, any of them:
 
 - ``agent=ID``: the key acts as that agent; a request naming another agent is refused.
 - ``teams=t1+t2``: the key sees and acts on those teams' hand-offs only (others are 404 to it).
+- ``rate=N/s`` (or ``N/min``, or ``off``) and ``burst=N``: the key's own request budget, for each of its
+  scopes, instead of ``TICKETBUDDY_RATE_LIMIT_*`` (``serve.ratelimit``); burst defaults to two seconds'
+  worth.
+
 Only SHA-256 digests are kept in memory. A presented key is hashed and compared with
 ``hmac.compare_digest`` against *every* stored digest, so the time taken reveals neither which key
 matched nor how much of one did.
@@ -27,9 +31,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ticketbuddy.settings import SecuritySettings
+from ticketbuddy.settings import RateBudget, SecuritySettings, rate_budget
 
 SCOPES = frozenset({"score", "agent", "admin"})
+#: The attributes a key entry may end with.
+ATTRIBUTES = ("agent", "teams", "rate", "burst")
 #: Shortest key accepted from the environment: anything shorter can be guessed.
 MIN_KEY_CHARS = 16
 
@@ -47,6 +53,8 @@ class Principal:
     agent_id: str | None = None
     teams: frozenset[str] | None = None
     """None: every team (a key that declares none keeps that reach, with a warning at start)."""
+    rate: RateBudget | None = None
+    """The key's own request budget; None: the configured default of each scope."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class KeyEntry:
     scopes: frozenset[str]
     agent_id: str | None = None
     teams: frozenset[str] | None = None
+    rate: RateBudget | None = None
 
     @property
     def key_id(self) -> str:
@@ -70,24 +79,42 @@ def hash_key(key: str) -> str:
 
 
 def _parse_entry(digest: str, rest: str, where: str) -> KeyEntry:
-    """``scopes`` or ``scopes:agent=ID;teams=a+b`` after the key (or digest) into an entry."""
+    """``scopes`` or ``scopes:agent=ID;teams=a+b;rate=N/s;burst=N`` after the key (or digest)."""
     scopes, _, attributes = rest.partition(":")
-    agent, teams = _parse_attributes(attributes, where) if attributes else (None, None)
-    return KeyEntry(digest, _parse_scopes(scopes, where), agent, teams)
+    values = _parse_attributes(attributes, where) if attributes else {}
+    teams = values.get("teams")
+    return KeyEntry(
+        digest,
+        _parse_scopes(scopes, where),
+        values.get("agent"),
+        frozenset(t.strip() for t in teams.split("+") if t.strip()) if teams is not None else None,
+        _key_budget(values, where),
+    )
 
 
-def _parse_attributes(text: str, where: str) -> tuple[str | None, frozenset[str] | None]:
-    agent, teams = None, None
+def _parse_attributes(text: str, where: str) -> dict[str, str]:
+    """``name=value`` pairs joined by ';', each name one of ``ATTRIBUTES``."""
+    values = {}
     for part in (p.strip() for p in text.split(";") if p.strip()):
         name, sep, value = part.partition("=")
-        value = value.strip()
-        if not sep or not value or name.strip() not in ("agent", "teams"):
-            raise ApiKeyError(f"{where}: attributes are agent=ID and teams=team1+team2, joined by ';'")
-        if name.strip() == "agent":
-            agent = value
-        else:
-            teams = frozenset(t.strip() for t in value.split("+") if t.strip())
-    return agent, teams
+        if not sep or not value.strip() or name.strip() not in ATTRIBUTES:
+            raise ApiKeyError(
+                f"{where}: attributes are agent=ID, teams=team1+team2, rate=N/s and burst=N, joined by ';'"
+            )
+        values[name.strip()] = value.strip()
+    return values
+
+
+def _key_budget(values: dict[str, str], where: str) -> RateBudget | None:
+    """The key's own budget from ``rate=`` and ``burst=``, or None (the scopes' defaults)."""
+    if "rate" not in values:
+        if "burst" in values:
+            raise ApiKeyError(f"{where}: burst=N needs rate=N/s beside it")
+        return None
+    try:
+        return rate_budget(values["rate"], values.get("burst"), where)
+    except ValueError as exc:
+        raise ApiKeyError(str(exc)) from None
 
 
 def _split_key(item: str) -> tuple[str, str]:
@@ -152,7 +179,7 @@ class ApiKeyring:
                 found = entry  # no early exit: the time taken does not depend on which key matched
         if found is None:
             return None
-        return Principal(found.key_id, found.scopes, found.agent_id, found.teams)
+        return Principal(found.key_id, found.scopes, found.agent_id, found.teams, found.rate)
 
     def unknown_teams(self, teams: Iterable[str]) -> list[str]:
         """``key <id>: team 'x'`` for every team a key names that is not in ``teams`` (the policy's)."""
@@ -178,7 +205,7 @@ def parse_plain_keys(text: str) -> list[KeyEntry]:
         key, rest = _split_key(item)
         where = f"TICKETBUDDY_API_KEYS entry {position}"
         if not key:
-            raise ApiKeyError(f"{where}: expected key:scope1+scope2[:agent=ID;teams=team1+team2]")
+            raise ApiKeyError(f"{where}: expected key:scope1+scope2[:agent=ID;teams=team1+team2;rate=N/s]")
         if len(key) < MIN_KEY_CHARS:
             raise ApiKeyError(f"{where}: the key is shorter than {MIN_KEY_CHARS} characters")
         entries.append(_parse_entry(hash_key(key), rest, where))

@@ -97,7 +97,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     dependency.__name__ = f"require_scope_{scope}"
-    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by unscoped_routes
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by required_scope
     return dependency
 
 
@@ -120,7 +120,7 @@ class ApiKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass public paths and known keys on; answer 401 to anything else."""
-        if scope["type"] != "http" or _route_path(scope) in self.public_paths:
+        if scope["type"] != "http" or route_path(scope) in self.public_paths:
             await self.app(scope, receive, send)
             return
         token = bearer_token(scope)
@@ -133,7 +133,8 @@ class ApiKeyMiddleware:
         await self.app(scope, receive, send)
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
+    """The request's path below the app's ``root_path`` (what the routes are matched against)."""
     path, root = scope["path"], scope.get("root_path", "")
     return path[len(root) :] if root and path.startswith(root) else path
 
@@ -203,10 +204,15 @@ def unscoped_routes(app: FastAPI) -> list[str]:
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute) or route.path in public:
             continue
-        if not _has_scope(route.dependant):
+        if required_scope(route.dependant) is None:
             found += [f"{method} {route.path}" for method in sorted(route.methods or ())]
     return found
 
 
-def _has_scope(dependant: Dependant) -> bool:
-    return any(getattr(d.call, "required_scope", None) or _has_scope(d) for d in dependant.dependencies)
+def required_scope(dependant: Dependant) -> str | None:
+    """The scope a route's ``require_scope`` dependency asks for (at any depth), or None."""
+    for dependency in dependant.dependencies:
+        scope = getattr(dependency.call, "required_scope", None) or required_scope(dependency)
+        if scope:
+            return str(scope)
+    return None

@@ -20,7 +20,7 @@ from ticketbuddy.scoring.scorer import Scorer
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.serve.redaction import uninstall_log_redaction
 from ticketbuddy.serve.reload import ModelHolder
-from ticketbuddy.settings import LimitsSettings, SecuritySettings, ServiceSettings
+from ticketbuddy.settings import LimitsSettings, RateLimitSettings, SecuritySettings, ServiceSettings
 
 SCORE_KEY = "score-key-0123456789"
 AGENT_KEY = "agent-key-0123456789"
@@ -63,6 +63,7 @@ def build_wired_app(
     limits: LimitsSettings | None = None,
     scorer: Scorer | None = None,
     holder: ModelHolder | None = None,
+    rate_limits: RateLimitSettings | None = None,
 ) -> FastAPI:
     """``create_app`` serving ``holder`` (or ``scorer``; a rules-only ``LeakyScorer`` by default).
 
@@ -78,6 +79,7 @@ def build_wired_app(
         holder=holder,
         security=keys or SecuritySettings(_env_file=None),
         limits=limits or LimitsSettings(_env_file=None),
+        rate_limits=rate_limits,
     )
 
 
