@@ -52,7 +52,7 @@ def kill_after_moves(process: subprocess.Popen, store, moves: int) -> None:
     """SIGKILL ``process`` as soon as ``moves`` re-routings are committed (fail if it ends first)."""
     while rerouted(store) < moves:
         assert process.poll() is None, f"the sweep ended before {moves} moves: raise HANDOFFS"
-        time.sleep(0.01)
+        time.sleep(0.005)
     process.kill()
     process.wait(timeout=30)
 
