@@ -231,7 +231,11 @@ def profile(
     from ticketbuddy.data.synth.profile import dumps, profile_file
     from ticketbuddy.data.synth.table import format_table
 
-    report = profile_file(path)
+    try:
+        report = profile_file(path)
+    except ValueError as exc:  # no tickets in the file
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(dumps(report) + "\n", encoding="utf-8")

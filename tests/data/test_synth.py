@@ -336,6 +336,14 @@ def test_cli_synth_then_profile(tmp_path):
     assert set(figures["keyword_only_classifier"]) == {"precision", "recall", "f1"}
 
 
+def test_cli_profile_refuses_a_file_without_tickets(tmp_path):
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["profile", str(blank)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {blank} holds no tickets: only 2 blank lines"
+
+
 def test_cli_refuses_a_bad_params_file(tmp_path):
     bad = tmp_path / "params.yaml"
     bad.write_text("synth:\n  base_rate: 3\n", encoding="utf-8")
