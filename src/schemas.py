@@ -134,7 +134,7 @@ class Message(BaseModel):
     Attributes:
         role: Who wrote it: ``customer``, ``agent`` (a human) or ``bot`` (the AI assistant).
         text: What was written; never empty.
-        sent_at: When it was sent, if known.
+        sent_at: When it was sent, if known; in the same window as ``Ticket.created_at``.
         confidence: For ``bot`` turns only: the bot platform's own confidence in this answer (0–1).
             An unsure answer followed by the customer coming back is a reason to escalate.
         intent: For ``bot`` turns only: the intent label the bot platform matched, if it reports one.
@@ -165,7 +165,8 @@ class Ticket(BaseModel):
     Attributes:
         ticket_id: Unique key of the ticket in the helpdesk.
         channel: ``email``, ``chat``, ``social``, ``phone`` or ``web``.
-        created_at: When the ticket was opened (ISO 8601; a naive time is read as UTC).
+        created_at: When the ticket was opened (ISO 8601; a naive time is read as UTC), from
+            ``EARLIEST_TIME`` up to, not including, ``LATEST_TIME``.
         subject: Subject line, for channels that have one.
         customer: The customer's profile; any field may be missing.
         messages: The conversation in time order; at least one message.
