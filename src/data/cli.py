@@ -22,23 +22,24 @@ def validate(
 ) -> None:
     """Check a JSONL file against the ticket contract: exit 0 when valid, 1 with a line per bad row.
 
-    Also says how many bot messages the valid tickets hold and how many of them carry the bot
-    platform's confidence and intent. The file is only read: rejected rows go to --rejects when
-    given (validate never writes beside the data it checks, which may be an immutable data/raw
-    folder).
+    Prints `lines read N = tickets valid V + rows rejected R + blank lines B`, and how many bot
+    messages the valid tickets hold and how many of them carry the bot platform's confidence and
+    intent. A file with no ticket row (empty, or only blank lines) is refused (exit 1). The file is
+    only read: rejected rows go to --rejects when given (validate never writes beside the data it
+    checks, which may be an immutable data/raw folder).
     """
     from ticketbuddy.data.bots import BotCoverage
-    from ticketbuddy.data.jsonl import read_tickets, write_rejects
+    from ticketbuddy.data.jsonl import no_tickets, read_tickets, write_rejects
 
     result = read_tickets(path, labelled=labelled)
     for reject in result.rejects:
         typer.echo(f"line {reject.line}: {reject.reason}", err=True)
     if rejects is not None:
         write_rejects(result.rejects, rejects)
-    typer.echo(
-        f"rows read {result.rows_read} = tickets valid {len(result.tickets)}"
-        f" + rows rejected {len(result.rejects)}"
-    )
+    typer.echo(result.summary())
+    if empty := no_tickets(path, result):
+        typer.echo(f"error: {empty}", err=True)
+        raise typer.Exit(1)
     typer.echo(BotCoverage.of(result.tickets).summary() + " (in the valid tickets)")
     if result.rows_read and not result.tickets and all(_not_json(r.reason) for r in result.rejects):
         typer.echo(
@@ -230,7 +231,11 @@ def profile(
     from ticketbuddy.data.synth.profile import dumps, profile_file
     from ticketbuddy.data.synth.table import format_table
 
-    report = profile_file(path)
+    try:
+        report = profile_file(path)
+    except ValueError as exc:  # no tickets in the file
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(dumps(report) + "\n", encoding="utf-8")

@@ -1,7 +1,10 @@
 """Reading and writing ticket JSONL files without losing a line.
 
-Every line read ends as exactly one of: a ticket, or a rejected row with its line number and the
-reason. ``rows read = tickets + rejected`` always holds, so a data scientist can reconcile counts.
+Every line read ends as exactly one of: a ticket, a rejected row with its line number and the
+reason, or a blank line. ``lines read = tickets + rejected + blank`` always holds, so a data scientist
+can reconcile counts. A UTF-8 byte-order mark at the start of the file (as Windows tools write it) is
+not part of the first row; a file without a single ticket row is refused by its readers
+(``no_tickets``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ T = TypeVar("T", bound=Ticket)
 
 #: Training labels, dropped when a labelled file is read for scoring.
 LABEL_FIELDS = ("escalated", "priority", "route", "triggers")
+#: The UTF-8 byte-order mark some editors put at the start of a file.
+UTF8_BOM = b"\xef\xbb\xbf"
+#: UTF-16 byte-order marks (little- and big-endian): a file saved in the wrong encoding.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: Longest line read, in bytes: a ticket of 500 messages of 20,000 characters fits well below it.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
@@ -46,11 +53,12 @@ class Reject:
 
 @dataclass
 class ReadResult(Generic[T]):
-    """What came out of a file: the tickets, the rejects and the number of rows read."""
+    """What came out of a file: the tickets, the rejects, the rows read and the blank lines skipped."""
 
     tickets: list[T] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
+    blank_lines: int = 0
     lines: dict[str, int] = field(default_factory=dict)
     """The line each ticket was read from, by ticket id (for errors found after reading)."""
 
@@ -58,6 +66,36 @@ class ReadResult(Generic[T]):
     def reconciles(self) -> bool:
         """True when every row read is either a ticket or a reject."""
         return self.rows_read == len(self.tickets) + len(self.rejects)
+
+    @property
+    def lines_read(self) -> int:
+        """Every line of the file: rows (tickets and rejects) and blank lines."""
+        return self.rows_read + self.blank_lines
+
+    def summary(self) -> str:
+        """The reconciliation line: ``lines read 4 = tickets valid 2 + rows rejected 1 + blank lines 1``."""
+        return (
+            f"lines read {self.lines_read} = tickets valid {len(self.tickets)}"
+            f" + rows rejected {len(self.rejects)} + blank lines {self.blank_lines}"
+        )
+
+
+def no_tickets(path: str | Path, result: ReadResult) -> str | None:
+    """Why ``path`` holds no ticket row at all (empty, or only blank lines); None when it has rows.
+
+    Example:
+        >>> no_tickets("t.jsonl", ReadResult(blank_lines=2))
+        't.jsonl holds no tickets: only 2 blank lines'
+        >>> no_tickets("t.jsonl", ReadResult(rows_read=1)) is None
+        True
+
+    """
+    if result.rows_read:
+        return None
+    blank = result.blank_lines
+    if blank:
+        return f"{path} holds no tickets: only {blank} blank line{'s' * (blank > 1)}"
+    return f"{path} holds no tickets: the file is empty"
 
 
 def format_validation_error(error: ValidationError) -> str:
@@ -70,8 +108,10 @@ def format_validation_error(error: ValidationError) -> str:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The numbered lines of ``path``, the first without a UTF-8 byte-order mark."""
     with path.open("rb") as handle:
-        yield from enumerate(handle, start=1)
+        for number, raw in enumerate(handle, start=1):
+            yield number, raw.removeprefix(UTF8_BOM) if number == 1 else raw
 
 
 def parse_line(raw: bytes, model: type[T]) -> T | str:
@@ -81,6 +121,8 @@ def parse_line(raw: bytes, model: type[T]) -> T | str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if raw.startswith(UTF16_BOMS):
+            return "not UTF-8 text (UTF-16: save the file as UTF-8)"
         return f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})"
     try:
         obj = json.loads(text)
@@ -101,15 +143,15 @@ def parse_line(raw: bytes, model: type[T]) -> T | str:
 def read_tickets(path: str | Path, labelled: bool = False) -> ReadResult:
     """Read a ticket JSONL file, keeping every bad row as a reject with its line number.
 
-    Blank lines are skipped (they are not rows). A ticket id seen before is rejected as a duplicate,
-    naming the line of the first occurrence.
+    Blank lines are skipped and counted (they are not rows). A ticket id seen before is rejected as a
+    duplicate, naming the line of the first occurrence.
 
     Args:
         path: The JSONL file.
         labelled: Require the training labels (``escalated`` and friends).
 
     Returns:
-        The tickets in file order, the rejects, and the number of rows read.
+        The tickets in file order, the rejects, the number of rows read and of blank lines.
 
     """
     model: type[Ticket] = LabelledTicket if labelled else Ticket
@@ -117,6 +159,7 @@ def read_tickets(path: str | Path, labelled: bool = False) -> ReadResult:
     first_seen = result.lines
     for number, raw in _lines(Path(path)):
         if not raw.strip():
+            result.blank_lines += 1
             continue
         result.rows_read += 1
         parsed = parse_line(raw, model)

@@ -87,7 +87,7 @@ class RuleStats:
 def read_labels(path: str | Path) -> dict[str, Label]:
     """The history's labels by ticket id, from the JSONL rows that carry ``escalated`` (others skipped)."""
     labels = {}
-    with Path(path).open(encoding="utf-8") as handle:
+    with Path(path).open(encoding="utf-8-sig") as handle:  # a byte-order mark is not part of line 1
         for line in handle:
             try:
                 row = json.loads(line)

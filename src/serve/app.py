@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ticketbuddy import __version__
@@ -37,6 +38,7 @@ from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
 from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
 from ticketbuddy.serve import reload
+from ticketbuddy.serve.invalid import invalid_request
 from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring
 from ticketbuddy.serve.limits import install_limits
 from ticketbuddy.serve.metrics import Metrics, install_metrics
@@ -217,6 +219,7 @@ def create_app(
     app.add_exception_handler(HandoffConflict, _conflict)
     app.add_exception_handler(HandoffForbidden, _forbidden)
     app.add_exception_handler(AgentRequired, _agent_required)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(health.router)
     app.include_router(score.router, dependencies=[Depends(require_scope("score"))])
     app.include_router(handoffs.router, dependencies=[Depends(require_scope("agent"))])

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ticketbuddy.policy.model import Policy
-from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.schemas import LabelledTicket, in_window
 from ticketbuddy.train.params import ReferenceParams
 
 
@@ -34,12 +34,17 @@ def label_files(spec: str | Path | None) -> list[Path]:
 
 
 def label_time(ticket: LabelledTicket) -> datetime:
-    """When the label was given (``metadata.label.at``), else when the ticket was created; in UTC."""
+    """When the label was given (``metadata.label.at``), else when the ticket was created; in UTC.
+
+    A label time outside the contract's window (``schemas.in_window``) is not used: ``metadata`` is
+    free-form, and year 1 would make ``recent`` overflow when it counts days back from the newest.
+    """
     label = ticket.metadata.get("label")
     when = ticket.created_at
     if isinstance(label, dict) and isinstance(label.get("at"), str):
         with contextlib.suppress(ValueError):  # an unreadable time: the ticket's own
-            when = datetime.fromisoformat(label["at"])
+            at = datetime.fromisoformat(label["at"])
+            when = at if in_window(at) else when
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 

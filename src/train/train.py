@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ticketbuddy.data.jsonl import read_tickets
+from ticketbuddy.data.jsonl import no_tickets, read_tickets
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.features.embedding_cache import embedding_cache
 from ticketbuddy.features.pipeline import build_features
@@ -55,8 +55,8 @@ def load_labelled(
         raise DataError(
             _listing(path, [f"line {r.line}: {r.reason}" for r in result.rejects], result.rows_read)
         )
-    if not result.tickets:
-        raise DataError(f"{path}: no tickets")
+    if empty := no_tickets(path, result):
+        raise DataError(empty)
     if policy is None:
         return result.tickets
     return _known_routes(path, result.tickets, result.lines, policy, unknown_routes)

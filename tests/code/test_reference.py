@@ -4,13 +4,22 @@ import json
 
 import pytest
 
+from ticketbuddy.policy.calibrate import Label, read_labels
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.schemas import LabelledTicket
 from ticketbuddy.train.fingerprint import Fingerprint, content_hash, gate_data_problems
 from ticketbuddy.train.params import PromotionParams, ReferenceParams
-from ticketbuddy.train.reference import label_files, merge, newest_share, recent, reference_set
+from ticketbuddy.train.reference import (
+    label_files,
+    label_time,
+    load_labels,
+    merge,
+    newest_share,
+    recent,
+    reference_set,
+)
 from ticketbuddy.train.retrain import plan
-from ticketbuddy.train.train import DataError
+from ticketbuddy.train.train import DataError, load_labelled
 
 
 def ticket(tid, text="my parcel is late", at=None, tier="standard", escalated=False, **extra):
@@ -67,6 +76,13 @@ def test_labels_newest_share_recent_days_and_merge():
     assert replaced == ["l1"] and [t.ticket_id for t in merged] == ["h", "l0", "l1"]
 
 
+def test_a_label_time_outside_the_window_falls_back_to_the_ticket_time_and_never_overflows():
+    labels = [ticket("far", at="0001-01-01T00:00:00+05:00"), ticket("near", at="2026-03-01T00:00:00Z")]
+    assert label_time(labels[0]) == labels[0].created_at
+    assert [t.ticket_id for t in recent(labels, 30)] == ["near"]
+    assert [t.ticket_id for t in recent(labels[:1], 30)] == ["far"]  # year 1 minus 30 days: no overflow
+
+
 def test_retrain_plan_drops_every_replaced_history_line_even_when_its_label_is_held_out():
     history = [ticket("h1", "a"), ticket("h2", "b"), ticket("h3", "c")]
     labels = [ticket("h1", "a", at="2026-03-01T00:00:00Z"), ticket("h3", "c", at="2026-03-09T00:00:00Z")]
@@ -101,3 +117,26 @@ def test_reference_set_is_the_test_file_plus_recent_labels_and_missing_labels_ar
     assert "new" not in {t.ticket_id for t in reference_set(reference, exclude=frozenset({"new"}))}
     with pytest.raises(DataError, match="reference test data .* not found"):
         reference_set(ReferenceParams(test_data=str(tmp_path / "missing.jsonl")))
+
+
+@pytest.mark.parametrize(("content", "reason"), [(b"", "the file is empty"), (b"\n\n", "only 2 blank lines")])
+def test_training_and_retraining_refuse_a_file_without_tickets(tmp_path, content, reason):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(content)
+    with pytest.raises(DataError, match=f"^{empty} holds no tickets: {reason}$"):
+        load_labelled(empty)
+    labels = write(tmp_path / "labels.jsonl", [ticket("l1", at="2026-03-01T00:00:00Z")])
+    with pytest.raises(DataError, match="holds no tickets"):  # retrain's label files, one of them empty
+        load_labels([labels, empty])
+
+
+def test_training_reads_a_file_with_a_byte_order_mark_and_refuses_a_label_that_is_not_boolean(tmp_path):
+    rows = [ticket("a", "one"), ticket("b", "two", escalated=True)]
+    path = tmp_path / "history.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + write(path, rows).read_bytes())
+    assert [t.ticket_id for t in load_labelled(path)] == ["a", "b"]
+    assert read_labels(path) == {"a": Label(False, None, None, None), "b": Label(True, None, None, None)}
+    yes = json.loads(rows[1].model_dump_json()) | {"escalated": "yes"}
+    path.write_text(rows[0].model_dump_json() + "\n" + json.dumps(yes) + "\n")
+    with pytest.raises(DataError, match="line 2: escalated: Input should be a valid boolean"):
+        load_labelled(path)

@@ -1,9 +1,18 @@
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
-from ticketbuddy.data.jsonl import read_tickets, write_jsonl
-from ticketbuddy.schemas import MAX_METADATA_BYTES, STORED, LabelledTicket, Ticket
+from ticketbuddy.data.jsonl import no_tickets, read_tickets, write_jsonl
+from ticketbuddy.schemas import (
+    EARLIEST_TIME,
+    LATEST_TIME,
+    MAX_METADATA_BYTES,
+    STORED,
+    LabelledTicket,
+    Ticket,
+)
 
 
 def ticket(**over):
@@ -130,3 +139,82 @@ def test_metadata_within_its_limits_is_kept_beyond_them_refused_with_the_reason(
 def test_a_stored_ticket_is_read_back_whatever_its_metadata():
     big = ticket(metadata={"notes": "x" * (2 * MAX_METADATA_BYTES)})
     assert Ticket.model_validate(big, context=STORED).metadata == big["metadata"]
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["0001-01-01T00:00:00Z", "0001-01-01T00:30:00+01:00", "1989-12-31T23:59:59.999999Z",
+     "1990-01-01T04:59:59+05:00", "2100-01-01T00:00:00Z", "2099-12-31T20:00:00-05:00", "6426-05-01T00:00:00Z",
+     "9999-12-31T23:59:59-01:00", "9999-12-31T23:59:59.999999"],
+)  # fmt: skip
+def test_a_time_outside_the_window_is_refused_naming_the_field(when):
+    window = "must be from 1990-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z"
+    with pytest.raises(ValidationError) as created:
+        Ticket.model_validate(ticket(created_at=when))
+    [error] = created.value.errors()
+    assert (error["loc"], error["type"], error["msg"]) == (
+        ("created_at",),
+        "datetime_window",
+        f"created_at {window}",
+    )
+    with pytest.raises(ValidationError, match=f"messages.1.sent_at\n  sent_at {window}"):
+        Ticket.model_validate(
+            ticket(
+                messages=[*ticket()["messages"], {"role": "agent", "text": "On its way.", "sent_at": when}]
+            )
+        )
+
+
+def test_the_window_is_inclusive_below_exclusive_above_and_a_naive_time_is_utc():
+    first = Ticket.model_validate(ticket(created_at="1990-01-01T00:00:00"))
+    assert first.created_at == EARLIEST_TIME and first.created_at.tzinfo == UTC
+    east = Ticket.model_validate(ticket(created_at="1990-01-01T05:30:00+05:30")).created_at
+    assert east == EARLIEST_TIME and east.tzinfo == UTC
+    last = Ticket.model_validate(ticket(created_at="2099-12-31T23:59:59.999999")).created_at
+    assert last == LATEST_TIME - timedelta(microseconds=1)
+    assert Ticket.model_validate(ticket(created_at=1_700_000_000)).created_at == datetime(
+        2023, 11, 14, 22, 13, 20, tzinfo=UTC
+    )
+
+
+def test_a_stored_ticket_keeps_a_time_accepted_before_the_window():
+    for when in ("6426-05-01T00:00:00+01:00", "0001-01-01T00:30:00+01:00"):
+        stored = Ticket.model_validate(ticket(created_at=when), context=STORED)
+        assert stored.created_at == datetime.fromisoformat(when)
+
+
+@pytest.mark.parametrize(
+    ("label", "accepted"),
+    [(True, True), (False, True), ("yes", False), ("true", False), (1, False), (0, False)],
+)
+def test_escalated_is_a_json_boolean(label, accepted):
+    if accepted:
+        assert LabelledTicket.model_validate(ticket(escalated=label)).escalated is label
+    else:
+        with pytest.raises(ValidationError, match="escalated\n  Input should be a valid boolean"):
+            LabelledTicket.model_validate(ticket(escalated=label))
+
+
+def test_numbers_are_finite_never_booleans_and_may_be_written_as_strings():
+    customer = Ticket.model_validate(ticket(customer={"lifetime_value": "12.5", "orders_12m": "3"})).customer
+    assert (customer.lifetime_value, customer.orders_12m) == (12.5, 3)
+    bot = {"role": "bot", "text": "Try this.", "confidence": "0.25"}
+    assert Ticket.model_validate(ticket(messages=[bot])).messages[0].confidence == 0.25
+    for field, value in [("orders_12m", True), ("prior_escalations", False), ("tenure_days", True),
+                         ("lifetime_value", float("inf")), ("tenure_days", "Infinity"), ("lifetime_value", "nan")]:  # fmt: skip
+        with pytest.raises(ValidationError, match=f"customer.{field}\n  Input should be a"):
+            Ticket.model_validate(ticket(customer={field: value}))
+    with pytest.raises(ValidationError, match="messages.0.confidence\n  Input should be a number, not true"):
+        Ticket.model_validate(ticket(messages=[{**bot, "confidence": True}]))
+
+
+def test_a_byte_order_mark_starts_the_file_not_the_first_row_and_blank_lines_are_counted(tmp_path):
+    path = write_lines(
+        tmp_path / "t.jsonl", [b"\xef\xbb\xbf" + json.dumps(ticket()).encode() + b"\n", "", "  "]
+    )
+    result = read_tickets(path)
+    assert [t.ticket_id for t in result.tickets] == ["T-1"] and not result.rejects
+    assert (result.rows_read, result.blank_lines, result.lines_read) == (1, 2, 3)
+    assert no_tickets(path, result) is None
+    empty = write_lines(tmp_path / "e.jsonl", [b"\xef\xbb\xbf"])
+    assert no_tickets(empty, read_tickets(empty)) == f"{empty} holds no tickets: only 1 blank line"

@@ -430,6 +430,8 @@ def test_mapping_rows_failing_the_contract_name_the_field(tmp_path):
         ["D", FIVE_MB, "2024-01-01T10:00:00", ""],  # 6
         ["E", "when?", "last tuesday", ""],  # 7
         ["F", "   ", "2024-01-01T10:00:00", ""],  # 8
+        ["G", "old?", "0001-01-01T00:30:00+01:00", ""],  # 9: cannot even be put in UTC
+        ["H", "future?", "6426-01-01T00:00:00", ""],  # 10
     ]
     src = tmp_path / "export.csv"
     src.write_bytes(csv_bytes(header, rows).replace(b"@@", b"\xfe"))
@@ -438,7 +440,7 @@ def test_mapping_rows_failing_the_contract_name_the_field(tmp_path):
         "ticket_id: id\ntext: body\ntimestamp: when\nchannel: {default: web}\ncustomer: {lifetime_value: ltv}\n"
     )
     result = run("mapping", src, "--mapping", mapping, "--out", tmp_path / "x.jsonl")
-    assert counts(result) == (7, 1, 1, 6, 0)
+    assert counts(result) == (9, 1, 1, 8, 0)
     got = reasons(tmp_path / "x.rejects.jsonl")
     assert got[3] == "ticket_id: duplicate of line 2 ('A')"
     assert got[4].startswith("customer.lifetime_value: Input should be a valid number")
@@ -446,6 +448,27 @@ def test_mapping_rows_failing_the_contract_name_the_field(tmp_path):
     assert got[6] == "message.text: String should have at most 20000 characters"
     assert got[7] == "timestamp (column 'when'): 'last tuesday' is not a timestamp in ISO 8601"
     assert got[8] == "text (column 'body'): empty message"
+    window = "times must be from 1990-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z"
+    assert got[9] == f"timestamp (column 'when'): 0001-01-01T00:30:00+01:00 is outside the window: {window}"
+    assert got[10] == f"timestamp (column 'when'): 6426-01-01T00:00:00 is outside the window: {window}"
+
+
+def test_mapping_reads_a_jsonl_export_that_starts_with_a_byte_order_mark(tmp_path):
+    src = tmp_path / "export.jsonl"
+    rows = [
+        {"id": "A", "body": "Where is it?", "when": "2024-01-01T10:00:00"},
+        {"id": "B", "body": "Hi", "when": 1},
+    ]
+    src.write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in rows).encode())
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("ticket_id: id\ntext: body\ntimestamp: when\nchannel: {default: web}\n")
+    result = run("mapping", src, "--mapping", mapping, "--out", tmp_path / "x.jsonl")
+    assert counts(result) == (2, 1, 1, 1, 0)
+    assert [t["ticket_id"] for t in jsonl(tmp_path / "x.jsonl")] == ["A"]
+    assert reasons(tmp_path / "x.rejects.jsonl") == {
+        2: "timestamp (column 'when'): 1970-01-01T00:00:01+00:00 is outside the window: times must be from"
+        " 1990-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z"
+    }
 
 
 @pytest.mark.parametrize(

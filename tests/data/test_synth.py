@@ -7,6 +7,7 @@ import random
 import re
 from collections import Counter, defaultdict
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,13 +22,14 @@ from ticketbuddy.data.synth import phrases_common as common
 from ticketbuddy.data.synth.bank import topics
 from ticketbuddy.data.synth.config import DEFAULTS
 from ticketbuddy.data.synth.customers import Profile
+from ticketbuddy.data.synth.generate import BASE_DATE, SPAN_DAYS
 from ticketbuddy.data.synth.grammar import count_phrasings, render
 from ticketbuddy.data.synth.labels import decide
 from ticketbuddy.data.synth.profile import profile_tickets
 from ticketbuddy.data.synth.scenario import Act, Scenario
 from ticketbuddy.features.triggers import KeywordMatcher
 from ticketbuddy.policy.model import load_policy
-from ticketbuddy.schemas import customer_text
+from ticketbuddy.schemas import EARLIEST_TIME, LATEST_TIME, customer_text
 
 pytestmark = pytest.mark.data
 
@@ -88,6 +90,11 @@ def test_times_are_fixed_and_ordered(synth_tickets):
     for ticket in synth_tickets[:500]:
         sent = [m.sent_at for m in ticket.messages]
         assert sent == sorted(sent) and sent[0] == ticket.created_at
+
+
+def test_generated_times_lie_inside_the_contracts_window():
+    # a history spans SPAN_DAYS from BASE_DATE; a conversation lasts hours, never a day
+    assert EARLIEST_TIME <= BASE_DATE and BASE_DATE + timedelta(days=SPAN_DAYS + 1) < LATEST_TIME
 
 
 # --- label process ---------------------------------------------------------------------------
@@ -327,6 +334,14 @@ def test_cli_synth_then_profile(tmp_path):
     figures = json.loads(as_json.output)
     assert figures["tickets"] == 250 and figures["rows_rejected"] == 0
     assert set(figures["keyword_only_classifier"]) == {"precision", "recall", "f1"}
+
+
+def test_cli_profile_refuses_a_file_without_tickets(tmp_path):
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["profile", str(blank)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {blank} holds no tickets: only 2 blank lines"
 
 
 def test_cli_refuses_a_bad_params_file(tmp_path):

@@ -6,10 +6,12 @@ import pytest
 from typer.testing import CliRunner
 
 from ticketbuddy.cli import app
+from ticketbuddy.schemas import MAX_MESSAGES
 
 pytestmark = pytest.mark.data
 
 FIVE_MB = "a" * 5_000_000
+WINDOW = "must be from 1990-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z"
 
 
 def ticket(**over):
@@ -62,6 +64,30 @@ def validate(path, *extra):
             ticket(metadata={"history": ["an earlier note"] * 1500}),
             "metadata: Value error, is 27,013 bytes as JSON, more than the 16,384 allowed",
         ),
+        (
+            ticket(messages=[{"role": "customer", "text": "hi"}] * (MAX_MESSAGES + 1)),
+            "messages: List should have at most 500 items after validation, not 501",
+        ),
+        (ticket(created_at="0001-01-01T00:00:00+01:00"), f"created_at: created_at {WINDOW}"),
+        (ticket(created_at="0001-01-01T00:00:00Z"), f"created_at: created_at {WINDOW}"),
+        (ticket(created_at="9999-12-31T23:59:59-01:00"), f"created_at: created_at {WINDOW}"),
+        (ticket(created_at="1989-12-31T23:59:59Z"), f"created_at: created_at {WINDOW}"),
+        (ticket(created_at="2100-01-01T00:00:00Z"), f"created_at: created_at {WINDOW}"),
+        (
+            ticket(messages=[{"role": "customer", "text": "hi", "sent_at": "6426-03-01T10:00:00Z"}]),
+            f"messages.0.sent_at: sent_at {WINDOW}",
+        ),
+        (ticket(customer={"orders_12m": True}), "customer.orders_12m: Input should be a number, not true"),
+        (
+            b'{"ticket_id": "T-9", "channel": "chat", "created_at": "2026-11-01T09:00:00Z",'
+            b' "customer": {"lifetime_value": Infinity}, "messages": [{"role": "customer", "text": "hi"}]}\n',
+            "customer.lifetime_value: Input should be a finite number",
+        ),
+        (
+            b'{"ticket_id": "T-9", "channel": "chat", "created_at": "2026-11-01T09:00:00Z",'
+            b' "metadata": {"order": {"total": NaN}}, "messages": [{"role": "customer", "text": "hi"}]}\n',
+            "metadata: Value error, holds a number that is not finite (NaN or Infinity)",
+        ),
     ],
     ids=[
         "empty-text",
@@ -72,6 +98,16 @@ def validate(path, *extra):
         "5mb-message",
         "deep-metadata",
         "big-metadata",
+        "501-messages",
+        "year-1-with-offset",
+        "year-1",
+        "year-9999",
+        "1989",
+        "2100",
+        "sent-at-6426",
+        "count-as-boolean",
+        "infinite-amount",
+        "nan-in-metadata",
     ],
 )
 def test_a_bad_row_is_named_by_line_and_reason(tmp_path, bad, reason):
@@ -80,7 +116,7 @@ def test_a_bad_row_is_named_by_line_and_reason(tmp_path, bad, reason):
     assert result.exit_code == 1
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith(f"line 2: {reason}")
-    assert "rows read 3 = tickets valid 2 + rows rejected 1" in result.stdout
+    assert "lines read 3 = tickets valid 2 + rows rejected 1 + blank lines 0" in result.stdout
 
 
 def test_a_5mb_message_is_reported_without_echoing_it(tmp_path):
@@ -134,7 +170,7 @@ def test_allow_rejects_and_the_rejects_file(tmp_path):
     rejects = tmp_path / "bad.jsonl"
     result = validate(path, "--allow-rejects", "--rejects", str(rejects))
     assert result.exit_code == 0
-    assert "rows read 2 = tickets valid 1 + rows rejected 1" in result.stdout
+    assert "lines read 2 = tickets valid 1 + rows rejected 1 + blank lines 0" in result.stdout
     [row] = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert row["line"] == 2
     assert row["reason"].startswith("channel:")
@@ -145,7 +181,7 @@ def test_a_valid_file_passes_and_writes_nothing_beside_it(tmp_path):
     path = write(tmp_path / "t.jsonl", [ticket(), ticket(ticket_id="T-2")])
     result = validate(path)
     assert result.exit_code == 0
-    assert "rows read 2 = tickets valid 2 + rows rejected 0" in result.stdout
+    assert "lines read 2 = tickets valid 2 + rows rejected 0 + blank lines 0" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl"]
 
 
@@ -161,9 +197,71 @@ def test_bot_confidence_coverage_is_reported_and_misplaced_fields_refused(tmp_pa
         ticket(ticket_id="T-4", messages=[customer, bot(confidence=1.2)]),
     ]
     result = validate(write(tmp_path / "t.jsonl", rows))
-    assert "rows read 4 = tickets valid 2 + rows rejected 2" in result.stdout
+    assert "lines read 4 = tickets valid 2 + rows rejected 2 + blank lines 0" in result.stdout
     assert "bot messages 3: with confidence 2 (66.7%), with intent 2 (66.7%)" in result.stdout
     assert "line 3: messages.0: Value error, confidence is only for bot messages" in result.stderr
     assert "line 4: messages.1.confidence: Input should be less than or equal to 1" in result.stderr
     plain = validate(write(tmp_path / "p.jsonl", [ticket()]))
     assert "bot messages 0" in plain.stdout
+
+
+@pytest.mark.parametrize("label", ["yes", "true", 1, 0, None], ids=repr)
+def test_a_label_that_is_not_a_json_boolean_is_refused_naming_line_and_field(tmp_path, label):
+    path = write(tmp_path / "t.jsonl", [ticket(escalated=True), ticket(ticket_id="T-2", escalated=label)])
+    result = validate(path, "--labelled")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["line 2: escalated: Input should be a valid boolean"]
+    assert "lines read 2 = tickets valid 1 + rows rejected 1 + blank lines 0" in result.stdout
+
+
+def test_times_at_the_edges_of_the_window_pass_and_a_naive_one_is_read_as_utc(tmp_path):
+    rows = [
+        ticket(ticket_id="first", created_at="1990-01-01T00:00:00"),
+        ticket(ticket_id="last", created_at="2099-12-31T23:59:59.999999Z"),
+        ticket(ticket_id="east", created_at="1990-01-01T05:00:00+05:00"),
+    ]
+    assert validate(write(tmp_path / "t.jsonl", rows)).exit_code == 0
+
+
+def test_a_byte_order_mark_at_the_start_is_not_part_of_the_first_row(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + encode(ticket()) + encode(ticket(ticket_id="T-2")))
+    result = validate(path, "--labelled")  # the labels are checked too: the first row is really read
+    assert "line 1: escalated: Field required" in result.stderr
+    plain = validate(path)
+    assert plain.exit_code == 0, plain.stderr
+    assert "lines read 2 = tickets valid 2 + rows rejected 0 + blank lines 0" in plain.stdout
+
+
+def test_a_byte_order_mark_inside_the_file_or_utf16_is_refused(tmp_path):
+    inside = write(tmp_path / "t.jsonl", [ticket(), b"\xef\xbb\xbf" + encode(ticket(ticket_id="T-2"))])
+    assert validate(inside).stderr.startswith("line 2: not valid JSON")
+    utf16 = tmp_path / "u.jsonl"
+    utf16.write_bytes(json.dumps(ticket()).encode("utf-16") + b"\n")
+    assert validate(utf16).stderr.startswith("line 1: not UTF-8 text (UTF-16: save the file as UTF-8)")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "the file is empty"),
+        (b"\xef\xbb\xbf", "only 1 blank line"),
+        (b"\n  \n\t\r\n", "only 3 blank lines"),
+    ],
+    ids=["empty", "bom-only", "blank-lines"],
+)
+@pytest.mark.parametrize("labelled", [False, True], ids=["tickets", "labelled"])
+def test_a_file_without_tickets_is_refused(tmp_path, content, reason, labelled):
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(content)
+    result = validate(path, *(["--labelled"] if labelled else []), "--allow-rejects")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {path} holds no tickets: {reason}"
+
+
+def test_blank_lines_are_counted_so_every_line_is_accounted_for(tmp_path):
+    path = write(tmp_path / "t.jsonl", [b"\n", ticket(), b"   \n", b"not json\n", ticket(ticket_id="T-2")])
+    result = validate(path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["line 4: not valid JSON (Expecting value at column 1)"]
+    assert "lines read 5 = tickets valid 2 + rows rejected 1 + blank lines 2" in result.stdout

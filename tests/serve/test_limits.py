@@ -167,3 +167,54 @@ def test_metadata_beyond_its_limits_is_422_naming_the_field(metadata, reason):
         "/v1/score", json={**TICKET, "metadata": {"open_orders": 2}}, headers=bearer(SCORE_KEY)
     )
     assert within.status_code == 200
+
+
+WINDOW = "must be from 1990-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "msg"),
+    [
+        ({"created_at": "0001-01-01T00:30:00+01:00"}, ["created_at"], f"created_at {WINDOW}"),
+        ({"created_at": "0001-01-01T00:00:00Z"}, ["created_at"], f"created_at {WINDOW}"),
+        ({"created_at": "6426-02-01T00:00:00Z"}, ["created_at"], f"created_at {WINDOW}"),
+        ({"created_at": "9999-12-31T23:59:59-01:00"}, ["created_at"], f"created_at {WINDOW}"),
+        (
+            {"messages": [{"role": "customer", "text": "Where is it?", "sent_at": "1989-12-31T23:00:00Z"}]},
+            ["messages", 0, "sent_at"],
+            f"sent_at {WINDOW}",
+        ),
+        (
+            {"customer": {"orders_12m": True}},
+            ["customer", "orders_12m"],
+            "Input should be a number, not true",
+        ),
+        ({"customer": {"lifetime_value": "Infinity"}}, ["customer", "lifetime_value"], "finite number"),
+    ],
+    ids=["year-1-offset", "year-1", "year-6426", "year-9999-offset", "sent-at-1989", "count-true", "inf"],
+)
+def test_a_time_outside_the_window_or_a_flag_for_a_number_is_422_naming_the_field(change, loc, msg):
+    client = TestClient(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None)))
+    response = client.post("/v1/score", json={**TICKET, **change}, headers=bearer(SCORE_KEY))
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", *loc] and msg in error["msg"]
+
+
+def test_nan_or_infinity_in_raw_json_is_422_not_500_and_a_naive_time_at_the_window_start_is_scored():
+    client = TestClient(build_wired_app(SecuritySettings(api_keys=ALL_KEYS, _env_file=None)))
+    body = json.dumps({**TICKET, "customer": {"lifetime_value": 1}}).replace(": 1}", ": Infinity}")
+    headers = {**bearer(SCORE_KEY), "content-type": "application/json"}
+    infinite = client.post("/v1/score", content=body, headers=headers)
+    assert infinite.status_code == 422
+    assert infinite.json()["detail"][0]["loc"] == ["body", "customer", "lifetime_value"]
+    assert infinite.json()["detail"][0]["input"] == "Infinity"  # echoed as JSON can write it
+    nan = json.dumps({**TICKET, "metadata": {"order": {"total": 1}}}).replace(": 1}", ": NaN}")
+    in_metadata = client.post("/v1/score", content=nan, headers=headers)
+    assert in_metadata.status_code == 422
+    [error] = in_metadata.json()["detail"]
+    assert error["loc"] == ["body", "metadata"] and "not finite" in error["msg"]
+    edge = client.post(
+        "/v1/score", json={**TICKET, "created_at": "1990-01-01T00:00:00"}, headers=bearer(SCORE_KEY)
+    )
+    assert edge.status_code == 200 and edge.json()["ticket_id"] == TICKET["ticket_id"]

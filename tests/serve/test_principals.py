@@ -148,7 +148,8 @@ def test_a_backdated_ticket_with_a_victims_id_reads_and_touches_nothing(api):
     theirs = api.post("/v1/score", json=complaint, headers=bearer(SCORE)).json()["handoff"]["handoff_id"]
     before = api.get(f"/v1/handoffs/{theirs}", headers=bearer(ADMIN)).json()
     assert any(private in m["text"] for m in before["packet"]["history"])  # the victim's own history links
-    attack = {**TICKET, "ticket_id": "x-1", "created_at": "1970-01-01T00:00:00Z", "customer": victim,
+    attack = {**TICKET, "ticket_id": "x-1", "created_at": "1990-01-01T00:00:00Z",  # the earliest accepted
+              "customer": victim,
               "messages": [{"role": "customer", "text": "I will get my lawyer onto you. Show me my history."}]}  # fmt: skip
     answer = api.post("/v1/score", json=attack, headers=bearer(SCORE)).json()
     assert answer["escalate"] and answer["handoff"]["handoff_id"] != theirs

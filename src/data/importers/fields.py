@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from ticketbuddy.schemas import TIME_WINDOW, in_window
+
 
 def clean(value: Any) -> str | None:
     """A cell as stripped text; ``None`` for missing, empty or NaN cells (how pandas writes blanks)."""
@@ -70,6 +72,8 @@ def parse_time(value: Any, fmt: str | None = None) -> datetime | str:
         except (ValueError, OverflowError, OSError):
             expected = f"format {fmt!r}" if fmt else "ISO 8601"
             return f"{text[:60]!r} is not a timestamp in {expected}"
+    if not in_window(parsed):  # year 1 with an offset cannot even be put in UTC
+        return f"{parsed.isoformat()} is outside the window: times must be {TIME_WINDOW}"
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

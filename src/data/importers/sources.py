@@ -205,7 +205,7 @@ def read_jsonl(path: Path, label: str = "rows") -> Iterator[SourceRow]:
         for number, raw in enumerate(_progress(handle, size, label), start=1):
             if not raw.strip():
                 continue
-            text = _decode(raw)
+            text = _decode(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)  # byte-order mark
             row = SourceRow(number, {}, _preview(text))
             if _NOT_UTF8.search(text):
                 row.values = {"__error__": "not UTF-8 text"}

@@ -153,11 +153,18 @@ def profile_tickets(
 
 
 def profile_file(path: str | Path) -> dict[str, Any]:
-    """Read a labelled JSONL file and profile it; rows that fail the contract are counted, not used."""
-    from ticketbuddy.data.jsonl import read_tickets
+    """Read a labelled JSONL file and profile it; rows that fail the contract are counted, not used.
+
+    Raises:
+        ValueError: The file holds no ticket row (empty, or only blank lines): nothing to describe.
+
+    """
+    from ticketbuddy.data.jsonl import no_tickets, read_tickets
     from ticketbuddy.policy.model import load_policy
 
     result = read_tickets(path, labelled=True)
+    if empty := no_tickets(path, result):
+        raise ValueError(empty)
     report = profile_tickets(result.tickets, load_policy().keyword_families())
     return {"path": str(path), "rows_read": result.rows_read, "rows_rejected": len(result.rejects), **report}
 
