@@ -3,6 +3,8 @@
 Every command that reads a model (``serve``, ``score``, ``evaluate``, ``promote``, ``champion``) resolves
 it here first, so a missing model, alias or version is reported the same way everywhere — one line
 naming the tracking store and the command that fixes it — instead of an MLflow traceback.
+``load_pyfunc`` loads a version only after its files match the SHA-256 digests recorded when it was
+registered (``integrity``); a changed, missing or added file is refused as ``ModelTampered``.
 
 ``resolve("models:/ticket-escalation@champion").describe()`` names the version the alias points at
 (``'ticket-escalation version 3 (@champion)'``); a URI outside the registry passes through.
