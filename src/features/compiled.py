@@ -69,8 +69,12 @@ def _column_blocks(columns: ColumnTransformer) -> list[tuple[Step, Any]]:
 
 
 def _select(parsed: ParsedTickets, selected: Any) -> Any:
-    """What a block reads: the turns for ``"messages"``, else the named customer columns."""
-    if selected == "messages" or (not isinstance(selected, str) and list(selected) == ["messages"]):
+    """What a block reads: the turns for ``"messages"``, else the named customer columns.
+
+    A block that reads ``messages`` first (the word score, which takes ``customer_id`` beside it only
+    to choose its vocabulary at fit) gets the turns alone: its ``transform`` reads nothing else.
+    """
+    if selected == "messages" or (not isinstance(selected, str) and list(selected)[:1] == ["messages"]):
         return parsed.messages
     return _Table(parsed.columns, [selected] if isinstance(selected, str) else list(selected))
 

@@ -64,7 +64,8 @@ def build_features(families: Specs, text: TextSettings | None = None, others: Se
             ("bot", BotConfidence(), "messages"),
             ("complexity", _scaled(Complexity()), "messages"),
             ("customer", customer_value_features(), ["tier", "channel", *CUSTOMER_NUMERIC]),
-            *([("words", _scaled(WordScore()), "messages")] if text.word_score else []),
+            # The customer id only counts who wrote a term (``words.shared_terms``); it is no feature.
+            *([("words", _scaled(WordScore()), ["messages", "customer_id"])] if text.word_score else []),
         ],
         verbose_feature_names_out=False,
     )

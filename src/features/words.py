@@ -8,6 +8,11 @@ embedding. Like scikit-learn's ``TargetEncoder``, ``fit_transform`` returns *cro
 learn to trust an over-fitted score; ``transform`` uses the model fitted on all the training data.
 ``RouteWordScores`` does the same for the route label: one log-probability per route, the word
 evidence of the route head (routes are about what a complaint names: "mortgage", "debt collector").
+
+The fitted vocabulary is stored with the model, so it must hold language, not customers: a term enters
+it only when at least ``MIN_CUSTOMERS`` different customers used it (``shared_terms``). A customer's
+name, e-mail address, phone or card number is written by that customer alone, however many tickets
+they open; the words of complaints are written by many.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
@@ -25,14 +30,62 @@ from ticketbuddy.features.conversation import customer_texts, messages_column, p
 #: Words of two or more letters: order numbers, amounts and dates are slots, not evidence, and a model
 #: that learned them would change its answer when an order number changes.
 LETTER_WORDS = r"(?u)\b[^\W\d_]{2,}\b"
+#: scikit-learn's own token pattern (words of two or more letters or digits).
+ANY_WORDS = r"(?u)\b\w\w+\b"
+#: Different customers who must have written a term before a word model may learn it.
+MIN_CUSTOMERS = 3
+
+
+def shared_terms(
+    texts: list[str], owners: list[str] | None, min_owners: int, token_pattern: str, ngram_max: int,
+    max_features: int | None = None,
+) -> list[str]:  # fmt: skip
+    """The terms (1 to ``ngram_max`` words) that at least ``min_owners`` different owners wrote.
+
+    ``owners`` holds each text's customer id; a text without one (``""``) or ``owners`` None counts
+    as an owner of its own. The most widely used ``max_features`` terms are kept.
+
+    Example:
+        >>> texts = ["refund please, Quentin here", "refund now", "a refund", "Quentin again"]
+        >>> shared_terms(texts, ["c1", "c2", "c3", "c1"], 3, LETTER_WORDS, 1)
+        ['refund']
+
+    Raises:
+        ValueError: No term is shared by that many owners (too little data for a word model).
+
+    """
+    keys = owners if owners is not None else [""] * len(texts)
+    grouped: dict[str, list[str]] = {}
+    for index, (text, owner) in enumerate(zip(texts, keys, strict=True)):
+        grouped.setdefault(owner or f"\x00{index}", []).append(text)
+    counter = CountVectorizer(
+        ngram_range=(1, ngram_max), token_pattern=token_pattern, binary=True, min_df=min_owners,
+        max_features=max_features,
+    )  # fmt: skip
+    try:
+        counter.fit(["\n\n".join(group) for group in grouped.values()])
+    except ValueError as exc:
+        raise ValueError(f"no term is written by {min_owners} different customers: {exc}") from exc
+    return sorted(counter.vocabulary_)
+
+
+def owners_column(X: pd.Series | pd.DataFrame) -> list[str] | None:
+    """The customer id of each row (the frame's second column, ``customer_id``), or None without one."""
+    if isinstance(X, pd.DataFrame) and X.shape[1] > 1:
+        return [str(v) if isinstance(v, str) else "" for v in X.iloc[:, 1]]
+    return None
 
 
 class WordScore(TransformerMixin, BaseEstimator):
     """Cross-fitted TF-IDF + logistic-regression log-odds of escalation from the customer's words.
 
+    Input is the ``messages`` column, optionally followed by ``customer_id``: the vocabulary is the
+    terms ``min_customers`` different customers wrote (``shared_terms``), at least two tickets each.
+
     Args:
         max_features: Vocabulary size (word 1-2 grams, sub-linear term frequency).
         C: Inverse regularisation of the logistic regression.
+        min_customers: Different customers (rows without an id count apart) a term needs.
         cv: Folds for the cross-fitted training scores.
         random_state: Seed of the fold split.
 
@@ -50,24 +103,24 @@ class WordScore(TransformerMixin, BaseEstimator):
     """
 
     def __init__(
-        self, max_features: int = 50_000, C: float = 1.0, cv: int = 5, random_state: int = 0
-    ) -> None:
+        self, max_features: int = 50_000, C: float = 1.0, cv: int = 5, random_state: int = 0,
+        min_customers: int = MIN_CUSTOMERS,
+    ) -> None:  # fmt: skip
         self.max_features = max_features
         self.C = C
         self.cv = cv
         self.random_state = random_state
+        self.min_customers = min_customers
 
-    def _model(self) -> Pipeline:
+    def _model(self, vocabulary: list[str]) -> Pipeline:
+        tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, vocabulary=vocabulary)
         return Pipeline(
-            [
-                (
-                    "tfidf",
-                    TfidfVectorizer(
-                        ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=self.max_features
-                    ),
-                ),  # fmt: skip
-                ("lr", LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)),
-            ]
+            [("tfidf", tfidf), ("lr", LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000))]
+        )
+
+    def _vocabulary(self, X: pd.Series | pd.DataFrame, texts: list[str]) -> list[str]:
+        return shared_terms(
+            texts, owners_column(X), max(2, self.min_customers), ANY_WORDS, 2, self.max_features
         )
 
     @staticmethod
@@ -78,7 +131,8 @@ class WordScore(TransformerMixin, BaseEstimator):
         """Fit TF-IDF and the logistic regression on all training tickets."""
         if y is None:
             raise ValueError("WordScore learns from labels: fit it with y")
-        self.model_ = self._model().fit(self._texts(X), np.asarray(y, dtype=int))
+        texts = self._texts(X)
+        self.model_ = self._model(self._vocabulary(X, texts)).fit(texts, np.asarray(y, dtype=int))
         return self
 
     def fit_transform(self, X: pd.Series, y: np.ndarray | None = None, **fit_params: object) -> np.ndarray:
@@ -87,9 +141,10 @@ class WordScore(TransformerMixin, BaseEstimator):
             raise ValueError("WordScore learns from labels: fit it with y")
         texts = self._texts(X)
         labels = np.asarray(y, dtype=int)
+        model = self._model(self._vocabulary(X, texts))
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
-        scores = cross_val_predict(clone(self._model()), texts, labels, cv=folds, method="decision_function")
-        self.model_ = self._model().fit(texts, labels)
+        scores = cross_val_predict(clone(model), texts, labels, cv=folds, method="decision_function")
+        self.model_ = model.fit(texts, labels)
         return np.asarray(scores, dtype=float).reshape(-1, 1)
 
     def transform(self, X: pd.Series) -> np.ndarray:
@@ -112,7 +167,9 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
         cv: Folds for the cross-fitted training scores (fewer for routes with fewer tickets).
         random_state: Seed of the fold split.
 
-    Input is the ``messages`` column: parsed turns or the JSON the model's input frame carries.
+    Input is the ``messages`` column (parsed turns or the JSON the model's input frame carries),
+    optionally followed by ``customer_id``: a term needs ``min_customers`` different customers and
+    ``min_df`` tickets to enter the vocabulary (``shared_terms``).
 
     Attributes:
         model_: TF-IDF + logistic regression fitted on all training tickets.
@@ -130,17 +187,25 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
     """
 
     def __init__(
-        self, C: float = 10.0, ngram_max: int = 2, min_df: int = 2, cv: int = 5, random_state: int = 0
-    ) -> None:
+        self, C: float = 10.0, ngram_max: int = 2, min_df: int = 2, cv: int = 5, random_state: int = 0,
+        min_customers: int = MIN_CUSTOMERS,
+    ) -> None:  # fmt: skip
         self.C = C
         self.ngram_max = ngram_max
         self.min_df = min_df
         self.cv = cv
         self.random_state = random_state
+        self.min_customers = min_customers
 
-    def _model(self) -> Pipeline:
+    def _model(self, X: pd.Series | pd.DataFrame, texts: list[str]) -> Pipeline:
+        """TF-IDF over the shared terms of ``texts``, then the logistic regression."""
+        least = max(self.min_df, self.min_customers)
+        vocabulary = shared_terms(texts, owners_column(X), least, LETTER_WORDS, self.ngram_max)
         vectorizer = TfidfVectorizer(
-            ngram_range=(1, self.ngram_max), min_df=self.min_df, sublinear_tf=True, token_pattern=LETTER_WORDS
+            ngram_range=(1, self.ngram_max),
+            sublinear_tf=True,
+            token_pattern=LETTER_WORDS,
+            vocabulary=vocabulary,
         )
         return Pipeline([("tfidf", vectorizer), ("lr", LogisticRegression(C=self.C, max_iter=3000))])
 
@@ -152,7 +217,8 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
         """Fit TF-IDF and the logistic regression on all training tickets."""
         if y is None:
             raise ValueError("RouteWordScores learns from route labels: fit it with y")
-        self.model_ = self._model().fit(self._texts(X), np.asarray(y))
+        texts = self._texts(X)
+        self.model_ = self._model(X, texts).fit(texts, np.asarray(y))
         self.classes_ = self.model_.classes_
         return self
 
@@ -163,8 +229,9 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
         texts, labels = self._texts(X), np.asarray(y)
         smallest = int(np.unique(labels, return_counts=True)[1].min())
         folds = StratifiedKFold(max(2, min(self.cv, smallest)), shuffle=True, random_state=self.random_state)
-        proba = cross_val_predict(clone(self._model()), texts, labels, cv=folds, method="predict_proba")
-        self.model_ = self._model().fit(texts, labels)
+        model = self._model(X, texts)
+        proba = cross_val_predict(clone(model), texts, labels, cv=folds, method="predict_proba")
+        self.model_ = model.fit(texts, labels)
         self.classes_ = self.model_.classes_
         return _log(proba)
 

@@ -3,6 +3,8 @@
 Every command that reads a model (``serve``, ``score``, ``evaluate``, ``promote``, ``champion``) resolves
 it here first, so a missing model, alias or version is reported the same way everywhere — one line
 naming the tracking store and the command that fixes it — instead of an MLflow traceback.
+``load_pyfunc`` loads a version only after its files match the SHA-256 digests recorded when it was
+registered (``integrity``); a changed, missing or added file is refused as ``ModelTampered``.
 
 ``resolve("models:/ticket-escalation@champion").describe()`` names the version the alias points at
 (``'ticket-escalation version 3 (@champion)'``); a URI outside the registry passes through.
@@ -15,10 +17,14 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import tempfile
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ticketbuddy.scoring.tracking import CHAMPION, REGISTERED_MODEL, configure
+
+log = logging.getLogger(__name__)
 
 #: What to run when there is no model at all.
 TRAIN_HINT = "train and promote one with `make train` (or `ticketbuddy train --data PATH`)"
@@ -26,6 +32,10 @@ TRAIN_HINT = "train and promote one with `make train` (or `ticketbuddy train --d
 
 class ModelUnavailable(LookupError):
     """The model asked for cannot be found or loaded; the message is one line and says what to do."""
+
+
+class ModelTampered(ModelUnavailable):
+    """A model's files differ from the digests recorded at its registration; the message names a file."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,8 @@ class ModelRef:
     name: str
     version: str | None
     alias: str | None = None
+    verified: bool = False
+    """True once its files were checked against the digests recorded at registration (``load_pyfunc``)."""
 
     @property
     def exact_uri(self) -> str:
@@ -80,9 +92,16 @@ def resolve(uri: str) -> ModelRef:
 
 
 def load_pyfunc(uri: str) -> tuple[Any, ModelRef]:
-    """Resolve ``uri`` and load that exact version as an MLflow pyfunc.
+    """Resolve ``uri``, check that exact version's files, and load them as an MLflow pyfunc.
+
+    The version is downloaded to a folder of its own and every file's SHA-256 is compared with the
+    digests recorded at registration (``integrity``) before anything is unpickled; the pyfunc is then
+    loaded from those checked files. A version registered before digests were recorded, or a URI
+    outside the registry, is loaded with a warning and ``verified`` False (served with the flag
+    ``ticketbuddy_model_unverified``): refusing it would take a working service down at upgrade.
 
     Raises:
+        ModelTampered: A file changed, is missing or was added since registration (named).
         ModelUnavailable: It cannot be resolved, or its artifacts cannot be loaded.
 
     """
@@ -90,9 +109,45 @@ def load_pyfunc(uri: str) -> tuple[Any, ModelRef]:
 
     ref = resolve(uri)
     try:
-        return mlflow.pyfunc.load_model(ref.exact_uri), ref
+        local, verified = _checked_copy(ref)
+        return mlflow.pyfunc.load_model(local), replace(ref, verified=verified)
+    except ModelTampered:
+        raise
     except Exception as exc:
         raise ModelUnavailable(f"cannot load {ref.describe()} from {configure()}: {first_line(exc)}") from exc
+
+
+def _checked_copy(ref: ModelRef) -> tuple[str, bool]:
+    """A local copy of the model's files checked against its recorded digests, and whether it was.
+
+    The copy stays for the life of the process (as MLflow's own downloads do): the loaded model reads
+    its encoder from it.
+    """
+    import mlflow
+
+    from ticketbuddy.scoring.integrity import differences, read_digests
+
+    if ref.version is None:
+        log.warning("%s is outside the registry: no digests to check its files against", ref.uri)
+        return ref.uri, False
+    try:
+        expected = read_digests(_client().get_model_version(ref.name, ref.version).tags or {})
+    except ValueError as exc:
+        raise ModelTampered(f"{ref.describe()} refused: {exc}") from exc
+    folder = tempfile.mkdtemp(prefix="ticketbuddy-model-")
+    local = mlflow.artifacts.download_artifacts(ref.exact_uri, dst_path=folder)
+    if expected is None:
+        log.warning(
+            "%s has no recorded file digests (registered before they were): loaded UNVERIFIED;"
+            " retrain to register a version with digests",
+            ref.describe(),
+        )
+        return local, False
+    problems = differences(local, expected)
+    if problems:
+        found = "; ".join(problems)
+        raise ModelTampered(f"{ref.describe()} refused: its files differ from those registered: {found}")
+    return local, True
 
 
 def champion(name: str = REGISTERED_MODEL) -> tuple[ModelRef, Any]:

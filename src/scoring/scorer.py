@@ -44,6 +44,8 @@ class LoadedModel:
     trigger_families: dict[str, list[str]] = field(default_factory=dict)
     encoder_path: str | None = None
     lean: LeanModel | None = None
+    verified: bool = False
+    """Its files matched the digests recorded at registration (False: loaded without that check)."""
 
 
 def load_model(uri: str) -> LoadedModel:
@@ -52,7 +54,11 @@ def load_model(uri: str) -> LoadedModel:
     An alias is resolved once, and that exact version is loaded, so the version reported is the one
     scoring even if the alias moves meanwhile.
 
+    Its files are checked against the digests recorded at registration before anything is unpickled
+    (``lookup.load_pyfunc``).
+
     Raises:
+        ModelTampered: A file of the version changed, is missing or was added; the message names it.
         ModelUnavailable: No such model, alias or version, or it cannot be loaded; the message is one
             line that names the tracking store and the command that fixes it.
 
@@ -68,6 +74,7 @@ def load_model(uri: str) -> LoadedModel:
         inner.trigger_families,
         text_embedder(inner.features).model_path,
         lean_model(inner),
+        ref.verified,
     )
 
 

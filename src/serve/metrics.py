@@ -3,8 +3,8 @@
 Requests by route template, method (the standard ones, ``other`` for any other) and status; a
 latency histogram; escalations by route and priority; decisions the AI kept; scores decided by the
 rules alone; SLA breaches by route; model reloads; and, read at scrape time, the hand-off queue depth
-by status and route and the model being served (name, version, threshold, degraded flag). No label
-takes a value straight from a request, so no client can grow the number of series.
+by status and route and the model being served (name, version, threshold; degraded and unverified
+flags). No label takes a value straight from a request, so no client can grow the number of series.
 
 Each app has its own ``Metrics`` (its own ``CollectorRegistry``, never the process-global one), so
 several apps in one process, as in the tests, do not clash. ``MetricsMiddleware`` records every
@@ -83,7 +83,13 @@ class _LiveState(Collector):
         else:
             info.add_metric([str(model.name), str(model.version or ""), f"{model.threshold:.6g}"], 1)
         degraded.add_metric([], 1 if model is None else 0)
-        return [info, degraded]
+        unverified = GaugeMetricFamily(
+            "ticketbuddy_model_unverified",
+            "1 when the model serving was loaded without checking its files' digests (registered before"
+            " digests were recorded, or a URI outside the registry).",
+        )
+        unverified.add_metric([], 1 if model is not None and not getattr(model, "verified", False) else 0)
+        return [info, degraded, unverified]
 
 
 def _guarded(what: str, produce: Callable[[], list[Metric]]) -> list[Metric]:

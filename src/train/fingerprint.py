@@ -1,9 +1,9 @@
 """What a candidate was trained on, as ids and hashes, and the checks the gate's data must pass.
 
 A model version must not be judged on tickets it learned from, nor on data that cannot measure a slice
-the gate names. The training set's fingerprint (ticket ids and a hash of each conversation's customer
-and bot text, never the text itself) is logged with the run, so ``ticketbuddy promote`` can check data
-chosen later against the version's own training data.
+the gate names. The training set's fingerprint (a hash of each ticket id and of each conversation's
+customer and bot text, never the ids or the text themselves) is logged with the run, so ``ticketbuddy
+promote`` can check data chosen later against the version's own training data.
 """
 
 from __future__ import annotations
@@ -47,31 +47,48 @@ def content_hash(ticket: Ticket) -> str:
     return hashlib.sha256("\x1f".join(turns).encode("utf-8")).hexdigest()[:16]
 
 
+def id_hash(ticket_id: str) -> str:
+    """Hash of a ticket id: ids may carry personal data (an e-mail address, an order number).
+
+    >>> id_hash("T-1") == id_hash("T-1") != id_hash("T-2")
+    True
+    """
+    return hashlib.sha256(ticket_id.encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Fingerprint:
-    """Ticket ids and content hashes of a training set: enough to detect overlap, no customer text."""
+    """Hashes of the ticket ids and conversations of a training set: enough to detect overlap, no text.
 
-    ticket_ids: frozenset[str]
+    ``ids`` holds ``id_hash`` of each ticket id; a fingerprint logged before ids were hashed (key
+    ``ticket_ids``) is hashed when read back, so ``promote`` still checks older versions.
+    """
+
+    ids: frozenset[str]
     hashes: frozenset[str]
 
     @classmethod
     def of(cls, tickets: Iterable[Ticket]) -> Fingerprint:
         """The fingerprint of ``tickets``."""
         rows = list(tickets)
-        return cls(frozenset(t.ticket_id for t in rows), frozenset(content_hash(t) for t in rows))
+        return cls(frozenset(id_hash(t.ticket_id) for t in rows), frozenset(content_hash(t) for t in rows))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form logged with the run (sorted, so the same set logs the same bytes)."""
-        return {"ticket_ids": sorted(self.ticket_ids), "content_hashes": sorted(self.hashes)}
+        return {"ticket_id_hashes": sorted(self.ids), "content_hashes": sorted(self.hashes)}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Fingerprint:
-        """Read back what ``to_dict`` wrote."""
-        return cls(frozenset(raw["ticket_ids"]), frozenset(raw["content_hashes"]))
+        """Read back what ``to_dict`` wrote (or an older fingerprint with the ids themselves)."""
+        if "ticket_id_hashes" in raw:
+            ids = frozenset(raw["ticket_id_hashes"])
+        else:
+            ids = frozenset(id_hash(i) for i in raw["ticket_ids"])
+        return cls(ids, frozenset(raw["content_hashes"]))
 
     def overlap(self, tickets: Sequence[Ticket]) -> tuple[int, int]:
         """How many of ``tickets`` share an id, and how many share a conversation, with this set."""
-        ids = sum(t.ticket_id in self.ticket_ids for t in tickets)
+        ids = sum(id_hash(t.ticket_id) in self.ids for t in tickets)
         same = sum(content_hash(t) in self.hashes for t in tickets)
         return ids, same
 

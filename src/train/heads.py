@@ -172,7 +172,7 @@ class RouteWithWords(ClassifierMixin, BaseEstimator):
     def fit(self, Z: np.ndarray, y: Any, messages: Any) -> RouteWithWords:
         """Cross-fitted word scores, then the head on the shared features and those scores."""
         self.words_ = clone(self.words)
-        scores = self.words_.fit_transform(_messages(messages), np.asarray(y, dtype=object))
+        scores = self.words_.fit_transform(_with_owners(messages), np.asarray(y, dtype=object))
         self.scale_ = StandardScaler().fit(scores)
         self.estimator_ = clone(self.estimator).fit(self._inputs(Z, scores), y)
         self.classes_ = self.estimator_.classes_
@@ -194,6 +194,16 @@ class RouteWithWords(ClassifierMixin, BaseEstimator):
 def _messages(messages: Any) -> Any:
     """The ``messages`` column of a frame, or the column as given."""
     return messages["messages"] if hasattr(messages, "columns") else messages
+
+
+def _with_owners(messages: Any) -> Any:
+    """``messages`` and ``customer_id`` of a frame that has both, else the ``messages`` column.
+
+    The word model's vocabulary counts the customers who wrote each term (``words.shared_terms``).
+    """
+    if hasattr(messages, "columns") and "customer_id" in messages.columns:
+        return messages[["messages", "customer_id"]]
+    return _messages(messages)
 
 
 def route_head(params: TrainParams, labels: list[str]) -> Any | None:

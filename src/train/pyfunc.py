@@ -26,9 +26,10 @@ from mlflow.models import ModelSignature
 from mlflow.pyfunc import PythonModel
 from mlflow.types.schema import ColSpec, Schema
 
-from ticketbuddy.features.conversation import CUSTOMER_NUMERIC
+from ticketbuddy.features.conversation import CUSTOMER_NUMERIC, tickets_to_frame
 from ticketbuddy.features.pipeline import text_embedder
 from ticketbuddy.model import EscalationModel
+from ticketbuddy.schemas import Ticket
 
 _RUNTIME_PACKAGES = [
     "scikit-learn",
@@ -61,6 +62,29 @@ class EscalationPyfunc(PythonModel):
     ) -> pd.DataFrame:
         """Probability, decision, threshold, learned route and priority, and contributions for each row."""
         return self.model.predict(pd.DataFrame(model_input))
+
+
+#: The input example logged with the model (``input_example.json``, ``serving_input_example.json``): a
+#: made-up ticket, never a training row, so that whoever may read the registry reads no customer's words.
+EXAMPLE_TICKET = Ticket.model_validate(
+    {
+        "ticket_id": "example-1",
+        "channel": "chat",
+        "created_at": "2026-01-01T09:00:00Z",
+        "customer": {"customer_id": "example-customer", "tier": "gold", "lifetime_value": 480.0,
+                     "tenure_days": 700, "orders_12m": 4, "prior_escalations": 0},
+        "messages": [
+            {"role": "customer", "text": "My parcel was due last week and the tracking has not moved."},
+            {"role": "bot", "text": "Sorry about that. Tracking can take a few days to update."},
+            {"role": "customer", "text": "This is the third time I ask. I want a refund or a manager."},
+        ],
+    }
+)  # fmt: skip
+
+
+def input_example() -> pd.DataFrame:
+    """The made-up ``EXAMPLE_TICKET`` as the model's one-row input frame."""
+    return tickets_to_frame([EXAMPLE_TICKET])
 
 
 def signature() -> ModelSignature:
@@ -114,10 +138,10 @@ def _package_source(workdir: Path) -> Path:
     return target
 
 
-def log_escalation_model(
-    model: EscalationModel, input_example: pd.DataFrame, registered_name: str | None = None
-) -> Any:
+def log_escalation_model(model: EscalationModel, registered_name: str | None = None) -> Any:
     """Log ``model`` to the active run (and register it when ``registered_name`` is given).
+
+    The input example is the made-up ``EXAMPLE_TICKET``, whatever the model was trained on.
 
     Returns:
         MLflow's ``ModelInfo``; its ``registered_model_version`` is set when registered.
@@ -135,7 +159,7 @@ def log_escalation_model(
                 artifacts={"model": str(model_file), "encoder": str(embedder.encoder_path())},
                 code_paths=[str(_package_source(workdir))],
                 signature=signature(),
-                input_example=input_example,
+                input_example=input_example(),
                 pip_requirements=pip_requirements(embedder.backend),
                 registered_model_name=registered_name,
             )

@@ -1,4 +1,10 @@
-"""MLflow runs: logging an evaluation (metrics, slice table, plots), a trained model, and the gate."""
+"""MLflow runs: logging an evaluation (metrics, slice table, plots), a trained model, and the gate.
+
+Nothing logged here carries a customer's words or identifiers: the model's input example is a made-up
+ticket (``pyfunc.EXAMPLE_TICKET``), the training set is logged as hashes (``fingerprint``), the reference
+profile as shares and one mean vector, the evaluation as figures by slice of at least 20 tickets, and
+the word models' vocabularies hold only terms several customers wrote (``features.words``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import LabelledTicket
+from ticketbuddy.scoring.integrity import record_digests
+from ticketbuddy.scoring.lookup import load_pyfunc
 from ticketbuddy.scoring.profile import log_reference
 from ticketbuddy.scoring.tracking import REGISTERED_MODEL, ensure_experiment
 from ticketbuddy.train.evaluate import Evaluation, evaluate
@@ -102,12 +109,10 @@ def champion_figures(
         Exception: whatever loading or scoring the champion raised (see ``run_gate``).
 
     """
-    import mlflow
-
     current = champion_version(client, name)
     if current is None:
         return None
-    pyfunc = mlflow.pyfunc.load_model(f"models:/{name}/{current.version}")
+    pyfunc, _ = load_pyfunc(f"models:/{name}/{current.version}")  # its files checked first
     return str(current.version), evaluate(pyfunc, tickets, policy).flat()
 
 
@@ -161,6 +166,23 @@ def apply_gate(client: Any, version: str, decision: GateDecision, name: str = RE
         record_refusal(client, version, decision, name)
 
 
+def register_model(model: EscalationModel, name: str = REGISTERED_MODEL, client: Any = None) -> str:
+    """Log ``model`` to the active run, register it as ``name`` and record its files' digests.
+
+    Returns:
+        The version registered; ``integrity.record_digests`` tagged it, so loading checks its files.
+
+    """
+    from mlflow import MlflowClient
+
+    from ticketbuddy.train.pyfunc import log_escalation_model
+
+    info = log_escalation_model(model, registered_name=name)
+    version = str(info.registered_model_version)
+    record_digests(client or MlflowClient(), name, version)
+    return version
+
+
 #: What a version registered with ``train --no-promote`` says instead of a gate decision.
 NOT_GATED = "not gated (--no-promote): registered only, @champion not moved"
 
@@ -185,8 +207,6 @@ def log_and_gate(
     import mlflow
     from mlflow import MlflowClient
 
-    from ticketbuddy.train.pyfunc import log_escalation_model
-
     experiment_id = ensure_experiment(experiment)
     client = MlflowClient()
     oof = model.info.pop("oof", {})
@@ -201,9 +221,7 @@ def log_and_gate(
         mlflow.log_metrics({f"train_oof_{k}": v for k, v in oof.items()})
         log_evaluation(evaluation)
         log_reference(model.features, policy, test_set, evaluation.proba, model.threshold)
-        example = tickets_to_frame(test_set[:2])
-        info = log_escalation_model(model, example, registered_name=name)
-        version = str(info.registered_model_version)
+        version = register_model(model, name, client)
         gate = None
         if gate_data is None:
             client.set_model_version_tag(name, version, "promotion_skipped", NOT_GATED)

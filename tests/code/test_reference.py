@@ -7,7 +7,7 @@ import pytest
 from ticketbuddy.policy.calibrate import Label, read_labels
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.schemas import LabelledTicket
-from ticketbuddy.train.fingerprint import Fingerprint, content_hash, gate_data_problems
+from ticketbuddy.train.fingerprint import Fingerprint, content_hash, gate_data_problems, id_hash
 from ticketbuddy.train.params import PromotionParams, ReferenceParams
 from ticketbuddy.train.reference import (
     label_files,
@@ -48,6 +48,12 @@ def test_fingerprint_round_trips_and_counts_overlap_by_id_and_by_content():
     seen = Fingerprint.of([ticket("a", "one"), ticket("b", "two")])
     assert Fingerprint.from_dict(json.loads(json.dumps(seen.to_dict()))) == seen
     assert seen.overlap([ticket("a", "new text"), ticket("z", "TWO"), ticket("y", "three")]) == (1, 1)
+    assert set(seen.to_dict()["ticket_id_hashes"]) == {id_hash("a"), id_hash("b")}  # ids logged hashed
+
+
+def test_a_fingerprint_logged_with_plain_ids_still_counts_overlap():
+    older = {"ticket_ids": ["a", "b"], "content_hashes": []}
+    assert Fingerprint.from_dict(older).overlap([ticket("a", "x"), ticket("c", "y")]) == (1, 0)
 
 
 def test_gate_data_problems_name_the_slice_its_rows_and_the_overlap():

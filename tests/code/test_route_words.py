@@ -113,3 +113,24 @@ def test_route_words_can_be_switched_off():
     off = TrainParams(route_words=RouteWordsParams(enabled=False))
     assert isinstance(route_head(off, labels), LogisticRegression)
     assert route_head(TrainParams(), ["a"] * 4) is None
+
+
+def test_a_term_only_one_customer_wrote_stays_out_of_the_vocabularies():
+    """However many tickets one customer opens, their name never enters a vocabulary stored with the model."""
+    from ticketbuddy.features.conversation import parse_turns
+    from ticketbuddy.features.words import WordScore
+
+    frame, labels = routed_tickets(12)
+    frame["customer_id"] = [f"c{i}" for i in range(len(frame))]
+    for row in range(0, 12):  # one customer, twelve tickets of several routes, signing with their name
+        frame.at[row, "customer_id"] = "c-quillfeather"
+        text = frame.at[row, "messages"][0]["text"]
+        frame.at[row, "messages"] = [{"role": "customer", "text": f"{text} Ottoline Quillfeather"}]
+    words = RouteWordScores(cv=4).fit(frame[["messages", "customer_id"]], labels)
+    vocabulary = words.model_.named_steps["tfidf"].vocabulary_
+    assert "help" in vocabulary and not any("quillfeather" in term for term in vocabulary)
+    parsed = frame.assign(messages=[parse_turns(m) for m in frame["messages"]])
+    score = WordScore(cv=4).fit(parsed[["messages", "customer_id"]], [int(r == labels[0]) for r in labels])
+    assert not any("quillfeather" in term for term in score.model_.named_steps["tfidf"].vocabulary_)
+    shared = RouteWordScores(cv=4).fit(frame["messages"], labels)  # no customer ids: each ticket apart
+    assert "quillfeather" in shared.model_.named_steps["tfidf"].vocabulary_

@@ -119,7 +119,7 @@ def test_no_promote_registers_without_the_gate_and_promote_refuses_its_own_train
     logged = json.loads(
         Path(client.download_artifacts(registered.run_id, FINGERPRINT_ARTIFACT, str(tmp_path))).read_text()
     )
-    assert len(logged["ticket_ids"]) == 480 and len(logged["content_hashes"]) == 480  # its 80 % split
+    assert len(logged["ticket_id_hashes"]) == 480 and len(logged["content_hashes"]) == 480  # its 80 % split
     assert "messages" not in json.dumps(logged)  # ids and hashes only, never the text
 
     own = run("promote", "--version", version, "--data", small_history)
@@ -178,4 +178,4 @@ def test_a_run_without_a_training_fingerprint_reads_back_as_unknown(trained):
         mlflow.log_param("nothing", "logged")
     assert training_fingerprint(bare.info.run_id) is None and training_fingerprint(None) is None
     found = training_fingerprint(trained.run_id)
-    assert found is not None and len(found.ticket_ids) == 2500 and len(found.hashes) == 2500
+    assert found is not None and len(found.ids) == 2500 and len(found.hashes) == 2500

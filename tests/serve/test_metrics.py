@@ -95,12 +95,16 @@ def test_queue_depth_and_model_are_read_at_scrape_time():
     info = {"name": "ticket-escalation", "version": "7", "threshold": "0.231"}
     assert value(text, "ticketbuddy_model_info", **info) == 1
     assert value(text, "ticketbuddy_model_degraded") == 0
+    assert value(text, "ticketbuddy_model_unverified") == 1  # no verified flag: loaded unchecked
+    serving["model"] = SimpleNamespace(**vars(MODEL), verified=True)
+    assert value(exposition(metrics), "ticketbuddy_model_unverified") == 0
     depth[("pending", "senior_cx")] = 0
     serving["model"] = None
     text = exposition(metrics)
     assert value(text, "ticketbuddy_handoff_queue_depth", status="pending", route="senior_cx") == 0
     assert value(text, "ticketbuddy_model_degraded") == 1
     assert value(text, "ticketbuddy_model_info", **info) is None
+    assert value(text, "ticketbuddy_model_unverified") == 0  # no model: nothing unverified serves
 
 
 def test_a_failing_source_is_left_out_and_the_scrape_still_works(caplog):
