@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff.linking import scoring_ticket
 from ticketbuddy.handoff.store import HandoffStore
-from ticketbuddy.schemas import LabelledTicket, metadata_problem
+from ticketbuddy.schemas import STORED, LabelledTicket, metadata_problem
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,14 @@ def labelled(row: Row) -> LabelledTicket:
     metadata = {**ticket.metadata, "handoff": verdict}
     if metadata_problem(metadata):  # no room left for the verdict: the label matters more
         metadata = {"handoff": verdict}
-    return LabelledTicket(
+    fields = {
         **ticket.model_dump(exclude={"metadata"}),
-        metadata=metadata,
-        escalated=needed,
-        priority=row.priority if needed else None,
-        route=row.route if needed else None,
-    )
+        "metadata": metadata,
+        "escalated": needed,
+        "priority": row.priority if needed else None,
+        "route": row.route if needed else None,
+    }
+    return LabelledTicket.model_validate(fields, context=STORED)  # accepted under the rules of its day
 
 
 def export_resolved(store: HandoffStore, out: str | Path) -> ExportReport:

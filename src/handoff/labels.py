@@ -172,14 +172,15 @@ def _labelled(
     metadata = {**base.metadata, "label": label}
     if metadata_problem(metadata):
         metadata = {"label": label}
-    return LabelledTicket(
+    fields = {
         **base.model_dump(exclude={"metadata", "messages"}),
-        messages=messages,
-        metadata=metadata,
-        escalated=verdict.escalated,
-        route=verdict.route if verdict.escalated else None,
-        priority=verdict.priority if verdict.escalated else None,
-    )
+        "messages": messages,
+        "metadata": metadata,
+        "escalated": verdict.escalated,
+        "route": verdict.route if verdict.escalated else None,
+        "priority": verdict.priority if verdict.escalated else None,
+    }
+    return LabelledTicket.model_validate(fields, context=STORED)  # accepted under the rules of its day
 
 
 def _conversations(

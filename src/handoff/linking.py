@@ -43,7 +43,7 @@ class Conversation:
     def from_json(cls, data: dict[str, Any]) -> Conversation:
         """Read a ticket stored as JSON (``Ticket.model_dump(mode="json")`` with its kept messages)."""
         head = Ticket.model_validate({**data, "messages": data["messages"][:1]}, context=STORED)
-        messages = [Message.model_validate(m) for m in data["messages"]]
+        messages = [Message.model_validate(m, context=STORED) for m in data["messages"]]
         return cls(head.ticket_id, head.channel, head.created_at, messages, omitted_of(data))
 
     @property

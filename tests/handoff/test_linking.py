@@ -78,3 +78,16 @@ def test_a_ticket_stored_before_the_limits_still_reads_and_merges():
     assert scoring_ticket(stored).metadata == stored["metadata"]
     merged, fresh = merge_ticket(stored, with_metadata(make_ticket("T-1", "two"), {"open_orders": 1}))
     assert merged["metadata"] == {"open_orders": 1} and [m.text for m in fresh] == ["two"]
+
+
+def test_a_ticket_stored_before_the_time_window_still_reads_back():
+    """Stored under older rules (a time in 6426 was accepted then): its hand-off stays readable."""
+    stored = {
+        "ticket_id": "T-OLD",
+        "channel": "chat",
+        "created_at": "6426-01-01T00:00:00+00:00",
+        "messages": [{"role": "customer", "text": "still waiting", "sent_at": "6426-01-01T00:05:00+00:00"}],
+    }
+    conversation = Conversation.from_json(stored)
+    assert conversation.created_at.year == 6426
+    assert conversation.messages[0].sent_at.year == 6426

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.handoff.tables import tickets
-from ticketbuddy.schemas import Ticket
+from ticketbuddy.schemas import STORED, Ticket
 from ticketbuddy.scoring.profile import (
     LENGTH_EDGES,
     PROBABILITY_EDGES,
@@ -49,7 +49,7 @@ def window_tickets(store: HandoffStore, ids: Sequence[str]) -> list[Ticket]:
     with store.reading() as conn:
         for start in range(0, len(ids), 500):
             query = select(tickets.c.ticket).where(tickets.c.ticket_id.in_(list(ids[start : start + 500])))
-            found += [Ticket.model_validate(data) for data in conn.execute(query).scalars()]
+            found += [Ticket.model_validate(data, context=STORED) for data in conn.execute(query).scalars()]
     return found
 
 
