@@ -216,7 +216,10 @@ def _as_utc(value: datetime) -> datetime:
     """Read a naive timestamp as UTC so that times from different sources compare."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00: a ValueError is a 422 naming the field, not a 500
+        raise ValueError("outside the times UTC can hold (years 1 to 9999)") from None
 
 
 def customer_text(ticket: Ticket) -> str:
