@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 #: The fewest generated cases a run must reach to count.
 MIN_CASES = 2000
 #: Examples per operation and phase; the coverage and stateful phases add their own.
-MAX_EXAMPLES = 170
+MAX_EXAMPLES = 220
 #: The wall-clock bound of one fuzzing process, in seconds.
 TIME_LIMIT = 900
 SEED = 15
