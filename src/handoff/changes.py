@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff import tickets as ticket_log
+from ticketbuddy.handoff.clock import shifted
 from ticketbuddy.handoff.domain import Handoff
 from ticketbuddy.handoff.linking import Conversation, new_messages
 from ticketbuddy.policy.engine import Decision, Reason
@@ -76,7 +77,7 @@ def _moved(route_name: str, policy: Policy, now: datetime) -> dict[str, Any]:
         "team_name": policy.teams[route.team].name,
         "sla_minutes": route.sla_minutes,
         "chain_step": 0,
-        "due_by": now + timedelta(minutes=route.sla_minutes),
+        "due_by": shifted(now, timedelta(minutes=route.sla_minutes)),
     }
 
 

@@ -56,3 +56,26 @@ class FakeClock:
         with self._lock:
             self._now += timedelta(**delta)
             return self._now
+
+
+def shifted(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``, held at the first or last time a datetime can hold instead of overflowing.
+
+    Windows and due times are computed from times a client may have sent (a ticket dated year 1 or
+    9999, one stored before the contract bounded them): such a window reaches back to the beginning of
+    time rather than failing the request. The result of an overflow is in UTC, as the store keeps times.
+
+    Example:
+        >>> shifted(datetime(1, 1, 1, 2, tzinfo=UTC), -timedelta(hours=72)).isoformat()
+        '0001-01-01T00:00:00+00:00'
+        >>> shifted(datetime(9999, 12, 31, tzinfo=UTC), timedelta(minutes=60)).year
+        9999
+        >>> shifted(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), timedelta(minutes=30)).isoformat()
+        '2026-11-20T10:30:00+00:00'
+
+    """
+    try:
+        return moment + delta
+    except OverflowError:
+        end = datetime.max if delta > timedelta(0) else datetime.min
+        return end.replace(tzinfo=UTC if moment.tzinfo is not None else None)

@@ -32,7 +32,7 @@ class Verdict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ticket_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    should_have_escalated: bool
+    should_have_escalated: bool = Field(strict=True)
     route: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
         default=None, description="The route it should have gone to (a route of the policy)."
     )

@@ -34,7 +34,7 @@ from ticketbuddy.handoff import outcomes, records
 from ticketbuddy.handoff import tickets as ticket_log
 from ticketbuddy.handoff.answer import answer, replayed
 from ticketbuddy.handoff.changes import state_changes, stored_reasons, unseen_count
-from ticketbuddy.handoff.clock import Clock
+from ticketbuddy.handoff.clock import Clock, shifted
 from ticketbuddy.handoff.domain import PACKET_VERSION, Handoff, Scored
 from ticketbuddy.handoff.linking import Conversation
 from ticketbuddy.handoff.packet import build_handoff, new_handoff_id
@@ -185,7 +185,8 @@ class Intake:
         if own is not None:
             return self._update(conn, own, recorded, assessment, scorer, now, requester)
         customer = ticket.customer.customer_id if self._linkable(ticket, now) else None
-        shared = records.open_for_customer(conn, customer, now - self.link_window) if customer else None
+        since = shifted(now, -self.link_window)
+        shared = records.open_for_customer(conn, customer, since) if customer else None
         if shared is not None:
             ticket_log.attach(conn, ticket.ticket_id, shared.handoff_id)
             return self._update(conn, shared, recorded, assessment, scorer, now, requester, joined=True)
@@ -226,7 +227,7 @@ class Intake:
                 "status": "queued",
                 "created_at": now,
                 "updated_at": now,
-                "last_message_at": last_message_at(conversations),
+                "last_message_at": last_message_at(conversations, now),
                 "idempotency_key": key,
                 "model_name": model.name,
                 "model_version": model.version,
@@ -316,7 +317,7 @@ class Intake:
             "packet": packet_json,
             "packet_version": PACKET_VERSION,
             "updated_at": now,
-            "last_message_at": last_message_at(conversations),
+            "last_message_at": last_message_at(conversations, row.last_message_at or now),
         }
 
     def _conversations(
@@ -326,4 +327,4 @@ class Intake:
 
         Both ends are server times: when this store received the tickets, when it made the hand-off.
         """
-        return ticket_log.history(conn, handoff_id, customer_id, created - self.link_window)
+        return ticket_log.history(conn, handoff_id, customer_id, shifted(created, -self.link_window))

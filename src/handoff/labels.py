@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff import tickets as ticket_log
+from ticketbuddy.handoff.clock import shifted
 from ticketbuddy.handoff.feedback import FeedbackEntry, entry
 from ticketbuddy.handoff.linking import Conversation, in_time_order
 from ticketbuddy.handoff.store import HandoffStore
@@ -190,4 +191,5 @@ def _conversations(
     holder = records.for_ticket(conn, verdict.ticket_id)
     if holder is None:
         return [Conversation.from_json(data)]
-    return ticket_log.history(conn, holder.handoff_id, holder.customer_id, holder.created_at - link_window)
+    since = shifted(holder.created_at, -link_window)
+    return ticket_log.history(conn, holder.handoff_id, holder.customer_id, since)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
+from ticketbuddy.handoff.clock import shifted
 from ticketbuddy.handoff.domain import Handoff
 from ticketbuddy.handoff.tables import feedback, scorings
 from ticketbuddy.schemas import Message, Ticket
@@ -144,7 +145,7 @@ def _came_back(
         .where(
             scorings.c.customer_id == customer,
             scorings.c.ticket_id != ticket.ticket_id,
-            scorings.c.at >= now - link_window,
+            scorings.c.at >= shifted(now, -link_window),
         )
         .group_by(scorings.c.ticket_id)
         .subquery()

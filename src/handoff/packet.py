@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
+from ticketbuddy.handoff.clock import shifted
 from ticketbuddy.handoff.domain import MAX_HISTORY, CustomerProfile, Handoff, ReasonEntry
 from ticketbuddy.handoff.linking import Conversation, linked_tickets, merged_history
 from ticketbuddy.handoff.summary import summarise
@@ -82,7 +83,7 @@ def build_handoff(
         team_name=policy.teams[route.team].name,
         priority=decision.priority,
         sla_minutes=route.sla_minutes,
-        due_by=created + timedelta(minutes=route.sla_minutes),
+        due_by=shifted(created, timedelta(minutes=route.sla_minutes)),
         created_at=created,
         probability=facts.probability,
         confidence=confidence(facts.probability, True),

@@ -61,6 +61,9 @@ def state_of(packet: Handoff) -> dict[str, Any]:
     return {k: getattr(packet, k) for k in keys}
 
 
-def last_message_at(conversations: list[Conversation]) -> datetime:
-    """When the history last moved, by the conversations' own times."""
-    return max(c.last_message_at() for c in conversations)
+def last_message_at(conversations: list[Conversation], otherwise: datetime) -> datetime:
+    """When the history last moved, by the conversations' own times; ``otherwise`` when none is left.
+
+    A hand-off's history can be empty when its tickets were purged (retention) while it stayed.
+    """
+    return max((c.last_message_at() for c in conversations), default=otherwise)

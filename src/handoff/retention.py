@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection
 from ticketbuddy.handoff import outcomes as outcome_log
 from ticketbuddy.handoff import records
 from ticketbuddy.handoff import tickets as ticket_log
+from ticketbuddy.handoff.clock import shifted
 from ticketbuddy.handoff.records import Removed
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.handoff.tables import handoffs, tickets
@@ -81,7 +82,7 @@ def apply_retention(store: HandoffStore, now: datetime, retention: timedelta) ->
         StoreUnavailable: The store cannot be read or written (batches already committed stay done).
 
     """
-    before = now - retention
+    before = shifted(now, -retention)
     expired = _in_batches(store, lambda conn: expire_resolved(conn, before, BATCH), lambda r: r.handoffs)
     forgotten = _in_batches(
         store, lambda conn: Removed(tickets=ticket_log.purge(conn, before, BATCH)), lambda r: r.tickets

@@ -31,7 +31,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff import records
-from ticketbuddy.handoff.clock import Clock
+from ticketbuddy.handoff.clock import Clock, shifted
 from ticketbuddy.handoff.retention import RetentionReport, apply_retention
 from ticketbuddy.handoff.store import HandoffStore, StoreUnavailable
 from ticketbuddy.policy.model import Policy
@@ -101,11 +101,11 @@ def _expire_claims(store: HandoffStore, policy: Policy, now: datetime) -> list[M
     if shortest is None:
         return []
     with store.reading() as conn:
-        held = records.claimed_before(conn, now - timedelta(minutes=shortest), BATCH)
+        held = records.claimed_before(conn, shifted(now, -timedelta(minutes=shortest)), BATCH)
     moves = []
     for row in held:
         limit = policy.claim_timeout(row.route)
-        if limit is None or row.claimed_at > now - timedelta(minutes=limit):
+        if limit is None or row.claimed_at > shifted(now, -timedelta(minutes=limit)):
             continue
         with store.writing() as conn:
             move = _release(conn, row, limit, now)
@@ -128,7 +128,7 @@ def _move(conn: Connection, row: Row, policy: Policy, now: datetime) -> Move | N
     """Re-route ``row`` to the next team of its chain, or record a breach when the chain is done."""
     route = policy.routes.get(row.route) or policy.routes[policy.fallback_route]
     chain = route.escalation_chain
-    due_by = now + timedelta(minutes=route.sla_minutes)
+    due_by = shifted(now, timedelta(minutes=route.sla_minutes))
     guard = {"status": "queued", "chain_step": row.chain_step, "sla_breaches": row.sla_breaches}
     late = f"unclaimed {_minutes(now - row.created_at)} min (SLA {route.sla_minutes} min)"
     if row.chain_step < len(chain):

@@ -38,6 +38,7 @@ from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
 from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
 from ticketbuddy.serve import reload
+from ticketbuddy.serve.answers import AUTHENTICATED, answers
 from ticketbuddy.serve.invalid import invalid_request
 from ticketbuddy.serve.keys import ApiKeyError, ApiKeyring
 from ticketbuddy.serve.limits import install_limits
@@ -221,10 +222,9 @@ def create_app(
     app.add_exception_handler(AgentRequired, _agent_required)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(health.router)
-    app.include_router(score.router, dependencies=[Depends(require_scope("score"))])
-    app.include_router(handoffs.router, dependencies=[Depends(require_scope("agent"))])
-    app.include_router(feedback.router, dependencies=[Depends(require_scope("agent"))])
-    app.include_router(reload.router, dependencies=[Depends(require_scope("admin"))])
+    for router, scope in ((score, "score"), (handoffs, "agent"), (feedback, "agent"), (reload, "admin")):
+        scoped = [Depends(require_scope(scope))]  # and what any operation behind a key can answer:
+        app.include_router(router.router, dependencies=scoped, responses=answers(*AUTHENTICATED))
     # Middleware: the last added is outermost, so a request meets metrics, redaction, the API key
     # check (401 before any body is read), the key's budget (429), the body-size limit (413), then
     # the routes.

@@ -10,13 +10,75 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from ticketbuddy.handoff.domain import EventKind, HandoffStatus, Outcome
-from ticketbuddy.schemas import Channel, Message, Priority, Ticket
+from ticketbuddy.schemas import (
+    MAX_MESSAGE_CHARS,
+    MAX_MESSAGES,
+    Channel,
+    Customer,
+    Message,
+    Priority,
+    Ticket,
+)
 
-TicketIn = Ticket
 OutT = TypeVar("OutT", bound=BaseModel)
+#: Text with something in it besides white space: ``\x1c``-``\x1f`` are white space to Python's
+#: ``str.strip`` and regex but not to the validator's, so the pattern names them and both read it alike.
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+NonBlank = StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK)
+#: A JSON number, never ``true`` or ``"12"`` (which pydantic would otherwise read as 1 and 12).
+Number = Field(default=None, ge=0, strict=True)
+
+
+def iso_text(value: Any) -> Any:
+    """A time as the schema says: ISO 8601 text (pydantic would also read a number as Unix seconds).
+
+    Raises:
+        ValueError: ``value`` is a number (a 422 naming the field).
+
+    """
+    if isinstance(value, int | float):
+        raise ValueError("a date-time is ISO 8601 text, not a number")
+    return value
+
+
+class CustomerIn(Customer):
+    """``Customer`` as the API takes it: numbers are JSON numbers, as its schema says."""
+
+    lifetime_value: float | None = Number
+    tenure_days: float | None = Number
+    orders_12m: int | None = Number
+    prior_escalations: int | None = Number
+
+
+class MessageIn(Message):
+    """``Message`` as the API takes it: text that is not only white space, a numeric confidence."""
+
+    text: Annotated[str, NonBlank] = Field(max_length=MAX_MESSAGE_CHARS)
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False, strict=True)
+
+    _sent_at_text = field_validator("sent_at", mode="before")(iso_text)
+
+
+class TicketIn(Ticket):
+    """``Ticket`` as the API takes it: what its schema says is exactly what is accepted.
+
+    The ticket contract (``ticketbuddy.schemas``) also reads files, whose numbers may be text; a
+    request's JSON types must be the schema's, and a text of white space only is refused, not stripped
+    to nothing after the schema allowed it. ``as_ticket`` hands the contract's own model on.
+    """
+
+    ticket_id: Annotated[str, NonBlank, StringConstraints(max_length=128)]
+    customer: CustomerIn | None = Field(default_factory=CustomerIn)  # type: ignore[assignment]  # null: {}
+    messages: list[MessageIn] = Field(min_length=1, max_length=MAX_MESSAGES)  # type: ignore[assignment]
+
+    _created_at_text = field_validator("created_at", mode="before")(iso_text)
+
+    def as_ticket(self) -> Ticket:
+        """The same ticket as the contract's ``Ticket`` (what scoring and the store work with)."""
+        return Ticket.model_validate(self.model_dump())
 
 
 def as_api(model: type[OutT], value: BaseModel) -> OutT:
@@ -127,7 +189,7 @@ class ScoreOut(BaseModel):
     )
 
 
-AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+AgentId = Annotated[str, NonBlank, StringConstraints(max_length=128)]
 
 
 AGENT_FROM_KEY = (
@@ -147,7 +209,9 @@ class ReleaseIn(BaseModel):
 
     agent_id: AgentId | None = Field(default=None, examples=["agent-042"], description=AGENT_FROM_KEY)
     note: str | None = Field(default=None, max_length=5_000, examples=["end of shift"])
-    force: bool = Field(default=False, description="Release whoever holds it (admin scope; logged).")
+    force: bool = Field(
+        default=False, strict=True, description="Release whoever holds it (admin scope; logged)."
+    )
 
 
 class ResolveIn(BaseModel):
@@ -164,7 +228,7 @@ class ResolveIn(BaseModel):
     outcome: Outcome
     note: str | None = Field(default=None, max_length=5_000)
     agent_id: AgentId | None = Field(default=None, description=AGENT_FROM_KEY)
-    force: bool = False
+    force: bool = Field(default=False, strict=True)
 
 
 class HandoffEventOut(BaseModel):
@@ -215,3 +279,12 @@ class HandoffDetailOut(HandoffItemOut):
 
     packet: HandoffOut
     events: list[HandoffEventOut]
+
+
+class ErrorOut(BaseModel):
+    """Why a request was refused (401, 403, 404, 409, 413, 429, 503 ...): one readable sentence.
+
+    A 422 keeps FastAPI's validation shape instead: a list of errors, each naming its field.
+    """
+
+    detail: str = Field(examples=["no hand-off h-0123"])

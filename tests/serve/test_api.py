@@ -58,12 +58,41 @@ def test_calm_ticket_is_kept_by_the_ai(client):
         ({"created_at": "not a date"}, ["body", "created_at"]),
         ({"customer": {"lifetime_value": "lots"}}, ["body", "customer", "lifetime_value"]),
         ({"ticket_id": ""}, ["body", "ticket_id"]),
+        # what fuzzing found: a time UTC cannot hold, numbers where the schema says otherwise, blank text
+        ({"created_at": "0001-01-01T00:00:00+05:00"}, ["body", "created_at"]),
+        ({"created_at": 0}, ["body", "created_at"]),
+        (
+            {"messages": [{"role": "customer", "text": "hi", "sent_at": 1}]},
+            ["body", "messages", 0, "sent_at"],
+        ),
+        ({"messages": [{"role": "customer", "text": " \n "}]}, ["body", "messages", 0, "text"]),
+        ({"ticket_id": "\t"}, ["body", "ticket_id"]),
+        ({"customer": {"orders_12m": True}}, ["body", "customer", "orders_12m"]),
+        ({"customer": {"lifetime_value": "12"}}, ["body", "customer", "lifetime_value"]),
+        (
+            {"messages": [{"role": "bot", "text": "hi", "confidence": False}]},
+            ["body", "messages", 0, "confidence"],
+        ),
     ],
 )
 def test_bad_input_is_422_naming_the_field(client, change, loc):
     response = client.post("/v1/score", json={**FAQ, **change})
     assert response.status_code == 422
     assert loc in [err["loc"] for err in response.json()["detail"]]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_a_ticket_dated_at_either_end_of_time_is_scored(client, when):
+    legal = {"role": "customer", "text": "My solicitor will hear about this", "sent_at": when}
+    response = client.post(
+        "/v1/score", json={**FAQ, "ticket_id": f"api-{when[:4]}", "created_at": when, "messages": [legal]}
+    )
+    assert response.status_code == 200 and response.json()["escalate"]
+
+
+def test_a_null_customer_is_an_unknown_one(client):
+    response = client.post("/v1/score", json={**FAQ, "ticket_id": "api-null-customer", "customer": None})
+    assert response.status_code == 200
 
 
 def test_missing_field_and_non_json_body_are_422(client):

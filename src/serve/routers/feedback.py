@@ -14,16 +14,12 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from ticketbuddy.handoff.feedback import FeedbackDesk, TicketFeedback, Verdict
+from ticketbuddy.serve.answers import STORE, WITH_BODY, answers
 from ticketbuddy.serve.deps import ActorDep, ClockDep, ScorerDep, StoreDep
 
 router = APIRouter(tags=["feedback"])
 
-_ANSWERS: dict[int | str, dict[str, Any]] = {
-    404: {
-        "description": "No scored ticket has this id (or its hand-off is with a team this key cannot see)."
-    },
-    503: {"description": "The hand-off store is unavailable."},
-}
+_UNKNOWN = {404: "No scored ticket has this id (or its hand-off is with a team this key cannot see)."}
 
 
 async def get_desk(store: StoreDep, clock: ClockDep) -> FeedbackDesk:
@@ -34,7 +30,12 @@ async def get_desk(store: StoreDep, clock: ClockDep) -> FeedbackDesk:
 DeskDep = Annotated[FeedbackDesk, Depends(get_desk)]
 
 
-@router.post("/v1/feedback", response_model=TicketFeedback, status_code=201, responses=_ANSWERS)
+@router.post(
+    "/v1/feedback",
+    response_model=TicketFeedback,
+    status_code=201,
+    responses=answers(*WITH_BODY, *STORE, said=_UNKNOWN),
+)
 def give_feedback(verdict: Verdict, desk: DeskDep, actor: ActorDep, scorer: ScorerDep) -> Any:
     """Record a verdict on a scored ticket; the answer is the ticket's verdicts and its label now."""
     if verdict.route is not None and verdict.route not in scorer.policy.routes:
@@ -48,7 +49,11 @@ def give_feedback(verdict: Verdict, desk: DeskDep, actor: ActorDep, scorer: Scor
     return desk.give(verdict, actor=actor)
 
 
-@router.get("/v1/tickets/{ticket_id}/feedback", response_model=TicketFeedback, responses=_ANSWERS)
+@router.get(
+    "/v1/tickets/{ticket_id}/feedback",
+    response_model=TicketFeedback,
+    responses=answers(*STORE, said=_UNKNOWN),
+)
 def ticket_feedback(ticket_id: str, desk: DeskDep, actor: ActorDep) -> TicketFeedback:
     """A ticket's verdicts, newest first (given and inferred, with evidence), and the label they make."""
     return desk.for_ticket(ticket_id, actor=actor)

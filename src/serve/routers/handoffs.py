@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from ticketbuddy.serve.answers import STORE, WITH_BODY, Answers, answers
 from ticketbuddy.serve.deps import ActorDep, QueueDep
 from ticketbuddy.serve.schemas import (
     ClaimIn,
@@ -20,11 +21,27 @@ from ticketbuddy.serve.schemas import (
 
 router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
 
-_UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "The hand-off store is unavailable."}}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No hand-off has this id."}}
+_NOT_FOUND = "No hand-off has this id (or it is with a team this API key cannot see)."
+_CLAIMED = {"handoff_id": "$response.body#/handoff_id"}
+#: A claimed hand-off is next released or resolved (OpenAPI links).
+_CLAIM_LINKS = {
+    "ReleaseHandoff": {
+        "operationId": "release_handoff_v1_handoffs__handoff_id__release_post",
+        "parameters": _CLAIMED,
+    },
+    "ResolveHandoff": {
+        "operationId": "resolve_handoff_v1_handoffs__handoff_id__resolve_post",
+        "parameters": _CLAIMED,
+    },
+}
 
 
-@router.get("", response_model=HandoffListOut, responses=_UNAVAILABLE)
+def _changing(conflict: str) -> Answers:
+    """The answers of an operation changing one hand-off's state, ``conflict`` saying when it is 409."""
+    return answers(*WITH_BODY, *STORE, said={404: _NOT_FOUND, 409: conflict})
+
+
+@router.get("", response_model=HandoffListOut, responses=answers(*STORE))
 def list_handoffs(
     queue: QueueDep,
     actor: ActorDep,
@@ -41,7 +58,9 @@ def list_handoffs(
     )
 
 
-@router.get("/{handoff_id}", response_model=HandoffDetailOut, responses={**_NOT_FOUND, **_UNAVAILABLE})
+@router.get(
+    "/{handoff_id}", response_model=HandoffDetailOut, responses=answers(*STORE, said={404: _NOT_FOUND})
+)
 def get_handoff(handoff_id: str, queue: QueueDep, actor: ActorDep) -> HandoffDetailOut:
     """One hand-off: its queue state, the full packet and every event that happened to it."""
     return as_api(HandoffDetailOut, queue.detail(handoff_id, actor=actor))
@@ -50,7 +69,7 @@ def get_handoff(handoff_id: str, queue: QueueDep, actor: ActorDep) -> HandoffDet
 @router.post(
     "/{handoff_id}/claim",
     response_model=HandoffItemOut,
-    responses={**_NOT_FOUND, **_UNAVAILABLE, 409: {"description": "Already claimed or resolved."}},
+    responses={200: {"links": _CLAIM_LINKS}, **_changing("Already claimed or resolved.")},
 )
 def claim_handoff(handoff_id: str, body: ClaimIn, queue: QueueDep, actor: ActorDep) -> HandoffItemOut:
     """Take a queued hand-off. Of two agents claiming at once exactly one wins; the other gets 409."""
@@ -60,7 +79,7 @@ def claim_handoff(handoff_id: str, body: ClaimIn, queue: QueueDep, actor: ActorD
 @router.post(
     "/{handoff_id}/release",
     response_model=HandoffItemOut,
-    responses={**_NOT_FOUND, **_UNAVAILABLE, 409: {"description": "Not claimed by this agent."}},
+    responses=_changing("Not claimed by this agent."),
 )
 def release_handoff(handoff_id: str, body: ReleaseIn, queue: QueueDep, actor: ActorDep) -> HandoffItemOut:
     """Give a claimed hand-off back to the queue (only its holder may); its SLA deadline is unchanged."""
@@ -72,11 +91,7 @@ def release_handoff(handoff_id: str, body: ReleaseIn, queue: QueueDep, actor: Ac
 @router.post(
     "/{handoff_id}/resolve",
     response_model=HandoffItemOut,
-    responses={
-        **_NOT_FOUND,
-        **_UNAVAILABLE,
-        409: {"description": "Not claimed (or claimed by another agent)."},
-    },
+    responses=_changing("Not claimed (or claimed by another agent)."),
 )
 def resolve_handoff(handoff_id: str, body: ResolveIn, queue: QueueDep, actor: ActorDep) -> HandoffItemOut:
     """Close a claimed hand-off with its outcome: was a human needed? Outcomes become training labels."""

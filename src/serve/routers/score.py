@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter, Header, Request
 
 from ticketbuddy.handoff.domain import Actor
+from ticketbuddy.serve.answers import STORE, WITH_BODY, answers
 from ticketbuddy.serve.deps import ActorDep, IntakeDep, ScorerDep
 from ticketbuddy.serve.metrics import record_score
 from ticketbuddy.serve.schemas import HandoffRefOut, ScoreOut, TicketIn, as_api
@@ -24,12 +25,26 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+_HANDOFF = {"handoff_id": "$response.body#/handoff/handoff_id"}
+#: Where a score leads (OpenAPI links, followed by clients and by the fuzz test's stateful phase).
+SCORE_LINKS = {
+    "GetHandoff": {"operationId": "get_handoff_v1_handoffs__handoff_id__get", "parameters": _HANDOFF},
+    "ClaimHandoff": {
+        "operationId": "claim_handoff_v1_handoffs__handoff_id__claim_post",
+        "parameters": _HANDOFF,
+    },
+    "TicketFeedback": {
+        "operationId": "ticket_feedback_v1_tickets__ticket_id__feedback_get",
+        "parameters": {"ticket_id": "$response.body#/ticket_id"},
+    },
+}
+
 
 @router.post(
     "/score",
     response_model=ScoreOut,
     response_model_exclude_none=False,
-    responses={503: {"description": "The hand-off store cannot be written: nothing recorded, retry."}},
+    responses={200: {"links": SCORE_LINKS}, **answers(*WITH_BODY, *STORE)},
 )
 async def score(
     request: Request,
@@ -54,7 +69,8 @@ async def score(
     # The store and the model block: they run in threads of their own, a few at a time (twice the
     # scoring slots, so one request's writes overlap another's scoring); the rest wait here, first
     # come first served, instead of as parked threads fighting for the interpreter.
-    work = functools.partial(intake.score, ticket, scorer, idempotency_key, requester=actor.key_id)
+    received = ticket.as_ticket()
+    work = functools.partial(intake.score, received, scorer, idempotency_key, requester=actor.key_id)
     result = await anyio.to_thread.run_sync(work, limiter=request.app.state.scoring_limiter)
     record_score(result)
     out = as_api(ScoreOut, result)
