@@ -27,6 +27,7 @@ from ticketbuddy.handoff.domain import Handoff
 from ticketbuddy.handoff.linking import Conversation, new_messages
 from ticketbuddy.policy.engine import Decision, Reason
 from ticketbuddy.policy.model import Policy
+from ticketbuddy.schemas import STORED
 
 ACTOR = "policy"
 
@@ -106,7 +107,7 @@ def unseen_count(conn: Connection, row: Row, ticket_id: str) -> int:
     if data is None:
         return 0
     stored = Conversation.from_json(data)
-    packet = Handoff.model_validate(row.packet)
+    packet = Handoff.model_validate(row.packet, context=STORED)
     held = [m for m in packet.history if m.ticket_id == ticket_id]
     built = {t.ticket_id: t.messages for t in packet.linked_tickets}
     if held or ticket_id not in built:

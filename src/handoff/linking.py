@@ -161,9 +161,15 @@ def in_time_order(conversations: Sequence[Conversation]) -> list[tuple[Conversat
 
 
 def merged_history(conversations: Sequence[Conversation]) -> list[HistoryMessage]:
-    """Every message of the conversations in time order, each marked with its ticket and channel."""
+    """Every message of the conversations in time order, each marked with its ticket and channel.
+
+    Built from messages validated when they were read, so not validated again: a ticket stored before
+    the contract's time window (``schemas.TIME_WINDOW``) keeps its history.
+    """
     return [
-        HistoryMessage(role=m.role, text=m.text, sent_at=m.sent_at, ticket_id=c.ticket_id, channel=c.channel)
+        HistoryMessage.model_construct(
+            role=m.role, text=m.text, sent_at=m.sent_at, ticket_id=c.ticket_id, channel=c.channel
+        )
         for c, m in in_time_order(conversations)
     ]
 
@@ -172,6 +178,8 @@ def linked_tickets(conversations: Sequence[Conversation]) -> list[LinkedTicket]:
     """The tickets in a history, oldest first, each with every message it has had (dropped ones too)."""
     ordered = sorted(conversations, key=lambda c: (c.created_at, c.ticket_id))
     return [
-        LinkedTicket(ticket_id=c.ticket_id, channel=c.channel, created_at=c.created_at, messages=c.total)
+        LinkedTicket.model_construct(
+            ticket_id=c.ticket_id, channel=c.channel, created_at=c.created_at, messages=c.total
+        )
         for c in ordered
     ]

@@ -120,7 +120,9 @@ def without_tickets(
     shown_gone = len(packet.history) - len(history)
     all_gone = sum(t.messages for t in packet.linked_tickets if t.ticket_id in ticket_ids)
     omitted = max(packet.history_omitted - (all_gone - shown_gone), 0)
-    left = [Message(role=m.role, text=m.text, sent_at=m.sent_at) for m in history][-MAX_MESSAGES:]
+    left = [Message.model_construct(role=m.role, text=m.text, sent_at=m.sent_at) for m in history][
+        -MAX_MESSAGES:
+    ]
     facts = engine.facts(
         ticket.model_copy(update={"messages": left or ticket.messages}), packet.probability, None
     )

@@ -39,7 +39,10 @@ def over_history(scorer: Scorer, ticket: Ticket, facts: Facts, conversations: li
     """
     if len(conversations) < 2:
         return facts
-    messages = [Message(role=m.role, text=m.text, sent_at=m.sent_at) for m in merged_history(conversations)]
+    messages = [
+        Message.model_construct(role=m.role, text=m.text, sent_at=m.sent_at)
+        for m in merged_history(conversations)
+    ]
     whole = ticket.model_copy(update={"messages": messages[-MAX_MESSAGES:]})
     return scorer.engine.facts(whole, facts.probability, facts.threshold, facts.learned)
 

@@ -41,6 +41,7 @@ from ticketbuddy.handoff.packet import without_tickets
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.handoff.tables import feedback, handoff_events, handoffs, scorings, tickets
 from ticketbuddy.policy.engine import PolicyEngine
+from ticketbuddy.schemas import STORED
 
 log = logging.getLogger(__name__)
 #: Ticket ids looked for in one scan of the packets (one condition each: SQLite limits their depth).
@@ -189,7 +190,7 @@ def _copied(row: Row, ticket_ids: Collection[str]) -> int:
 
 def _strip(conn: Connection, row: Row, ticket_ids: Collection[str], engine: PolicyEngine) -> int:
     """Take the customer's messages out of another hand-off's packet; how many there were."""
-    packet = Handoff.model_validate(row.packet)
+    packet = Handoff.model_validate(row.packet, context=STORED)
     cleaned = without_tickets(packet, ticket_ids, scoring_ticket(row.ticket), engine)
     values = {"packet": cleaned.model_dump(mode="json"), "packet_version": PACKET_VERSION}
     records.change(conn, row.handoff_id, values)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from ticketbuddy.handoff.domain import Handoff, HandoffEvent, QueueItem
 from ticketbuddy.handoff.tables import handoff_events, handoffs, tickets
+from ticketbuddy.schemas import STORED
 
 #: Columns that hold the queue's state; they override the same fields of the stored packet.
 STATE_FIELDS = ("route", "team", "team_name", "priority", "status", "claimed_by", "sla_minutes", "due_by")
@@ -25,7 +26,7 @@ STATE_FIELDS = ("route", "team", "team_name", "priority", "status", "claimed_by"
 
 def to_handoff(row: Row) -> Handoff:
     """The stored packet with the queue's current state (team, priority, status, due time) on it."""
-    packet = Handoff.model_validate(row.packet)
+    packet = Handoff.model_validate(row.packet, context=STORED)
     state = {name: getattr(row, name) for name in STATE_FIELDS}
     fixed = {"handoff_id": row.handoff_id, "ticket_id": row.ticket_id, "created_at": row.created_at}
     return packet.model_copy(update={**state, **fixed})

@@ -16,6 +16,7 @@ from ticketbuddy.handoff.domain import EventKind, HandoffStatus, Outcome
 from ticketbuddy.schemas import (
     MAX_MESSAGE_CHARS,
     MAX_MESSAGES,
+    STORED,
     Channel,
     Customer,
     Message,
@@ -82,8 +83,12 @@ class TicketIn(Ticket):
 
 
 def as_api(model: type[OutT], value: BaseModel) -> OutT:
-    """A domain object (``handoff.domain``) as the API's response model ``model``."""
-    return model.model_validate(value.model_dump())
+    """A domain object (``handoff.domain``) as the API's response model ``model``.
+
+    Validated as stored (``schemas.STORED``): what the service holds was accepted under the rules of
+    its day, and a hand-off stored before a limit was added must still be shown, not fail.
+    """
+    return model.model_validate(value.model_dump(), context=STORED)
 
 
 class ReasonOut(BaseModel):

@@ -24,7 +24,7 @@ from ticketbuddy.handoff.intake import Intake
 from ticketbuddy.handoff.queue import HandoffQueue
 from ticketbuddy.handoff.store import HandoffStore
 from ticketbuddy.policy.model import default_policy_path, load_policy
-from ticketbuddy.schemas import Ticket
+from ticketbuddy.schemas import STORED, Ticket
 from ticketbuddy.scoring.scorer import Scorer
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -42,6 +42,7 @@ def make_ticket(
     customer_id: str | None = "C-1",
     at: datetime = START,
     roles: tuple[str, ...] = (),
+    stored: bool = False,
 ) -> Ticket:
     """A ticket whose messages are ``texts`` (customer turns unless ``roles`` says otherwise), a minute apart."""
     messages = [
@@ -59,7 +60,8 @@ def make_ticket(
             "created_at": at.isoformat(),
             "customer": {"customer_id": customer_id, "tier": "standard", "lifetime_value": 120},
             "messages": messages,
-        }
+        },
+        context=STORED if stored else None,  # stored: read back as accepted under older rules
     )
 
 
