@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from ticketbuddy.handoff.domain import HistoryMessage, LinkedTicket
-from ticketbuddy.schemas import MAX_MESSAGES, STORED, Message, Ticket, metadata_problem
+from ticketbuddy.schemas import MAX_MESSAGES, STORED, Channel, Message, Ticket, metadata_problem
 
 #: Most messages a stored ticket keeps, the newest: all the model ever scores of a ticket.
 MAX_STORED_MESSAGES = MAX_MESSAGES
@@ -34,7 +34,7 @@ class Conversation:
     """One stored ticket's conversation: its kept messages, and how many older ones were dropped."""
 
     ticket_id: str
-    channel: str
+    channel: Channel
     created_at: datetime
     messages: list[Message]
     omitted: int = 0
