@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, field_validator
 
 from ticketbuddy.handoff.domain import EventKind, HandoffStatus, Outcome
 from ticketbuddy.schemas import (
@@ -31,6 +32,8 @@ NOT_BLANK = r"[^\s\x1c-\x1f]"
 NonBlank = StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK)
 #: A JSON number, never ``true`` or ``"12"`` (which pydantic would otherwise read as 1 and 12).
 Number = Field(default=None, ge=0, strict=True)
+#: A finite JSON number: raw ``Infinity`` or ``NaN`` (which Python's JSON reads) is refused here too.
+FiniteNumber = Field(default=None, ge=0, strict=True, allow_inf_nan=False)
 
 
 def iso_text(value: Any) -> Any:
@@ -48,8 +51,8 @@ def iso_text(value: Any) -> Any:
 class CustomerIn(Customer):
     """``Customer`` as the API takes it: numbers are JSON numbers, as its schema says."""
 
-    lifetime_value: float | None = Number
-    tenure_days: float | None = Number
+    lifetime_value: float | None = FiniteNumber
+    tenure_days: float | None = FiniteNumber
     orders_12m: int | None = Number
     prior_escalations: int | None = Number
 
@@ -78,8 +81,19 @@ class TicketIn(Ticket):
     _created_at_text = field_validator("created_at", mode="before")(iso_text)
 
     def as_ticket(self) -> Ticket:
-        """The same ticket as the contract's ``Ticket`` (what scoring and the store work with)."""
-        return Ticket.model_validate(self.model_dump())
+        """The same ticket as the contract's ``Ticket`` (what scoring and the store work with).
+
+        Raises:
+            RequestValidationError: The contract refuses what this model let through (a 422 naming the
+                field, as for any invalid body, never a 500); the two are meant to agree.
+
+        """
+        try:
+            return Ticket.model_validate(self.model_dump())
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False, include_context=False)
+            errors = [{**error, "loc": ("body", *error["loc"])} for error in errors]
+            raise RequestValidationError(errors) from None
 
 
 def as_api(model: type[OutT], value: BaseModel) -> OutT:

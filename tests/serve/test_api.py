@@ -82,12 +82,16 @@ def test_bad_input_is_422_naming_the_field(client, change, loc):
 
 
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
-def test_a_ticket_dated_at_either_end_of_time_is_scored(client, when):
+def test_a_ticket_dated_at_either_end_of_time_is_refused_naming_the_field(client, when):
     legal = {"role": "customer", "text": "My solicitor will hear about this", "sent_at": when}
     response = client.post(
         "/v1/score", json={**FAQ, "ticket_id": f"api-{when[:4]}", "created_at": when, "messages": [legal]}
     )
-    assert response.status_code == 200 and response.json()["escalate"]
+    assert response.status_code == 422
+    assert {tuple(e["loc"]) for e in response.json()["detail"]} == {
+        ("body", "created_at"),
+        ("body", "messages", 0, "sent_at"),
+    }
 
 
 def test_a_null_customer_is_an_unknown_one(client):

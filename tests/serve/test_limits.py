@@ -187,9 +187,9 @@ WINDOW = "must be from 1990-01-01T00:00:00Z up to, not including, 2100-01-01T00:
         (
             {"customer": {"orders_12m": True}},
             ["customer", "orders_12m"],
-            "Input should be a number, not true",
+            "Input should be a valid integer",
         ),
-        ({"customer": {"lifetime_value": "Infinity"}}, ["customer", "lifetime_value"], "finite number"),
+        ({"customer": {"lifetime_value": "Infinity"}}, ["customer", "lifetime_value"], "valid number"),
     ],
     ids=["year-1-offset", "year-1", "year-6426", "year-9999-offset", "sent-at-1989", "count-true", "inf"],
 )
@@ -218,3 +218,17 @@ def test_nan_or_infinity_in_raw_json_is_422_not_500_and_a_naive_time_at_the_wind
         "/v1/score", json={**TICKET, "created_at": "1990-01-01T00:00:00"}, headers=bearer(SCORE_KEY)
     )
     assert edge.status_code == 200 and edge.json()["ticket_id"] == TICKET["ticket_id"]
+
+
+def test_what_the_contract_refuses_after_the_api_model_let_it_through_is_a_422_not_a_500():
+    """The API's model and the contract's are meant to agree; where they do not, the answer is a 422."""
+    from fastapi.exceptions import RequestValidationError
+
+    from ticketbuddy.serve.schemas import TicketIn
+
+    ticket = TicketIn.model_validate(TICKET)
+    slipped = ticket.model_copy(update={"metadata": {"total": float("nan")}})  # as if the API let NaN in
+    with pytest.raises(RequestValidationError) as refused:
+        slipped.as_ticket()
+    [error] = refused.value.errors()
+    assert error["loc"] == ("body", "metadata") and "not finite" in error["msg"]
