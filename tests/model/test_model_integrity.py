@@ -14,6 +14,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
+from tests.mlflow_uris import own_store
 from tests.serve import api
 from tests.serve.servers import serve_refusing, start_server
 from ticketbuddy.policy.model import load_policy
@@ -36,12 +37,11 @@ def fitted(trained):
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    """An MLflow store of this test's own, in force for the test."""
+def store(tmp_path):
+    """An MLflow store of this test's own, in force for the test; the session's again after it."""
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    yield {"uri": uri, "folder": tmp_path}
-    mlflow.set_tracking_uri(None)
+    with own_store(uri):
+        yield {"uri": uri, "folder": tmp_path}
 
 
 def register(fitted, champion: bool = True) -> str:

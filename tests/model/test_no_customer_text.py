@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.mlflow_uris import own_store
 from ticketbuddy.train.params import CalibrationParams, Params, PromotionParams, ReferenceParams, TrainParams
 
 pytestmark = pytest.mark.slow
@@ -67,12 +68,19 @@ def files(folder: Path) -> list[Path]:
 
 def registry_text(uri: str, store: Path) -> list[str]:
     """Every param, tag and metric name of every run, and every tag of the registered model and its
-    versions, plus all their artifacts downloaded through MLflow, as ``(where, text)`` findings."""
+    versions, plus all their artifacts downloaded through MLflow, as ``(where, text)`` findings.
+
+    MLflow is pointed at ``uri`` for the scan only (``own_store``), so the tests that follow use the
+    session's store again.
+    """
+    with own_store(uri):
+        return _scan(uri, store)
+
+
+def _scan(uri: str, store: Path) -> list[str]:
     import mlflow
     from mlflow import MlflowClient
 
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
     client = MlflowClient()
     found: list[str] = []
     experiments = client.search_experiments()
