@@ -18,9 +18,7 @@ Example:
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
-import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,8 +27,6 @@ from ticketbuddy.scoring.tracking import CHAMPION, REGISTERED_MODEL, configure
 log = logging.getLogger(__name__)
 
 #: What to run when there is no model at all.
-#: Prefix of the temporary folder each registry model is downloaded to, checked and loaded from.
-DOWNLOAD_PREFIX = "ticketbuddy-model-"
 TRAIN_HINT = "train and promote one with `make train` (or `ticketbuddy train --data PATH`)"
 
 
@@ -112,51 +108,33 @@ def load_pyfunc(uri: str) -> tuple[Any, ModelRef]:
     import mlflow
 
     ref = resolve(uri)
-    folder = tempfile.mkdtemp(prefix=DOWNLOAD_PREFIX) if ref.version is not None else None
     try:
-        local, verified = _checked_copy(ref, folder)
-        pyfunc = mlflow.pyfunc.load_model(local)
+        local, verified = _checked_copy(ref)
+        return mlflow.pyfunc.load_model(local), replace(ref, verified=verified)
+    except ModelTampered:
+        raise
     except Exception as exc:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)  # a refused or broken copy is not kept
-        if isinstance(exc, ModelTampered):
-            raise
         raise ModelUnavailable(f"cannot load {ref.describe()} from {configure()}: {first_line(exc)}") from exc
-    if folder is not None:
-        _remove_with(pyfunc, folder)
-    return pyfunc, replace(ref, verified=verified)
 
 
-def _remove_with(pyfunc: Any, folder: str) -> None:
-    """Delete the downloaded copy once the model that reads it is gone (a reload, the process's end).
+def _checked_copy(ref: ModelRef) -> tuple[str, bool]:
+    """A local copy of the model's files checked against its recorded digests, and whether it was.
 
-    The copy must outlive the load: the model reads its encoder from it at first use. It is tied to
-    the model inside the pyfunc (what the lean path and the pyfunc both hold), else to the pyfunc.
-    """
-    try:
-        owner = pyfunc.unwrap_python_model().model
-    except Exception:  # not a TicketBuddy pyfunc
-        owner = pyfunc
-    weakref.finalize(owner, shutil.rmtree, folder, ignore_errors=True)
-
-
-def _checked_copy(ref: ModelRef, folder: str | None) -> tuple[str, bool]:
-    """A local copy of the model's files in ``folder``, checked against its recorded digests.
-
-    Returns the copy's path and whether it was checked; a URI outside the registry (``folder`` None)
-    is loaded from where it is.
+    The copy stays for the life of the process (as MLflow's own downloads do): the loaded model reads
+    its encoder from it.
     """
     import mlflow
 
     from ticketbuddy.scoring.integrity import differences, read_digests
 
-    if ref.version is None or folder is None:
+    if ref.version is None:
         log.warning("%s is outside the registry: no digests to check its files against", ref.uri)
         return ref.uri, False
     try:
         expected = read_digests(_client().get_model_version(ref.name, ref.version).tags or {})
     except ValueError as exc:
         raise ModelTampered(f"{ref.describe()} refused: {exc}") from exc
+    folder = tempfile.mkdtemp(prefix="ticketbuddy-model-")
     local = mlflow.artifacts.download_artifacts(ref.exact_uri, dst_path=folder)
     if expected is None:
         log.warning(

@@ -6,9 +6,7 @@ store and artifact folder), through the same call training uses, then changes th
 
 from __future__ import annotations
 
-import gc
 import logging
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -21,7 +19,7 @@ from tests.serve import api
 from tests.serve.servers import serve_refusing, start_server
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.scoring.integrity import DIGEST_TAG
-from ticketbuddy.scoring.lookup import DOWNLOAD_PREFIX, ModelTampered
+from ticketbuddy.scoring.lookup import ModelTampered
 from ticketbuddy.scoring.scorer import load_model
 from ticketbuddy.scoring.tracking import CHAMPION, ensure_experiment
 from ticketbuddy.serve.reload import ModelHolder
@@ -44,11 +42,6 @@ def store(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     with own_store(uri):
         yield {"uri": uri, "folder": tmp_path}
-
-
-def downloads() -> set[Path]:
-    """The model copies in the temporary folder now."""
-    return set(Path(tempfile.gettempdir()).glob(f"{DOWNLOAD_PREFIX}*"))
 
 
 def register(fitted, champion: bool = True) -> str:
@@ -142,19 +135,3 @@ def test_a_service_started_on_a_tampered_champion_decides_by_rules_only(fitted, 
         assert "ticketbuddy_model_degraded 1.0" in api.get(f"{server.base}/metrics").text
     finally:
         server.stop()
-
-
-def test_a_models_download_goes_with_it_and_a_refused_one_at_once(fitted, store):
-    """Each load downloads the version (about 60 MB): kept while the model lives, never after."""
-    version = register(fitted)
-    before = downloads()
-    loaded = load_model(f"models:/{NAME}/{version}")
-    [copy] = downloads() - before
-    assert copy.is_dir() and loaded.verified
-    del loaded
-    gc.collect()
-    assert not copy.exists()  # the model that read from it is gone
-    stored(store, version, "MLmodel").write_text("tampered\n")
-    with pytest.raises(ModelTampered):
-        load_model(f"models:/{NAME}/{version}")
-    assert downloads() == before  # the refused copy was removed at once
