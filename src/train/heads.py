@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 
@@ -149,6 +150,14 @@ class RouteWithWords(ClassifierMixin, BaseEstimator):
     Args:
         estimator: The multiclass head (fitted on the shared features plus the scaled word scores).
         words: The unfitted per-route word model.
+        features: Which shared features the head reads besides the word scores: ``all``, ``text``
+            (the text embedding only), or ``auto``: the set with the better cross-validated macro-F1
+            on the training tickets (``select_cv`` folds; a tie keeps ``all``). Which helps depends on
+            the history: on the generated one the triggers and the customer's value carry routes
+            (macro-F1 0.851 with them, 0.781 without, cross-validated); on CFPB narratives, where the
+            product is all in the words, they only add noise (0.785 against 0.793).
+        select_cv: Folds of that choice.
+        random_state: Seed of its folds.
 
     ``fit``, ``predict_proba`` and ``predict`` take the feature matrix and the tickets' ``messages``
     (a frame with that column, or the column itself); ``reads_messages`` tells ``EscalationModel`` so.
@@ -165,30 +174,84 @@ class RouteWithWords(ClassifierMixin, BaseEstimator):
 
     reads_messages = True
 
-    def __init__(self, estimator: Any, words: RouteWordScores) -> None:
+    def __init__(
+        self, estimator: Any, words: RouteWordScores, features: str = "all", select_cv: int = 3,
+        random_state: int = 0,
+    ) -> None:  # fmt: skip
         self.estimator = estimator
         self.words = words
+        self.features = features
+        self.select_cv = select_cv
+        self.random_state = random_state
 
-    def fit(self, Z: np.ndarray, y: Any, messages: Any) -> RouteWithWords:
-        """Cross-fitted word scores, then the head on the shared features and those scores."""
+    def fit(self, Z: np.ndarray, y: Any, messages: Any, feature_names: Any = None) -> RouteWithWords:
+        """Cross-fitted word scores, the feature set (``features``), then the head on both.
+
+        ``feature_names`` (the pipeline's ``get_feature_names_out``) says which columns are the text
+        embedding; ``features`` other than ``all`` need it.
+        """
         self.words_ = clone(self.words)
         scores = self.words_.fit_transform(_with_owners(messages), np.asarray(y, dtype=object))
         self.scale_ = StandardScaler().fit(scores)
-        self.estimator_ = clone(self.estimator).fit(self._inputs(Z, scores), y)
+        scaled = self.scale_.transform(scores)
+        self.features_, self.selection_ = self._choose_features(Z, y, scaled, feature_names)
+        self.columns_ = _text_columns(feature_names) if self.features_ == "text" else None
+        self.estimator_ = clone(self.estimator).fit(_stack(Z, scaled, self.columns_), y)
         self.classes_ = self.estimator_.classes_
         return self
 
-    def _inputs(self, Z: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        return np.hstack([np.asarray(Z, dtype=float), self.scale_.transform(scores)])
+    def _choose_features(
+        self, Z: np.ndarray, y: Any, scaled: np.ndarray, names: Any
+    ) -> tuple[str, dict[str, float]]:
+        """The feature set to read, and the cross-validated macro-F1 of each set when ``auto`` chose."""
+        if self.features not in ROUTE_FEATURES:
+            raise ValueError(f"features must be one of {ROUTE_FEATURES}, not {self.features!r}")
+        text = None if names is None else _text_columns(names)
+        if self.features == "text":
+            if text is None:
+                raise ValueError("features='text' needs the feature names at fit, with text_emb_ columns")
+            return "text", {}
+        if self.features == "all" or text is None or len(text) == len(names):
+            return "all", {}  # auto: with no names, or nothing but text, there is nothing to choose
+        smallest = int(np.unique(np.asarray(y, dtype=object), return_counts=True)[1].min())
+        if smallest < 2:
+            return "all", {}
+        folds = StratifiedKFold(min(self.select_cv, smallest), shuffle=True, random_state=self.random_state)
+        figures = {name: self._cv_macro_f1(_stack(Z, scaled, cols), y, folds) for name, cols in
+                   (("all", None), ("text", text))}  # fmt: skip
+        return ("text" if figures["text"] > figures["all"] else "all"), figures
+
+    def _cv_macro_f1(self, X: np.ndarray, y: Any, folds: StratifiedKFold) -> float:
+        """Macro-F1 of the head's out-of-fold predictions on ``X``."""
+        predicted = cross_val_predict(clone(self.estimator), X, y, cv=folds)
+        return float(f1_score(y, predicted, average="macro"))
 
     def predict_proba(self, Z: np.ndarray, messages: Any) -> np.ndarray:
         """Probability of each route (columns in ``classes_`` order)."""
-        scores = self.words_.transform(_messages(messages))
-        return np.asarray(self.estimator_.predict_proba(self._inputs(Z, scores)))
+        scaled = self.scale_.transform(self.words_.transform(_messages(messages)))
+        return np.asarray(self.estimator_.predict_proba(_stack(Z, scaled, getattr(self, "columns_", None))))
 
     def predict(self, Z: np.ndarray, messages: Any) -> np.ndarray:
         """The most likely route of each ticket."""
         return np.asarray(self.classes_[self.predict_proba(Z, messages).argmax(axis=1)], dtype=object)
+
+
+#: The shared-feature sets the route head can read (``RouteWithWords.features``).
+ROUTE_FEATURES = ("all", "text", "auto")
+#: Columns of the text embedding among the shared features.
+TEXT_PREFIX = "text_emb_"
+
+
+def _text_columns(names: Any) -> np.ndarray | None:
+    """Positions of the text-embedding columns in ``names``; None when there are none."""
+    found = np.flatnonzero(np.char.startswith(np.asarray(names).astype(str), TEXT_PREFIX))
+    return found if len(found) else None
+
+
+def _stack(Z: np.ndarray, scaled: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
+    """The head's inputs: the shared features (all, or ``columns``), then the scaled word scores."""
+    shared = np.asarray(Z, dtype=float)
+    return np.hstack([shared if columns is None else shared[:, columns], scaled])
 
 
 def _messages(messages: Any) -> Any:
@@ -212,5 +275,7 @@ def route_head(params: TrainParams, labels: list[str]) -> Any | None:
     if head is None or not params.route_words.enabled:
         return head
     w = params.route_words
-    words = RouteWordScores(C=w.C, ngram_max=w.ngram_max, min_df=w.min_df, cv=w.cv, random_state=params.seed)
-    return RouteWithWords(head, words)
+    words = RouteWordScores(
+        C=w.C, ngram_max=w.ngram_max, min_df=w.min_df, cv=w.cv, random_state=params.seed, model=w.model
+    )
+    return RouteWithWords(head, words, features=w.features, select_cv=w.select_cv, random_state=params.seed)

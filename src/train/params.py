@@ -67,13 +67,16 @@ class ThresholdParams(_Section):
 
 
 class RouteWordsParams(_Section):
-    """Per-route word scores for the route head: cross-fitted TF-IDF + logistic regression."""
+    """Per-route word scores for the route head (cross-fitted TF-IDF + a linear model), and its features."""
 
     enabled: bool = True
-    C: float = Field(default=10.0, gt=0)
+    model: Literal["svc", "logreg"] = "svc"
+    C: float = Field(default=0.5, gt=0)
     ngram_max: int = Field(default=2, ge=1, le=3)
     min_df: int = Field(default=2, ge=1)
     cv: int = Field(default=5, ge=2)
+    features: Literal["all", "text", "auto"] = "auto"
+    select_cv: int = Field(default=3, ge=2)
 
 
 class TrainParams(_Section):

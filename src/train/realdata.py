@@ -132,7 +132,7 @@ def routing_text_settings(params: TrainParams) -> TextSettings:
 
 def ticketbuddy_routes(
     train: RoutingRows, test: RoutingRows, params: TrainParams, progress: Progress = _quiet
-) -> tuple[dict[str, list[str]], dict[str, float]]:
+) -> tuple[dict[str, list[str]], dict[str, float], dict[str, Any]]:
     """TicketBuddy's feature pipeline and route head, built as training builds them; test predictions.
 
     The route head reads the narratives' words too (``train.route_words``), as in training. Two
@@ -140,7 +140,8 @@ def ticketbuddy_routes(
     (``ticketbuddy_no_words``), and on the embedding columns alone (``ticketbuddy_text_only``).
 
     Returns:
-        Predicted products of the test tickets by model, and the seconds each stage took.
+        Predicted products of the test tickets by model, the seconds each stage took, and the shared
+        features the route head chose to read, with the cross-validated macro-F1 of each choice.
 
     """
     from ticketbuddy.features.conversation import tickets_to_frame
@@ -161,8 +162,11 @@ def ticketbuddy_routes(
     progress(f"ticketbuddy: {seconds['features_train']:.1f} s; route head on {Z.shape[1]} features + words")
     start = time.perf_counter()
     words = getattr(head, "reads_messages", False)
-    head.fit(Z, train.labels, frame) if words else head.fit(Z, train.labels)
+    names = features.get_feature_names_out()
+    head.fit(Z, train.labels, frame, names) if words else head.fit(Z, train.labels)
     seconds["head_fit"] = time.perf_counter() - start
+    choice = {"features": getattr(head, "features_", "all"), "cv_macro_f1": getattr(head, "selection_", {})}
+    progress(f"ticketbuddy: the route head reads {choice['features']} features {choice['cv_macro_f1']}")
     progress(f"ticketbuddy: {seconds['head_fit']:.1f} s; features of {len(test.tickets):,} test tickets")
     start = time.perf_counter()
     test_frame = tickets_to_frame(test.tickets)
@@ -175,7 +179,7 @@ def ticketbuddy_routes(
     if words:
         predictions["ticketbuddy_no_words"] = clone(plain).fit(Z, train.labels).predict(Z_test)
     predictions["ticketbuddy_text_only"] = clone(plain).fit(Z[:, text], train.labels).predict(Z_test[:, text])
-    return {name: [str(p) for p in values] for name, values in predictions.items()}, seconds
+    return {name: [str(p) for p in values] for name, values in predictions.items()}, seconds, choice
 
 
 def tfidf_routes(
@@ -233,7 +237,7 @@ def compare_routes(
     train, test = read_routing(train_path), read_routing(test_path)
     progress(f"read {len(train.tickets):,} training and {len(test.tickets):,} test narratives")
     with embedding_cache():  # a rerun (another head, another baseline) does not embed the texts again
-        ours, seconds = ticketbuddy_routes(train, test, params, progress)
+        ours, seconds, choice = ticketbuddy_routes(train, test, params, progress)
     predictions = {
         name: (predicted, seconds if name == "ticketbuddy" else {}) for name, predicted in ours.items()
     }
@@ -262,6 +266,7 @@ def compare_routes(
         "head": params.head,
         "word_score": False,
         "route_words": params.route_words.model_dump() if params.route_words.enabled else False,
+        "route_features": choice,
         "tfidf_tuning": tfidf_tuning,
         "machine": {"at_start": started, "at_end": machine()},
         "ticketbuddy_tickets_per_second": round(n_embedded / feature_seconds, 1) if feature_seconds else None,

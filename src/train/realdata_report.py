@@ -134,6 +134,17 @@ def _tuning(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _route_features(result: dict[str, Any]) -> list[str]:
+    """One line naming the shared features the route head chose, with each choice's CV macro-F1."""
+    choice = result.get("route_features")
+    if not choice:
+        return []
+    figures = ", ".join(f"{name} {f1:.3f}" for name, f1 in choice["cv_macro_f1"].items())
+    why = f" (cross-validated macro-F1 on the training file: {figures})" if figures else ""
+    read = {"all": "all shared features", "text": "the text embedding only"}.get(choice["features"])
+    return [f"TicketBuddy's route head reads {read or choice['features']} besides its word scores{why}", ""]
+
+
 def routes_markdown(result: dict[str, Any]) -> str:
     """Side-by-side tables of the routing check: overall, per product, and by narrative length."""
     models = result["models"]
@@ -145,6 +156,7 @@ def routes_markdown(result: dict[str, Any]) -> str:
         + f"; TicketBuddy features at {result['ticketbuddy_tickets_per_second']} tickets/s",
         "",
         *_tuning(result),
+        *_route_features(result),
         *_table(
             ["model", "macro-F1", "accuracy", "time"],
             [[MODEL_NAMES.get(m, m), *_f1_acc(f), _seconds(m, f["seconds"])] for m, f in models.items()],

@@ -139,23 +139,34 @@ def fit_model(
         "oof": classification_metrics(y, classifier.oof_proba_, threshold),
         "policy_digest": triggers_digest(policy),
     }
+    route_head = _fit_label_head(Z, train, "route", params, frame, features.get_feature_names_out())
     return EscalationModel(
         features=features,
         classifier=classifier,
         threshold=threshold,
-        route_head=_fit_label_head(Z, train, "route", params, frame),
+        route_head=route_head,
         priority_head=_fit_label_head(Z, train, "priority", params),
-        info=info,
+        info=info | _route_choice(route_head),
         baseline=np.asarray(Z.mean(axis=0), dtype=float).ravel(),
     )
 
 
+def _route_choice(head: Any) -> dict[str, str]:
+    """The shared features the route head chose to read, and why (logged as ``model.route_*``)."""
+    if not hasattr(head, "features_"):
+        return {}
+    figures = " ".join(f"{name}={f1:.4f}" for name, f1 in head.selection_.items())
+    return {"route_features": head.features_, "route_features_cv_macro_f1": figures or "not compared"}
+
+
 def _fit_label_head(
-    Z: np.ndarray, train: list[LabelledTicket], label: str, params: TrainParams, frame: Any = None
-) -> Any:
+    Z: np.ndarray, train: list[LabelledTicket], label: str, params: TrainParams, frame: Any = None,
+    names: Any = None,
+) -> Any:  # fmt: skip
     """A head for ``route`` or ``priority``, learned from the escalated tickets that carry the label.
 
-    The route head also reads those tickets' messages (its per-route word scores) from ``frame``.
+    The route head also reads those tickets' messages (its per-route word scores) from ``frame``, and
+    the feature ``names`` (which columns are the text embedding, for its choice of features).
     """
     rows = [i for i, t in enumerate(train) if t.escalated and getattr(t, label)]
     labels = [str(getattr(train[i], label)) for i in rows]
@@ -163,7 +174,7 @@ def _fit_label_head(
     if head is None:
         return None
     if getattr(head, "reads_messages", False):
-        return head.fit(Z[rows], labels, frame.iloc[rows])
+        return head.fit(Z[rows], labels, frame.iloc[rows], names)
     return head.fit(Z[rows], labels)
 
 

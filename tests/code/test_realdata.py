@@ -55,6 +55,7 @@ def test_routes_command_prints_both_models_side_by_side(routes_result):
     assert "| TF-IDF + logistic regression, tuned |" in output
     assert "| (diagnostic) same head without the route word scores |" in output
     assert "TF-IDF settings chosen on a validation split of the training file (20 tried): C = " in output
+    assert "TicketBuddy's route head reads " in output
 
 
 def test_the_baseline_is_tuned_on_training_rows_and_the_route_head_reads_words(routes_result):
@@ -67,7 +68,12 @@ def test_the_baseline_is_tuned_on_training_rows_and_the_route_head_reads_words(r
     assert [s["validation_macro_f1"] for s in tuning["validation"] if s["C"] == tuning["chosen"]["C"]
             and s["ngram_max"] == tuning["chosen"]["ngram_max"]
             and s["sublinear_tf"] == tuning["chosen"]["sublinear_tf"]] == [best]  # fmt: skip
-    assert figures["route_words"]["enabled"] is True
+    assert figures["route_words"]["enabled"] is True and figures["route_words"]["model"] == "svc"
+    choice = figures["route_features"]  # the head's choice of shared features, with its evidence
+    assert choice["features"] in {"all", "text"}
+    if choice["cv_macro_f1"]:
+        assert set(choice["cv_macro_f1"]) == {"all", "text"}
+        assert choice["features"] == max(sorted(choice["cv_macro_f1"]), key=choice["cv_macro_f1"].get)
     assert {"ticketbuddy", "ticketbuddy_no_words", "ticketbuddy_text_only", "tfidf_logreg"} == set(
         figures["models"]
     )

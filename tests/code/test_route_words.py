@@ -134,3 +134,84 @@ def test_a_term_only_one_customer_wrote_stays_out_of_the_vocabularies():
     assert not any("quillfeather" in term for term in score.model_.named_steps["tfidf"].vocabulary_)
     shared = RouteWordScores(cv=4).fit(frame["messages"], labels)  # no customer ids: each ticket apart
     assert "quillfeather" in shared.model_.named_steps["tfidf"].vocabulary_
+
+
+@pytest.mark.parametrize("model", ["svc", "logreg"])
+def test_each_word_model_scores_every_route_cross_fitted(model):
+    frame, labels = routed_tickets(12)
+    words = RouteWordScores(cv=4, model=model)
+    oof, full = words.fit_transform(frame["messages"], labels), words.transform(frame["messages"])
+    assert oof.shape == full.shape == (36, 3) and np.isfinite(oof).all()
+    assert not np.allclose(oof, full)
+    assert (np.asarray(words.classes_)[full.argmax(axis=1)] == np.asarray(labels)).all()
+    two = [label if label == "logistics" else "other" for label in labels]  # a binary SVM has one margin
+    scores = RouteWordScores(cv=4, model=model).fit(frame["messages"], two).transform(frame["messages"])
+    assert scores.shape == (36, 2)
+    assert (np.asarray(sorted(set(two)))[scores.argmax(axis=1)] == np.asarray(two)).all()
+    with pytest.raises(ValueError, match="model must be one of"):
+        RouteWordScores(model="forest").fit(frame["messages"], labels)
+
+
+def test_a_word_model_pickled_before_the_choice_still_scores_as_logreg():
+    frame, labels = routed_tickets(12)
+    words = RouteWordScores(cv=4, model="logreg").fit(frame["messages"], labels)
+    del words.model  # as unpickled from a model logged before RouteWordScores had ``model``
+    texts = [turns[0]["text"] for turns in frame["messages"]]
+    assert np.allclose(words.transform(frame["messages"]), np.log(words.model_.predict_proba(texts)))
+
+
+def shared_features(labels: list[str], text_signal: float, other_signal: float, seed: int = 0):
+    """Feature matrix and names: 8 text-embedding columns and 120 others, each carrying the route or not."""
+    rng = np.random.default_rng(seed)
+    onehot = (np.asarray(labels)[:, None] == np.asarray(sorted(set(labels)))[None, :]).astype(float)
+    text = np.hstack([onehot, onehot]) * text_signal + rng.normal(size=(len(labels), 6)) * 1.0
+    text = np.hstack([text, rng.normal(size=(len(labels), 2))])
+    other = rng.normal(size=(len(labels), 120)) * 2.0
+    other[:, :3] += onehot * other_signal
+    names = [f"text_emb_{i}" for i in range(8)] + [f"trigger_{i}" for i in range(120)]
+    return np.hstack([text, other]), names
+
+
+def wordless_tickets(labels: list[str]) -> pd.DataFrame:
+    """Tickets whose words say nothing about their route."""
+    return pd.DataFrame(
+        {"messages": [[{"role": "customer", "text": "hello there, please help me"}]] * len(labels)}
+    )
+
+
+@pytest.mark.parametrize(("text_signal", "other_signal", "chosen"), [(1.5, 0.0, "text"), (0.0, 4.0, "all")])
+def test_auto_reads_the_feature_set_that_cross_validates_better(text_signal, other_signal, chosen):
+    labels = [r for r in sorted(ROUTE_WORDS) for _ in range(40)]
+    Z, names = shared_features(labels, text_signal, other_signal)
+    frame = wordless_tickets(labels)
+    head = RouteWithWords(Recording(), RouteWordScores(cv=3), features="auto").fit(Z, labels, frame, names)
+    assert head.features_ == chosen
+    assert set(head.selection_) == {"all", "text"}
+    assert (head.selection_["text"] > head.selection_["all"]) == (chosen == "text")
+    width = 8 if chosen == "text" else 128
+    assert head.estimator_.seen_.shape[1] == width + 3
+    if chosen == "text":  # what it does not read cannot move its answer
+        scrambled = Z.copy()
+        scrambled[:, 8:] = np.random.default_rng(5).normal(size=(len(labels), 120)) * 100
+        assert np.allclose(head.predict_proba(Z, frame), head.predict_proba(scrambled, frame))
+
+
+def test_fixed_feature_sets_and_what_they_need():
+    labels = [r for r in sorted(ROUTE_WORDS) for _ in range(10)]
+    Z, names = shared_features(labels, 1.0, 1.0)
+    frame = wordless_tickets(labels)
+    text = RouteWithWords(Recording(), RouteWordScores(cv=3), features="text").fit(Z, labels, frame, names)
+    assert text.features_ == "text" and text.selection_ == {} and text.estimator_.seen_.shape[1] == 8 + 3
+    everything = RouteWithWords(Recording(), RouteWordScores(cv=3), features="all").fit(
+        Z, labels, frame, names
+    )
+    assert everything.features_ == "all" and everything.estimator_.seen_.shape[1] == 128 + 3
+    unnamed = RouteWithWords(Recording(), RouteWordScores(cv=3), features="auto").fit(Z, labels, frame)
+    assert unnamed.features_ == "all" and unnamed.selection_ == {}  # nothing to tell the text columns by
+    with pytest.raises(ValueError, match="feature names"):
+        RouteWithWords(Recording(), RouteWordScores(cv=3), features="text").fit(Z, labels, frame)
+    with pytest.raises(ValueError, match="features must be one of"):
+        RouteWithWords(Recording(), RouteWordScores(cv=3), features="some").fit(Z, labels, frame, names)
+    del text.columns_  # a head pickled before the choice reads every column
+    with pytest.raises(ValueError):
+        text.predict_proba(Z, frame)
