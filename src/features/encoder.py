@@ -194,6 +194,15 @@ def _windows(ids: list[int]) -> list[list[int]]:
     return [[first, *inner[i : i + step], last] for i in range(0, len(inner), step)]
 
 
+def progress(batches: range, total: int, desc: str = "embedding") -> Any:
+    """A progress bar over embedding chunks when there are enough texts to wait for."""
+    if total < 2_000:
+        return batches
+    from tqdm import tqdm
+
+    return tqdm(batches, desc=desc, unit="chunk")
+
+
 #: Threads an encoder gets when ``TICKETBUDDY_ENCODER_THREADS`` is 0 (0: onnxruntime's default).
 _default_threads = 0
 

@@ -33,6 +33,7 @@ class TextSettings:
     last_k: int = 0
     batch_size: int = 64
     word_score: bool = True
+    pooling: str = "sentences"
 
 
 def _scaled(step: BaseEstimator) -> Pipeline:
@@ -55,7 +56,9 @@ def build_features(families: Specs, text: TextSettings | None = None, others: Se
         [
             (
                 "text",
-                TextEmbedder(scope=text.scope, last_k=text.last_k, batch_size=text.batch_size),
+                TextEmbedder(
+                    scope=text.scope, last_k=text.last_k, batch_size=text.batch_size, pooling=text.pooling
+                ),
                 "messages",
             ),
             ("sentiment", _scaled(SentimentTrajectory()), "messages"),

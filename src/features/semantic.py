@@ -22,8 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ticketbuddy.features import embedding_cache
-from ticketbuddy.features.encoder import encoder_variant, ensure_encoder, load_onnx_encoder
-from ticketbuddy.features.text import progress
+from ticketbuddy.features.encoder import encoder_variant, ensure_encoder, load_onnx_encoder, progress
 
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+(?:-|–|—)\s+")
 #: Longest sentence, in words, compared as a whole; a run-on message is read in windows of this size.

@@ -26,7 +26,9 @@ from ticketbuddy.features.encoder import (
     encoder_variant,
     ensure_encoder,
     load_onnx_encoder,
+    progress,
 )
+from ticketbuddy.features.semantic import SentenceEncoder, units_in_context
 
 EMBEDDING_DIM = 384
 
@@ -70,6 +72,10 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         scope: ``customer`` (the customer's turns) or ``all`` (every turn, with role prefixes).
         last_k: Only the last ``k`` turns in scope; 0 for all.
         batch_size: Texts per forward pass.
+        pooling: ``sentences`` (the normalised mean of the vectors of the text's sentences, which the
+            trigger families and the complexity features embed anyway: the encoder reads each
+            sentence once per ticket) or ``text`` (the whole selected text in one encoder pass, long
+            texts in windows: the encoder reads every word twice). ONNX only.
 
     Example:
         >>> import pandas as pd
@@ -87,8 +93,10 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         scope: str = "customer",
         last_k: int = 0,
         batch_size: int = 64,
+        pooling: str = "text",
     ) -> None:
         self.model_path = model_path
+        self.pooling = pooling
         self.backend = backend
         self.scope = scope
         self.last_k = last_k
@@ -100,11 +108,19 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
             raise ValueError(f"scope must be 'customer' or 'all', not {self.scope!r}")
         if self.backend not in {"onnx", "torch"}:
             raise ValueError(f"backend must be 'onnx' or 'torch', not {self.backend!r}")
+        if self.pooling not in {"text", "sentences"}:
+            raise ValueError(f"pooling must be 'text' or 'sentences', not {self.pooling!r}")
+        if self.pooling == "sentences" and self.backend != "onnx":
+            raise ValueError(
+                "pooling='sentences' reads the ONNX encoder's sentence vectors: use backend='onnx'"
+            )
         return self
 
     def transform(self, X: pd.Series) -> np.ndarray:
         """Embed each ticket's selected text; identical texts in a batch are encoded once."""
         texts = [select_text(t, self.scope, self.last_k) for t in messages_column(X)]
+        if getattr(self, "pooling", "text") == "sentences":  # models pickled before pooling read texts
+            return sentence_pooled(texts, SentenceEncoder(self.model_path))
         unique = list(dict.fromkeys(texts))
         if not unique:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
@@ -158,10 +174,33 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         return np.asarray([f"text_emb_{i}" for i in range(EMBEDDING_DIM)], dtype=object)
 
 
-def progress(batches: range, total: int, desc: str = "embedding") -> Any:
-    """A progress bar over embedding chunks when there are enough texts to wait for."""
-    if total < 2_000:
-        return batches
-    from tqdm import tqdm
+def sentence_pooled(texts: Sequence[str], encoder: SentenceEncoder) -> np.ndarray:
+    """Each text as the unit-length mean of its sentences' vectors: one encoder pass for all of them.
 
-    return tqdm(batches, desc=desc, unit="chunk")
+    The encoder gets each text's sentences *and* clauses (``units_in_context``), as the trigger
+    families ask for them, so the families then find every vector kept; only whole sentences are
+    pooled. A text without a sentence (empty) is embedded as it is.
+
+    Example:
+        >>> vectors = sentence_pooled(["My parcel is late. I want a refund.", ""], SentenceEncoder())
+        >>> vectors.shape, bool(abs(np.linalg.norm(vectors[0]) - 1) < 1e-5)
+        ((2, 384), True)
+
+    """
+    split = [units_in_context([text]) for text in texts]
+    wholes = [_whole(found, parents) or [text] for text, (found, parents) in zip(texts, split, strict=True)]
+    units = list(
+        dict.fromkeys([*(u for found, _ in split for u in found), *(w for row in wholes for w in row)])
+    )
+    index = {unit: i for i, unit in enumerate(units)}
+    vectors = encoder(units) if units else np.zeros((0, 384), dtype=np.float32)
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    for row, whole in enumerate(wholes):
+        mean = vectors[[index[unit] for unit in whole]].mean(axis=0)
+        out[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out
+
+
+def _whole(units: list[str], parents: list[int]) -> list[str]:
+    """The units that are whole sentences (their own parent), not clauses cut from one."""
+    return [unit for i, (unit, parent) in enumerate(zip(units, parents, strict=True)) if parent == i]

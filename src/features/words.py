@@ -216,7 +216,7 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
         )
         if self.model not in WORD_MODELS:
             raise ValueError(f"model must be one of {sorted(WORD_MODELS)}, not {self.model!r}")
-        return Pipeline([("tfidf", vectorizer), ("lr", WORD_MODELS[self.model](self.C))])
+        return Pipeline([("tfidf", vectorizer), ("lr", WORD_MODELS[self.model](self.C, self.random_state))])
 
     def _method(self) -> str:
         """How the word model scores (a model pickled before ``model`` existed is a logreg)."""
@@ -264,10 +264,11 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
         return np.asarray([f"route_words_{c}" for c in self.classes_], dtype=object)
 
 
-#: The word models a route score can come from, by name, each built from its ``C``.
+#: The word models a route score can come from, by name, each built from its ``C`` and seed (the
+#: SVM's coordinate descent visits the tickets in a random order: unseeded, two fits differ).
 WORD_MODELS = {
-    "logreg": lambda C: LogisticRegression(C=C, max_iter=3000),
-    "svc": lambda C: LinearSVC(C=C),
+    "logreg": lambda C, seed: LogisticRegression(C=C, max_iter=3000),
+    "svc": lambda C, seed: LinearSVC(C=C, random_state=seed),
 }
 
 

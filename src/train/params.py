@@ -25,12 +25,14 @@ class TextParams(_Section):
     last_k: int = Field(default=0, ge=0)
     batch_size: int = Field(default=64, ge=1)
     word_score: bool = True
+    pooling: Literal["sentences", "text"] = "sentences"
 
     def settings(self) -> TextSettings:
         """The feature pipeline's view of these parameters."""
         return TextSettings(
-            scope=self.scope, last_k=self.last_k, batch_size=self.batch_size, word_score=self.word_score
-        )
+            scope=self.scope, last_k=self.last_k, batch_size=self.batch_size, word_score=self.word_score,
+            pooling=self.pooling,
+        )  # fmt: skip
 
 
 class ClassifierParams(_Section):

@@ -81,7 +81,10 @@ def fuzz(base: str, report: Path, *options: str) -> tuple[subprocess.CompletedPr
             "run",
             f"{base}/openapi.json",
         ),
-        *("--seed", str(SEED), "--workers", "2", "--generation-database", "none", "--no-color"),
+        # One worker: with two, Hypothesis describes lambdas by parsing their source in both threads at
+        # once, and CPython 3.11's ast module then fails now and then ("AST constructor recursion depth
+        # mismatch"), a runtime error of the fuzzer, not of the server. Seen in 3 of 5 runs.
+        *("--seed", str(SEED), "--workers", "1", "--generation-database", "none", "--no-color"),
         *("--report", "json", "--report-json-path", str(report)),
         *options,
     ]
