@@ -33,7 +33,7 @@ class TextSettings:
     last_k: int = 0
     batch_size: int = 64
     word_score: bool = True
-    pooling: str = "sentences"
+    pooling: str = "text"
 
 
 def _scaled(step: BaseEstimator) -> Pipeline:

@@ -25,7 +25,7 @@ class TextParams(_Section):
     last_k: int = Field(default=0, ge=0)
     batch_size: int = Field(default=64, ge=1)
     word_score: bool = True
-    pooling: Literal["sentences", "text"] = "sentences"
+    pooling: Literal["text", "sentences"] = "text"
 
     def settings(self) -> TextSettings:
         """The feature pipeline's view of these parameters."""
