@@ -56,7 +56,7 @@ def test_every_sentence_counts_and_an_empty_text_still_gets_a_vector():
 
 def test_one_encoder_pass_reads_each_sentence_once_and_never_the_whole_text(recorded):
     from ticketbuddy.features.conversation import tickets_to_frame
-    from ticketbuddy.features.pipeline import build_features
+    from ticketbuddy.features.pipeline import TextSettings, build_features
     from ticketbuddy.policy.model import load_policy
     from ticketbuddy.schemas import Ticket
 
@@ -68,17 +68,20 @@ def test_one_encoder_pass_reads_each_sentence_once_and_never_the_whole_text(reco
         }
     )  # fmt: skip
     policy = load_policy()
-    features = build_features(policy.trigger_specs(), others=policy.other_examples)
-    frame = tickets_to_frame([ticket] * 12)
-    features.fit(frame, [0, 1] * 6)
-    recorded.clear()
-    SentenceEncoder.forget()
-    features.transform(tickets_to_frame([ticket]))
-    embedded = [text for call in recorded for text in call]
-    assert len(recorded) == 1, recorded  # the text embedding, the families and complexity share it
-    assert len(embedded) == len(set(embedded))
-    assert "\n".join([LONG, "Can I talk to a real person please?"]) not in embedded
-    assert set(split_sentences([LONG, "Can I talk to a real person please?"])) <= set(embedded)
+    whole_text = "\n".join([LONG, "Can I talk to a real person please?"])
+    for pooling, calls in (("sentences", 1), ("text", 2)):
+        features = build_features(
+            policy.trigger_specs(), TextSettings(pooling=pooling), policy.other_examples
+        )
+        features.fit(tickets_to_frame([ticket] * 12), [0, 1] * 6)
+        recorded.clear()
+        SentenceEncoder.forget()
+        features.transform(tickets_to_frame([ticket]))
+        embedded = [text for call in recorded for text in call]
+        assert len(recorded) == calls, (pooling, recorded)  # sentences: text, families, complexity share one
+        assert len(embedded) == len(set(embedded))
+        assert (whole_text in embedded) == (pooling == "text")
+        assert set(split_sentences([LONG, "Can I talk to a real person please?"])) <= set(embedded)
 
 
 def test_pooling_is_checked_and_older_models_keep_reading_the_whole_text():
