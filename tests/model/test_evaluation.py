@@ -34,7 +34,9 @@ def test_evaluate_writes_table_metrics_plots_and_run(trained, histories, tmp_pat
     assert result.exit_code == 0, result.output
     assert "recall with 80 % kept by the AI" in result.output and "tfidf_lr" in result.output
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["model"]["pr_auc"] == pytest.approx(trained.metrics["pr_auc"], abs=1e-9)
+    # Equal up to the int8 encoder's batch dependence: a sentence embedded again in another batch
+    # moves in the fourth decimal (docs/PERFORMANCE.md); a different model or data would move it far more.
+    assert metrics["model"]["pr_auc"] == pytest.approx(trained.metrics["pr_auc"], abs=1e-3)
     assert set(metrics["baselines"]) == {"tfidf_lr", "keyword_rules"}
     assert {"tier", "vip", "channel", "topic", "length", "trajectory"} <= set(metrics["slices"])
     # The model ranks escalations far better than keyword rules on the same split.
