@@ -75,7 +75,17 @@ def _scorers() -> tuple[Any, Any, Any]:
 
 
 def bench_one(tickets: Sequence[Any], lean: Any, pyfunc: Any, encoder: Any) -> dict:
-    """Median milliseconds for one ticket: lean scorer, the encoder on its texts, the pyfunc scorer."""
+    """Median milliseconds for one ticket: lean scorer, the encoder on its texts, the pyfunc scorer.
+
+    BLAS runs on one thread, as in the scoring service (``use_blas_threads``); batch scoring keeps two.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _one(tickets, lean, pyfunc, encoder)
+
+
+def _one(tickets: Sequence[Any], lean: Any, pyfunc: Any, encoder: Any) -> dict:
     for ticket in tickets[:10]:
         lean.assess([ticket])
         pyfunc.assess([ticket])

@@ -344,10 +344,15 @@ class EncoderSettings(_TicketBuddyEnv):
         encoder_threads: onnxruntime's intra-op threads per encoder call; 0 leaves onnxruntime's
             default (one per core). The scoring service runs ``scoring_concurrency`` calls at once,
             so there one thread each keeps the cores from being oversubscribed.
+        encoder_spinning: let onnxruntime's idle intra-op threads spin, waiting for the next
+            operator. Off: a spinning thread holds a core that numpy and the policy need between
+            encoder calls (one ticket took 36 ms with it on 2 cores, 21 ms without;
+            docs/PERFORMANCE.md).
 
     """
 
     encoder_threads: int = Field(default=0, ge=0)
+    encoder_spinning: bool = False
 
 
 class TrackingSettings(BaseSettings):

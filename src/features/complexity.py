@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import Turn, messages_column
+from ticketbuddy.features.encoder import EMBEDDING_DIM
 from ticketbuddy.features.semantic import SentenceEncoder, split_sentences
 
 COMPLEXITY_FIGURES = [
@@ -65,7 +66,7 @@ def _turn_vectors(texts: Sequence[str], encoder: SentenceEncoder) -> np.ndarray:
         sentences = split_sentences([text]) or [text]
         mean = encoder(sentences).mean(axis=0)
         rows.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
-    return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
+    return np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
 
 
 def _max_pair(values: np.ndarray) -> float:
@@ -94,13 +95,13 @@ def complexity(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, flo
     customer = [t.text for t in turns if t.role == "customer"]
     bot = [t.text for t in turns if t.role == "bot"]
     sentences = split_sentences(customer)
-    vectors = encoder(sentences) if sentences else np.zeros((0, 384), dtype=np.float32)
+    vectors = encoder(sentences) if sentences else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     substantive = vectors[[len(s.split()) >= _TOPIC_WORDS for s in sentences]] if sentences else vectors
     spread = 0.0
     if len(substantive) >= 2:
         pairs = substantive @ substantive.T
         spread = 1.0 - float(pairs[~np.eye(len(substantive), dtype=bool)].mean())
-    turn_vectors = _turn_vectors(customer, encoder) if len(customer) >= 2 else np.zeros((0, 384))
+    turn_vectors = _turn_vectors(customer, encoder) if len(customer) >= 2 else np.zeros((0, EMBEDDING_DIM))
     loop = max((_lexical(a, b) for a, b in combinations(bot, 2)), default=0.0)
     return {
         "references": float(len(references("\n".join(customer)))),

@@ -23,6 +23,8 @@ from ticketbuddy.settings import CacheSettings, EncoderSettings
 
 ENCODER_VARIANT = "all-MiniLM-L6-v2-onnx-int8-matmul-v1"
 MAX_TOKENS = 256
+#: Dimensions of every embedding the encoder gives.
+EMBEDDING_DIM = 384
 _FILES = ("model.onnx", "tokenizer.json", "encoder.json")
 
 
@@ -135,6 +137,8 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = encoder_threads() if threads is None else threads
+        spinning = "1" if EncoderSettings().encoder_spinning else "0"
+        options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
         self.session = ort.InferenceSession(
             str(path / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
@@ -154,7 +158,7 @@ class OnnxEncoder:
             for window in _windows(encoded.ids):
                 windows.append(window)
                 owner.append(i)
-        sums = np.zeros((len(texts), 384), dtype=np.float32)
+        sums = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         counts = np.zeros(len(texts), dtype=np.float32)
         order = np.argsort([len(w) for w in windows], kind="stable")
         owners = np.asarray(owner, dtype=int)
@@ -217,6 +221,21 @@ def use_encoder_threads(threads: int) -> None:
     """
     global _default_threads
     _default_threads = threads
+
+
+def use_blas_threads(threads: int) -> None:
+    """Cap numpy's BLAS thread pools at ``threads`` for the rest of this process.
+
+    Scoring multiplies small matrices (a ticket's sentences against the families' examples, one
+    feature row against a head): a second BLAS thread there only wakes up to contend with the
+    encoder's threads and the other requests for the cores. On 2 cores one ticket took 36 ms with
+    OpenBLAS's default of one thread per core and 24 ms with one (docs/PERFORMANCE.md). The scoring
+    service calls this. Batch scoring and training keep the default: their products are large
+    (``ticketbuddy score`` ran 88 tickets/s with two threads, 80 with one).
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads, user_api="blas")
 
 
 def encoder_threads() -> int:

@@ -15,14 +15,20 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ticketbuddy.features import embedding_cache
-from ticketbuddy.features.encoder import encoder_variant, ensure_encoder, load_onnx_encoder, progress
+from ticketbuddy.features.encoder import (
+    EMBEDDING_DIM,
+    encoder_variant,
+    ensure_encoder,
+    load_onnx_encoder,
+    progress,
+)
 
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+(?:-|–|—)\s+")
 #: Longest sentence, in words, compared as a whole; a run-on message is read in windows of this size.
@@ -134,7 +140,7 @@ class SentenceEncoder:
             found.update(zip(missing, fresh, strict=True))
             self._remember(variant, missing, fresh)
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         return np.vstack([found[t] for t in texts]).astype(np.float32)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -143,11 +149,34 @@ class SentenceEncoder:
         parts = [encoder.encode(texts[i : i + 1024], 64) for i in progress(steps, len(texts), "sentences")]
         return np.concatenate(parts)
 
+    #: Called by ``forget``: what else a process keeps per sentence or ticket (``also_forget``).
+    _forgetters: list[Callable[[], None]] = []
+
     @classmethod
     def forget(cls) -> None:
-        """Drop every kept vector (benchmarks, so each ticket pays for its own sentences)."""
+        """Drop every kept vector, and what was found with them (benchmarks: each ticket pays its own)."""
         with cls._lock:
             cls._memo.clear()
+        for clear in cls._forgetters:
+            clear()
+
+    @classmethod
+    def also_forget(cls, clear: Callable[[], None]) -> None:
+        """Have ``forget`` call ``clear`` too (a memory of results computed from kept vectors)."""
+        cls._forgetters.append(clear)
+
+    @classmethod
+    def kept(cls) -> OrderedDict[tuple[str, str], np.ndarray]:
+        """A copy of the kept vectors, for ``restore`` (tests that must not disturb later ones)."""
+        with cls._lock:
+            return cls._memo.copy()
+
+    @classmethod
+    def restore(cls, kept: Mapping[tuple[str, str], np.ndarray]) -> None:
+        """Forget everything, then keep exactly ``kept`` (from ``kept()``) again."""
+        cls.forget()
+        with cls._lock:
+            cls._memo.update(kept)
 
     def _remember(self, variant: str, texts: list[str], vectors: np.ndarray) -> None:
         with self._lock:
@@ -321,4 +350,4 @@ def _stacked(examples: Mapping[str, np.ndarray], names: Sequence[str]) -> tuple[
         spans[name] = slice(start, start + len(examples[name]))
         start += len(examples[name])
     rows = [examples[n] for n in names]
-    return (np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)), spans
+    return (np.vstack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)), spans

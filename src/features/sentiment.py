@@ -153,10 +153,12 @@ def vader_sentiment(text: str, support: bool = True) -> float:
     return float(_vader(support).polarity_scores(text)["compound"])
 
 
+@lru_cache(maxsize=8192)
 def message_sentiment(text: str) -> float:
     """Compound sentiment of one message, from -1 (very negative) to +1 (very positive).
 
-    VADER with TicketBuddy's support lexicon layered over its own (see the module docstring).
+    VADER with TicketBuddy's support lexicon layered over its own (see the module docstring). Kept
+    per process: the model's trajectory features and the policy's read the same turns of a ticket.
     """
     return vader_sentiment(text)
 

@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ticketbuddy.features import embedding_cache
 from ticketbuddy.features.conversation import Turn, messages_column
 from ticketbuddy.features.encoder import (
+    EMBEDDING_DIM,
     MAX_TOKENS,
     bundled_model_path,
     encoder_variant,
@@ -29,8 +30,6 @@ from ticketbuddy.features.encoder import (
     progress,
 )
 from ticketbuddy.features.semantic import SentenceEncoder, units_in_context
-
-EMBEDDING_DIM = 384
 
 
 @lru_cache(maxsize=4)
@@ -193,8 +192,8 @@ def sentence_pooled(texts: Sequence[str], encoder: SentenceEncoder) -> np.ndarra
         dict.fromkeys([*(u for found, _ in split for u in found), *(w for row in wholes for w in row)])
     )
     index = {unit: i for i, unit in enumerate(units)}
-    vectors = encoder(units) if units else np.zeros((0, 384), dtype=np.float32)
-    out = np.zeros((len(texts), 384), dtype=np.float32)
+    vectors = encoder(units) if units else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
     for row, whole in enumerate(wholes):
         mean = vectors[[index[unit] for unit in whole]].mean(axis=0)
         out[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)

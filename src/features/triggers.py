@@ -7,9 +7,12 @@ and the escalation policy (as rules), so a family means the same thing to both.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -17,6 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import customer_texts, messages_column
+from ticketbuddy.features.encoder import EMBEDDING_DIM
 from ticketbuddy.features.keywords import KeywordMatcher, normalise
 from ticketbuddy.features.semantic import (
     FamilyExamples,
@@ -76,6 +80,53 @@ class Found:
             fired.setdefault(name, [])
         return dict(sorted(fired.items()))
 
+    def copy(self) -> Found:
+        """A copy whose dicts and lists can be changed without touching this one (vectors shared)."""
+        return replace(
+            self,
+            keywords={n: list(w) for n, w in self.keywords.items()},
+            semantic=dict(self.semantic),
+            similarity=dict(self.similarity),
+            sentences=list(self.sentences),
+            vetoed={n: list(w) for n, w in self.vetoed.items()},
+        )
+
+
+class _FoundMemo:
+    """What fired in recent tickets, by the finder's families and the ticket's customer turns.
+
+    The model's trigger features and the policy's rules look at the same ticket with the same
+    families (the model keeps the policy's at training time): the second look reuses the first's
+    keyword matches, family scores and veto instead of redoing them. Bounded; thread-safe.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple, Found] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Found | None:
+        with self._lock:
+            found = self._kept.get(key)
+        return found.copy() if found is not None else None
+
+    def put(self, key: tuple, found: Found) -> None:
+        kept = found.copy()
+        kept.vectors = None if found.vectors is None else found.vectors.copy()  # not a view of the batch
+        with self._lock:
+            self._kept[key] = kept
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+#: Shared by every finder of the process; entries of other families never match (the key holds them).
+FOUND_MEMO = _FoundMemo()
+SentenceEncoder.also_forget(FOUND_MEMO.clear)
+
 
 class TriggerFinder:
     """Keyword and semantic matching of trigger families over tickets' customer turns.
@@ -111,6 +162,8 @@ class TriggerFinder:
         self.encoder = SentenceEncoder(encoder_path)
         self.semantic = semantic and any(s.examples for s in self.specs.values())
         self._matcher: SemanticMatcher | None = None
+        described = repr((sorted(self.specs.items()), self.others)).encode()
+        self.identity = hashlib.sha256(described).hexdigest()
 
     def matcher(self) -> SemanticMatcher | None:
         """The semantic matcher (its examples embedded on first use); None when switched off or failing."""
@@ -132,15 +185,31 @@ class TriggerFinder:
         return self._matcher
 
     def find_many(self, tickets: Sequence[Sequence[str]]) -> list[Found]:
-        """What fires in each ticket, given its customer turns; all sentences embedded in one call."""
-        found = [Found(keywords=self.keywords.find("\n".join(texts))) for texts in tickets]
+        """What fires in each ticket, given its customer turns; all sentences embedded in one call.
+
+        A ticket these families were asked about lately (``FOUND_MEMO``) is answered from memory.
+        """
         matcher = self.matcher()
+        scope = (self.identity, self.encoder.directory() if matcher else None)
+        keys = [(*scope, tuple(texts)) for texts in tickets]
+        kept = [FOUND_MEMO.get(key) for key in keys]
+        missing = [i for i, item in enumerate(kept) if item is None]
+        if missing:
+            fresh = self._find([tickets[i] for i in missing], matcher)
+            for i, item in zip(missing, fresh, strict=True):
+                FOUND_MEMO.put(keys[i], item)
+                kept[i] = item
+        return [item for item in kept if item is not None]
+
+    def _find(self, tickets: Sequence[Sequence[str]], matcher: SemanticMatcher | None) -> list[Found]:
+        """``find_many`` without the memory."""
+        found = [Found(keywords=self.keywords.find("\n".join(texts))) for texts in tickets]
         if matcher is None:
             return found
         contexts = [units_in_context(texts) for texts in tickets]
         sentences = [units for units, _ in contexts]
         flat = [s for group in sentences for s in group]
-        vectors = self.encoder(flat) if flat else np.zeros((0, 384), dtype=np.float32)
+        vectors = self.encoder(flat) if flat else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         start = 0
         for item, (group, parents) in zip(found, contexts, strict=True):
             item.sentences, item.vectors = group, vectors[start : start + len(group)]

@@ -147,7 +147,7 @@ def ticketbuddy_routes(
     from ticketbuddy.features.conversation import tickets_to_frame
     from ticketbuddy.features.pipeline import build_features
     from ticketbuddy.policy.model import load_policy
-    from ticketbuddy.train.heads import label_head, route_head
+    from ticketbuddy.train.heads import label_head, route_head, text_columns
 
     head, plain = route_head(params, train.labels), label_head(params, train.labels)
     if head is None or plain is None:
@@ -174,7 +174,9 @@ def ticketbuddy_routes(
     predicted = head.predict(Z_test, test_frame) if words else head.predict(Z_test)
     seconds["features_and_predict_test"] = time.perf_counter() - start
     progress(f"ticketbuddy: {seconds['features_and_predict_test']:.1f} s")
-    text = np.char.startswith(features.get_feature_names_out().astype(str), "text_emb_")
+    text = text_columns(names)
+    if text is None:
+        raise RealDataError("the routing features hold no text embedding")
     predictions = {"ticketbuddy": predicted}
     if words:
         predictions["ticketbuddy_no_words"] = clone(plain).fit(Z, train.labels).predict(Z_test)

@@ -163,3 +163,36 @@ def test_encoder_threads_setting_wins_over_the_process_default(monkeypatch):
     assert encoder.encoder_threads() == 1
     monkeypatch.setenv("TICKETBUDDY_ENCODER_THREADS", "2")
     assert encoder.encoder_threads() == 2
+
+
+def test_encoder_threads_do_not_spin_unless_asked(monkeypatch):
+    from ticketbuddy.features.encoder import OnnxEncoder, ensure_encoder
+
+    def spinning() -> str:
+        options = OnnxEncoder(ensure_encoder(), threads=1).session.get_session_options()
+        return options.get_session_config_entry("session.intra_op.allow_spinning")
+
+    monkeypatch.delenv("TICKETBUDDY_ENCODER_SPINNING", raising=False)
+    assert spinning() == "0"
+    monkeypatch.setenv("TICKETBUDDY_ENCODER_SPINNING", "true")
+    assert spinning() == "1"
+
+
+def test_the_scoring_service_caps_blas_at_one_thread(tmp_path, monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from ticketbuddy.features import encoder
+    from ticketbuddy.serve.app import serving_holder
+
+    monkeypatch.setattr(encoder, "_default_threads", encoder._default_threads)  # put back after
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    with threadpool_limits(2, user_api="blas"):
+        assert blas_threads() == {2}
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
+        serving_holder(
+            ServiceSettings(_env_file=None, model_uri="models:/nothing@champion", require_model=False)
+        )
+        assert blas_threads() == {1}

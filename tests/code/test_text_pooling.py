@@ -23,10 +23,9 @@ def kept_sentences():
     The int8 encoder's vectors depend a little on the batch they were computed in, so a later test
     that compares a model's figures with those of its training needs the vectors its training kept.
     """
-    kept = SentenceEncoder._memo.copy()
+    kept = SentenceEncoder.kept()
     yield
-    SentenceEncoder.forget()
-    SentenceEncoder._memo.update(kept)
+    SentenceEncoder.restore(kept)
 
 
 @pytest.fixture()

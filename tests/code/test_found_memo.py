@@ -1,0 +1,90 @@
+"""What fired in a ticket is worked out once per process and families, and never leaks between them."""
+
+from ticketbuddy.features.encoder import OnnxEncoder
+from ticketbuddy.features.semantic import SemanticMatcher, SentenceEncoder
+from ticketbuddy.features.sentiment import message_sentiment
+from ticketbuddy.features.triggers import FOUND_MEMO, TriggerFinder, TriggerSpec
+
+LEGAL = TriggerSpec(("lawyer",), ("I am going to sue you", "I will take you to court"), threshold=0.4)
+OTHERS = ("where is my parcel", "thanks for your help", "what are your opening hours")
+STRICT = TriggerSpec(LEGAL.keywords, LEGAL.examples, threshold=0.999)
+TICKET = ["My parcel is late again.", "Honestly I will sue your company over this, my lawyer agrees."]
+
+
+def counted(monkeypatch) -> dict[str, int]:
+    """How often the encoder and the family scores run from now on (nothing kept from earlier).
+
+    The families' matchers are built (their examples embedded) first.
+    """
+    for spec in (LEGAL, STRICT):
+        TriggerFinder({"legal": spec}, others=OTHERS).matcher()
+    SentenceEncoder.forget()
+    calls = {"encode": 0, "matches": 0}
+    encode, matches = OnnxEncoder.encode, SemanticMatcher.matches
+
+    def counting_encode(self, texts, batch_size=32):
+        calls["encode"] += 1
+        return encode(self, texts, batch_size)
+
+    def counting_matches(self, vectors, context=None):
+        calls["matches"] += 1
+        return matches(self, vectors, context)
+
+    monkeypatch.setattr(OnnxEncoder, "encode", counting_encode)
+    monkeypatch.setattr(SemanticMatcher, "matches", counting_matches)
+    return calls
+
+
+def test_a_second_finder_with_the_same_families_reuses_the_first_s_findings(monkeypatch):
+    calls = counted(monkeypatch)
+    first = TriggerFinder({"legal": LEGAL}, others=OTHERS).find_many([TICKET])[0]
+    assert calls == {"encode": 1, "matches": 1}
+    again = TriggerFinder({"legal": LEGAL}, others=OTHERS).find_many([TICKET, ["thanks for your help"]])
+    assert calls == {"encode": 2, "matches": 2}  # only the new ticket was worked out
+    assert again[0].families == first.families == {"legal": ["lawyer"]}
+    assert again[0].semantic == first.semantic and again[0].similarity == first.similarity
+    assert (again[0].vectors == first.vectors).all()
+    assert again[1].families == {}
+
+
+def test_other_families_or_keywords_only_are_worked_out_afresh(monkeypatch):
+    calls = counted(monkeypatch)
+    TriggerFinder({"legal": LEGAL}, others=OTHERS).find_many([TICKET])
+    assert "legal" not in TriggerFinder({"legal": STRICT}, others=OTHERS).find_many([TICKET])[0].semantic
+    assert calls["matches"] == 2
+    plain = TriggerFinder({"legal": LEGAL}, others=OTHERS, semantic=False).find_many([TICKET])[0]
+    assert plain.families == {"legal": ["lawyer"]} and plain.semantic == {}
+    assert calls["matches"] == 2
+
+
+def test_changing_a_returned_finding_does_not_change_the_next_answer(monkeypatch):
+    counted(monkeypatch)
+    finder = TriggerFinder({"legal": LEGAL}, others=OTHERS)
+    found = finder.find_many([TICKET])[0]
+    found.keywords.clear()
+    found.semantic.clear()
+    assert finder.find_many([TICKET])[0].families == {"legal": ["lawyer"]}
+    assert "legal" in finder.find_many([TICKET])[0].semantic
+
+
+def test_forgetting_the_sentences_forgets_the_findings(monkeypatch):
+    calls = counted(monkeypatch)
+    finder = TriggerFinder({"legal": LEGAL}, others=OTHERS)
+    finder.find_many([TICKET])
+    SentenceEncoder.forget()
+    finder.find_many([TICKET])
+    assert calls == {"encode": 2, "matches": 2}
+
+
+def test_the_memory_is_bounded():
+    assert FOUND_MEMO.size > 0
+    finder = TriggerFinder({"legal": TriggerSpec(("lawyer",))}, semantic=False)
+    finder.find_many([[f"ticket {i}"] for i in range(FOUND_MEMO.size + 5)])
+    assert len(FOUND_MEMO._kept) == FOUND_MEMO.size
+
+
+def test_a_message_s_sentiment_is_computed_once_per_process():
+    message_sentiment.cache_clear()
+    score = message_sentiment("This is the third time I have asked and nobody answers")
+    assert message_sentiment("This is the third time I have asked and nobody answers") == score < 0
+    assert message_sentiment.cache_info().hits == 1 and message_sentiment.cache_info().misses == 1
