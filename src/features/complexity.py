@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import Turn, messages_column
 from ticketbuddy.features.encoder import EMBEDDING_DIM
-from ticketbuddy.features.semantic import SentenceEncoder, split_sentences
+from ticketbuddy.features.semantic import Memo, SentenceEncoder, split_sentences
 
 COMPLEXITY_FIGURES = [
     "references",
@@ -36,6 +36,9 @@ _REFERENCE = re.compile(
 _WORDS = re.compile(r"[a-z0-9']+")
 _CHUNK = 512
 _TOPIC_WORDS = 5
+#: Figures of recent conversations, by encoder and turns: the model's features and the policy's
+#: rules both read them for every ticket scored.
+_FIGURES: Memo[tuple, dict[str, float]] = Memo(1024, dict)
 
 
 def references(text: str) -> set[str]:
@@ -82,7 +85,8 @@ def complexity(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, flo
     ``topic_spread`` is one minus the mean similarity of the customer's sentences of five words or
     more to each other (0 for fewer than two: "Thanks, that fixed it!" is not a second topic);
     ``customer_repeat`` the highest similarity of two customer turns (meaning);
-    ``bot_loop`` the highest word overlap of two bot turns.
+    ``bot_loop`` the highest word overlap of two bot turns. Kept per process for recent
+    conversations: the model's features and the policy's rules both ask for every ticket.
 
     Example:
         >>> turns = [Turn("customer", "My order #11111 is late."), Turn("bot", "Please wait 2 days."),
@@ -92,6 +96,16 @@ def complexity(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, flo
         (1.0, 1.0, True)
 
     """
+    key = (encoder.directory(), tuple((t.role, t.text) for t in turns))
+    figures = _FIGURES.get(key)
+    if figures is None:
+        figures = _figures(turns, encoder)
+        _FIGURES.put(key, figures)
+    return figures
+
+
+def _figures(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, float]:
+    """``complexity`` without the memory."""
     customer = [t.text for t in turns if t.role == "customer"]
     bot = [t.text for t in turns if t.role == "bot"]
     sentences = split_sentences(customer)

@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -186,6 +187,56 @@ class SentenceEncoder:
                 self._memo.popitem(last=False)
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    """A bounded, thread-safe memory of recent results, forgotten with the sentence vectors.
+
+    The model's features and the policy's rules read the same ticket one after the other; what one
+    worked out from its sentences (trigger findings, complexity figures) the other reuses.
+    ``copy`` is applied on the way in and on the way out, so a caller that changes what it got
+    changes nothing kept. ``SentenceEncoder.forget`` clears every memo.
+
+    Example:
+        >>> memo: Memo[str, list[int]] = Memo(2, list)
+        >>> memo.put("a", [1]); memo.put("b", [2]); memo.put("c", [3])
+        >>> memo.get("a"), memo.get("c"), len(memo)
+        (None, [3], 2)
+
+    """
+
+    def __init__(self, size: int, copy: Callable[[V], V]) -> None:
+        self.size = size
+        self.copy = copy
+        self._kept: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        SentenceEncoder.also_forget(self.clear)
+
+    def get(self, key: K) -> V | None:
+        """A copy of what was kept under ``key``, or None."""
+        with self._lock:
+            value = self._kept.get(key)
+        return None if value is None else self.copy(value)
+
+    def put(self, key: K, value: V) -> None:
+        """Keep a copy of ``value``; the oldest entry goes when the memo is full."""
+        kept = self.copy(value)
+        with self._lock:
+            self._kept[key] = kept
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._kept.clear()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
 @dataclass(frozen=True)
 class FamilyExamples:
     """What a family's messages say (``examples``), its calm look-alikes, and the score that fires it."""
@@ -291,23 +342,38 @@ class SemanticMatcher:
         odds = np.exp(logits)
         return (odds / odds.sum(axis=1, keepdims=True))[:, : len(self.names)]
 
-    def quiet(self, vectors: np.ndarray) -> np.ndarray:
-        """Per sentence, the classifier's probability of "no family" (0 when it has no such class)."""
+    def similarities(self, vectors: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each sentence to every family's examples (one product for all)."""
+        return vectors @ self._all_examples.T
+
+    def quiet(self, vectors: np.ndarray, scores: np.ndarray | None = None) -> np.ndarray:
+        """Per sentence, the classifier's probability of "no family" (0 when it has no such class).
+
+        ``scores``: the sentences' ``scores``, when already computed (for many tickets at once).
+        """
         if self._classifier is None or len(self._classifier.classes_) == len(self.names):
             return np.zeros(len(vectors), dtype=np.float32)
-        return 1.0 - self.scores(vectors).sum(axis=1)
+        return 1.0 - (self.scores(vectors) if scores is None else scores).sum(axis=1)
 
-    def matches(self, vectors: np.ndarray, context: np.ndarray | None = None) -> dict[str, Match]:
+    def matches(
+        self,
+        vectors: np.ndarray,
+        context: np.ndarray | None = None,
+        scores: np.ndarray | None = None,
+        every: np.ndarray | None = None,
+    ) -> dict[str, Match]:
         """Per family, the best-scoring sentence and the example nearest to it (-1: no sentences).
 
         ``context``: per unit, the ``quiet`` of the whole sentence it belongs to (``units_in_context``
         gives the sentence); a unit is not scored for a family with a ``no_family_veto`` when its
         sentence reads as no family at least that surely (a clause read alone loses its context).
+        ``scores`` and ``every``: the sentences' ``scores`` and ``similarities``, when already
+        computed (``TriggerFinder`` computes them for a whole batch of tickets in two products).
         """
         if len(vectors) == 0 or not self.names:
             return {n: Match(0.0, -1, -1, 0.0) for n in self.names}
-        scores = self.scores(vectors)
-        every = vectors @ self._all_examples.T  # one product for all families: small ones cost per call
+        scores = self.scores(vectors) if scores is None else scores
+        every = self.similarities(vectors) if every is None else every
         out = {}
         for j, name in enumerate(self.names):
             family = self.families[name]

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -24,6 +22,7 @@ from ticketbuddy.features.encoder import EMBEDDING_DIM
 from ticketbuddy.features.keywords import KeywordMatcher, normalise
 from ticketbuddy.features.semantic import (
     FamilyExamples,
+    Memo,
     SemanticHit,
     SemanticMatcher,
     SentenceEncoder,
@@ -81,9 +80,10 @@ class Found:
         return dict(sorted(fired.items()))
 
     def copy(self) -> Found:
-        """A copy whose dicts and lists can be changed without touching this one (vectors shared)."""
+        """A copy whose dicts, lists and vectors can be changed without touching this one."""
         return replace(
             self,
+            vectors=None if self.vectors is None else self.vectors.copy(),
             keywords={n: list(w) for n, w in self.keywords.items()},
             semantic=dict(self.semantic),
             similarity=dict(self.similarity),
@@ -92,40 +92,11 @@ class Found:
         )
 
 
-class _FoundMemo:
-    """What fired in recent tickets, by the finder's families and the ticket's customer turns.
-
-    The model's trigger features and the policy's rules look at the same ticket with the same
-    families (the model keeps the policy's at training time): the second look reuses the first's
-    keyword matches, family scores and veto instead of redoing them. Bounded; thread-safe.
-    """
-
-    def __init__(self, size: int = 1024) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple, Found] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Found | None:
-        with self._lock:
-            found = self._kept.get(key)
-        return found.copy() if found is not None else None
-
-    def put(self, key: tuple, found: Found) -> None:
-        kept = found.copy()
-        kept.vectors = None if found.vectors is None else found.vectors.copy()  # not a view of the batch
-        with self._lock:
-            self._kept[key] = kept
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
-
-
-#: Shared by every finder of the process; entries of other families never match (the key holds them).
-FOUND_MEMO = _FoundMemo()
-SentenceEncoder.also_forget(FOUND_MEMO.clear)
+#: What fired in recent tickets, by the finder's families, its encoder and the customer's turns: the
+#: model's trigger features and the policy's rules read the same ticket with the same families (the
+#: model keeps the policy's at training time), so the second look reuses the first's keyword
+#: matches, family scores and veto. Entries of other families never match: the key holds them.
+FOUND_MEMO: Memo[tuple, Found] = Memo(1024, Found.copy)
 
 
 class TriggerFinder:
@@ -210,13 +181,15 @@ class TriggerFinder:
         sentences = [units for units, _ in contexts]
         flat = [s for group in sentences for s in group]
         vectors = self.encoder(flat) if flat else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        scores, every = matcher.scores(vectors), matcher.similarities(vectors)  # the batch at once
         start = 0
         for item, (group, parents) in zip(found, contexts, strict=True):
-            item.sentences, item.vectors = group, vectors[start : start + len(group)]
+            rows = slice(start, start + len(group))
+            item.sentences, item.vectors = group, vectors[rows]
             start += len(group)
-            quiet = matcher.quiet(item.vectors)  # per unit; once, for the clauses, the veto and no_family
+            quiet = matcher.quiet(item.vectors, scores[rows])  # per unit: the clauses, veto, no_family
             whole = [i for i, parent in enumerate(parents) if parent == i]
-            matches = matcher.matches(item.vectors, quiet[parents])
+            matches = matcher.matches(item.vectors, quiet[parents], scores[rows], every[rows])
             item.semantic = matcher.hits(group, item.vectors, matches)
             item.similarity = {n: m.score for n, m in matches.items()}
             item.no_family = float(quiet[whole].min()) if whole else 0.0

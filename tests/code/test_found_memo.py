@@ -1,5 +1,7 @@
 """What fired in a ticket is worked out once per process and families, and never leaks between them."""
 
+from ticketbuddy.features import complexity as complexity_module
+from ticketbuddy.features.conversation import Turn
 from ticketbuddy.features.encoder import OnnxEncoder
 from ticketbuddy.features.semantic import SemanticMatcher, SentenceEncoder
 from ticketbuddy.features.sentiment import message_sentiment
@@ -26,9 +28,9 @@ def counted(monkeypatch) -> dict[str, int]:
         calls["encode"] += 1
         return encode(self, texts, batch_size)
 
-    def counting_matches(self, vectors, context=None):
+    def counting_matches(self, vectors, *args):
         calls["matches"] += 1
-        return matches(self, vectors, context)
+        return matches(self, vectors, *args)
 
     monkeypatch.setattr(OnnxEncoder, "encode", counting_encode)
     monkeypatch.setattr(SemanticMatcher, "matches", counting_matches)
@@ -80,7 +82,7 @@ def test_the_memory_is_bounded():
     assert FOUND_MEMO.size > 0
     finder = TriggerFinder({"legal": TriggerSpec(("lawyer",))}, semantic=False)
     finder.find_many([[f"ticket {i}"] for i in range(FOUND_MEMO.size + 5)])
-    assert len(FOUND_MEMO._kept) == FOUND_MEMO.size
+    assert len(FOUND_MEMO) == FOUND_MEMO.size
 
 
 def test_a_message_s_sentiment_is_computed_once_per_process():
@@ -88,3 +90,34 @@ def test_a_message_s_sentiment_is_computed_once_per_process():
     score = message_sentiment("This is the third time I have asked and nobody answers")
     assert message_sentiment("This is the third time I have asked and nobody answers") == score < 0
     assert message_sentiment.cache_info().hits == 1 and message_sentiment.cache_info().misses == 1
+
+
+def test_a_conversation_s_complexity_is_worked_out_once_and_copies_are_handed_out(monkeypatch):
+    SentenceEncoder.forget()
+    worked: list[int] = []
+    figures = complexity_module._figures
+    monkeypatch.setattr(
+        complexity_module, "_figures", lambda turns, encoder: worked.append(1) or figures(turns, encoder)
+    )
+    turns = [Turn("customer", "My order #11111 is late."), Turn("bot", "Please wait."),
+             Turn("customer", "Order #22222 is broken too.")]  # fmt: skip
+    first = complexity_module.complexity(turns, SentenceEncoder())
+    first["references"] = 99.0
+    again = complexity_module.complexity(turns, SentenceEncoder())
+    assert again["references"] == 2.0 and len(worked) == 1
+    complexity_module.complexity(turns[:1], SentenceEncoder())
+    assert len(worked) == 2
+
+
+def test_a_batch_of_tickets_finds_what_each_ticket_finds_alone():
+    tickets = [TICKET, ["thanks for your help"], ["My lawyer will call you.", "Where is my parcel?"], []]
+    finder = TriggerFinder({"legal": LEGAL}, others=OTHERS)
+    SentenceEncoder.forget()
+    together = finder.find_many(tickets)
+    for ticket, batched in zip(tickets, together, strict=True):
+        SentenceEncoder.forget()
+        alone = finder.find_many([ticket])[0]
+        assert alone.families == batched.families and alone.sentences == batched.sentences
+        assert alone.similarity.keys() == batched.similarity.keys()
+        for name, value in alone.similarity.items():
+            assert abs(value - batched.similarity[name]) < 0.02  # the int8 encoder's batch dependence
