@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import Turn, messages_column
 from ticketbuddy.features.encoder import EMBEDDING_DIM
-from ticketbuddy.features.semantic import Memo, SentenceEncoder, split_sentences
+from ticketbuddy.features.memo import Memo
+from ticketbuddy.features.semantic import SentenceEncoder, split_sentences
 
 COMPLEXITY_FIGURES = [
     "references",

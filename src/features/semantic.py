@@ -13,11 +13,8 @@ same ticket share one encoder call.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -30,6 +27,7 @@ from ticketbuddy.features.encoder import (
     load_onnx_encoder,
     progress,
 )
+from ticketbuddy.features.memo import Memo, as_is
 
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+(?:-|–|—)\s+")
 #: Longest sentence, in words, compared as a whole; a run-on message is read in windows of this size.
@@ -105,18 +103,14 @@ class SentenceEncoder:
 
     Args:
         path: Encoder directory (the copy inside a logged model); None for the local default.
-        memo_size: Sentences kept in memory (about 1.5 KB each).
 
-    Inside an ``embedding_cache`` block (training, evaluation) misses also go through the disk cache.
+    The last 20,000 sentences (about 1.5 KB each) are kept in memory, by encoder variant. Inside an
+    ``embedding_cache`` block (training, evaluation) misses also go through the disk cache.
 
     """
 
-    _memo: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-    _lock = threading.Lock()
-
-    def __init__(self, path: str | None = None, memo_size: int = 20_000) -> None:
+    def __init__(self, path: str | None = None) -> None:
         self.path = path
-        self.memo_size = memo_size
         self._default: str | None = None
 
     def directory(self) -> str:
@@ -131,15 +125,15 @@ class SentenceEncoder:
         """One vector per text, in order."""
         directory = self.directory()
         variant = encoder_variant(directory)
-        with self._lock:
-            kept = {t: self._memo.get((variant, t)) for t in dict.fromkeys(texts)}
+        kept = {t: _VECTORS.get((variant, t)) for t in dict.fromkeys(texts)}
         found = {t: v for t, v in kept.items() if v is not None}
         missing = [t for t in kept if t not in found]
         if missing:
             cache = embedding_cache.active()
             fresh = cache.encode(variant, missing, self._encode) if cache else self._encode(missing)
-            found.update(zip(missing, fresh, strict=True))
-            self._remember(variant, missing, fresh)
+            for text, vector in zip(missing, fresh, strict=True):
+                found[text] = vector
+                _VECTORS.put((variant, text), vector)
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         return np.vstack([found[t] for t in texts]).astype(np.float32)
@@ -150,91 +144,28 @@ class SentenceEncoder:
         parts = [encoder.encode(texts[i : i + 1024], 64) for i in progress(steps, len(texts), "sentences")]
         return np.concatenate(parts)
 
-    #: Called by ``forget``: what else a process keeps per sentence or ticket (``also_forget``).
-    _forgetters: list[Callable[[], None]] = []
+    @staticmethod
+    def forget() -> None:
+        """Drop every kept vector, and every memo of what was found with them (``Memo.forget_all``).
 
-    @classmethod
-    def forget(cls) -> None:
-        """Drop every kept vector, and what was found with them (benchmarks: each ticket pays its own)."""
-        with cls._lock:
-            cls._memo.clear()
-        for clear in cls._forgetters:
-            clear()
+        Benchmarks call it so that each ticket pays for its own sentences.
+        """
+        Memo.forget_all()
 
-    @classmethod
-    def also_forget(cls, clear: Callable[[], None]) -> None:
-        """Have ``forget`` call ``clear`` too (a memory of results computed from kept vectors)."""
-        cls._forgetters.append(clear)
+    @staticmethod
+    def kept() -> dict[tuple[str, str], np.ndarray]:
+        """The kept vectors, for ``restore`` (tests that must not disturb later ones)."""
+        return _VECTORS.snapshot()
 
-    @classmethod
-    def kept(cls) -> OrderedDict[tuple[str, str], np.ndarray]:
-        """A copy of the kept vectors, for ``restore`` (tests that must not disturb later ones)."""
-        with cls._lock:
-            return cls._memo.copy()
-
-    @classmethod
-    def restore(cls, kept: Mapping[tuple[str, str], np.ndarray]) -> None:
+    @staticmethod
+    def restore(kept: Mapping[tuple[str, str], np.ndarray]) -> None:
         """Forget everything, then keep exactly ``kept`` (from ``kept()``) again."""
-        cls.forget()
-        with cls._lock:
-            cls._memo.update(kept)
-
-    def _remember(self, variant: str, texts: list[str], vectors: np.ndarray) -> None:
-        with self._lock:
-            for text, vector in zip(texts, vectors, strict=True):
-                self._memo[(variant, text)] = vector
-            while len(self._memo) > self.memo_size:
-                self._memo.popitem(last=False)
+        Memo.forget_all()
+        _VECTORS.restore(kept)
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class Memo(Generic[K, V]):
-    """A bounded, thread-safe memory of recent results, forgotten with the sentence vectors.
-
-    The model's features and the policy's rules read the same ticket one after the other; what one
-    worked out from its sentences (trigger findings, complexity figures) the other reuses.
-    ``copy`` is applied on the way in and on the way out, so a caller that changes what it got
-    changes nothing kept. ``SentenceEncoder.forget`` clears every memo.
-
-    Example:
-        >>> memo: Memo[str, list[int]] = Memo(2, list)
-        >>> memo.put("a", [1]); memo.put("b", [2]); memo.put("c", [3])
-        >>> memo.get("a"), memo.get("c"), len(memo)
-        (None, [3], 2)
-
-    """
-
-    def __init__(self, size: int, copy: Callable[[V], V]) -> None:
-        self.size = size
-        self.copy = copy
-        self._kept: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-        SentenceEncoder.also_forget(self.clear)
-
-    def get(self, key: K) -> V | None:
-        """A copy of what was kept under ``key``, or None."""
-        with self._lock:
-            value = self._kept.get(key)
-        return None if value is None else self.copy(value)
-
-    def put(self, key: K, value: V) -> None:
-        """Keep a copy of ``value``; the oldest entry goes when the memo is full."""
-        kept = self.copy(value)
-        with self._lock:
-            self._kept[key] = kept
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._kept.clear()
-
-    def __len__(self) -> int:
-        return len(self._kept)
+#: Sentence vectors by (encoder variant, text), shared by every ``SentenceEncoder`` of the process.
+_VECTORS: Memo[tuple[str, str], np.ndarray] = Memo(20_000, as_is)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ticketbuddy.features.conversation import customer_texts, messages_column
 from ticketbuddy.features.encoder import EMBEDDING_DIM
 from ticketbuddy.features.keywords import KeywordMatcher, normalise
+from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.semantic import (
     FamilyExamples,
-    Memo,
     SemanticHit,
     SemanticMatcher,
     SentenceEncoder,

@@ -121,3 +121,15 @@ def test_a_batch_of_tickets_finds_what_each_ticket_finds_alone():
         assert alone.similarity.keys() == batched.similarity.keys()
         for name, value in alone.similarity.items():
             assert abs(value - batched.similarity[name]) < 0.02  # the int8 encoder's batch dependence
+
+
+def test_restoring_the_sentence_vectors_keeps_exactly_those_and_forgets_the_findings(monkeypatch):
+    calls = counted(monkeypatch)
+    finder = TriggerFinder({"legal": LEGAL}, others=OTHERS)
+    finder.find_many([TICKET])
+    kept = SentenceEncoder.kept()
+    finder.find_many([["A new sentence nobody wrote before."]])
+    SentenceEncoder.restore(kept)
+    assert SentenceEncoder.kept().keys() == kept.keys() and len(FOUND_MEMO) == 0
+    finder.find_many([TICKET])  # its vectors are back: the matcher runs again, the encoder does not
+    assert calls == {"encode": 2, "matches": 3}

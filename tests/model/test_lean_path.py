@@ -167,3 +167,30 @@ def test_slots_bound_how_many_assessments_run_at_once(faq_ticket):
     for thread in threads:
         thread.join()
     assert most[0] == 2
+
+
+def test_the_policy_reads_what_the_model_found_without_working_it_out_again(
+    scorer, seed_tickets, monkeypatch
+):
+    """Scoring a ticket runs the family matcher and the complexity figures once, for model and policy."""
+    from ticketbuddy.features import complexity as complexity_module
+    from ticketbuddy.features.semantic import SemanticMatcher, SentenceEncoder
+
+    calls = {"matches": 0, "complexity": 0}
+    matches, figures = SemanticMatcher.matches, complexity_module._figures
+
+    def counting_matches(self, vectors, *args):
+        calls["matches"] += 1
+        return matches(self, vectors, *args)
+
+    def counting_figures(turns, encoder):
+        calls["complexity"] += 1
+        return figures(turns, encoder)
+
+    monkeypatch.setattr(SemanticMatcher, "matches", counting_matches)
+    monkeypatch.setattr(complexity_module, "_figures", counting_figures)
+    ticket = seed_tickets[0]
+    SentenceEncoder.forget()
+    assessment = scorer.assess([ticket])[0]
+    assert calls == {"matches": 1, "complexity": 1}
+    assert assessment.facts.probability is not None and assessment.facts.complexity
