@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ticketbuddy.features import embedding_cache
 from ticketbuddy.features.encoder import (
@@ -28,6 +27,7 @@ from ticketbuddy.features.encoder import (
     progress,
 )
 from ticketbuddy.features.memo import Memo, as_is
+from ticketbuddy.features.sentence_classifier import SentenceClassifier
 
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+(?:-|–|—)\s+")
 #: Longest sentence, in words, compared as a whole; a run-on message is read in windows of this size.
@@ -211,7 +211,8 @@ class SemanticMatcher:
 
     Raw nearest-example similarity of a small encoder separates paraphrases from calm look-alikes
     poorly (a threat and a polite question share many words), so the examples train a small
-    classifier: every family's examples are a class, and the sentences of no family (``others``, and
+    classifier on the sentences' embeddings and words (``SentenceClassifier``): every family's
+    examples are a class, and the sentences of no family (``others``, and
     every family's ``not_examples``) one more. A sentence's **family score** is that classifier's probability
     for the family, counted only when the sentence is at least ``min_similarity`` (cosine) close to
     one of the family's examples, so a sentence unlike them all is never pushed into the nearest
@@ -224,6 +225,7 @@ class SemanticMatcher:
         others: Messages of no family (everyday questions, thanks, plain dissatisfaction), shared by
             all families, with every family's ``not_examples``, as the class "no family".
         regularisation: Inverse L2 strength of the classifier (``C``).
+        words: Weight of the sentence's words beside its embedding (``SentenceClassifier``).
 
     Example:
         >>> m = SemanticMatcher({"human": FamilyExamples(("let me talk to a real person",
@@ -240,57 +242,53 @@ class SemanticMatcher:
         encoder: SentenceEncoder,
         others: Sequence[str] = (),
         regularisation: float = 10.0,
+        words: float = 1.0,
     ) -> None:
-        from sklearn.linear_model import LogisticRegression
-
         self.encoder = encoder
         self.families = {n: f for n, f in families.items() if f.examples}
         self.names = sorted(self.families)
         self._examples = {n: encoder(list(self.families[n].examples)) for n in self.names}
         self._all_examples, self._spans = _stacked(self._examples, self.names)
         quiet = [*others, *(e for n in self.names for e in self.families[n].not_examples)]
-        blocks = [self._examples[n] for n in self.names]
-        labels = [np.full(len(b), i) for i, b in enumerate(blocks)]
+        texts = [list(self.families[n].examples) for n in self.names]
         if quiet:
-            blocks.append(encoder(list(dict.fromkeys(quiet))))
-            labels.append(np.full(len(blocks[-1]), len(self.names)))
-        self._classifier = None
-        if len(blocks) >= 2:
-            self._classifier = LogisticRegression(C=regularisation, max_iter=5_000)
-            with threadpool_limits(1):  # a small fit: BLAS threads only fight the encoder's for the cores
-                self._classifier.fit(np.vstack(blocks), np.concatenate(labels))
-            weights, bias = self._classifier.coef_, self._classifier.intercept_
-            if len(weights) == 1:  # two classes: scikit-learn keeps one row; softmax([0, z]) = sigmoid
-                weights, bias = np.vstack([np.zeros_like(weights), weights]), np.concatenate([[0.0], bias])
-            self._weights, self._bias = weights.astype(np.float32), bias.astype(np.float32)
+            texts.append(list(dict.fromkeys(quiet)))
+        self._classifier: SentenceClassifier | None = None
+        if len(texts) >= 2:
+            blocks = [
+                *(self._examples[n] for n in self.names),
+                *(encoder(t) for t in texts[len(self.names) :]),
+            ]
+            labels = np.concatenate([np.full(len(b), i) for i, b in enumerate(blocks)])
+            every_text = [t for group in texts for t in group]
+            self._classifier = SentenceClassifier(regularisation, words).fit(
+                np.vstack(blocks), every_text, labels
+            )
 
-    def scores(self, vectors: np.ndarray) -> np.ndarray:
-        """Family scores, one row per sentence, one column per family (in ``names`` order)."""
+    def scores(self, vectors: np.ndarray, sentences: Sequence[str]) -> np.ndarray:
+        """Family scores, one row per sentence (its vector and its text), one column per family."""
         if self._classifier is None:  # one family and no other class: nearest-example similarity
             return np.column_stack([(vectors @ self._examples[n].T).max(axis=1) for n in self.names])
-        logits = vectors @ self._weights.T + self._bias  # predict_proba, without its per-call overhead
-        logits -= logits.max(axis=1, keepdims=True)
-        odds = np.exp(logits)
-        return (odds / odds.sum(axis=1, keepdims=True))[:, : len(self.names)]
+        return self._classifier.probabilities(vectors, sentences)[:, : len(self.names)]
 
     def similarities(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine similarity of each sentence to every family's examples (one product for all)."""
         return vectors @ self._all_examples.T
 
-    def quiet(self, vectors: np.ndarray, scores: np.ndarray | None = None) -> np.ndarray:
+    def quiet(self, scores: np.ndarray) -> np.ndarray:
         """Per sentence, the classifier's probability of "no family" (0 when it has no such class).
 
-        ``scores``: the sentences' ``scores``, when already computed (for many tickets at once).
+        ``scores``: the sentences' ``scores`` (computed once, for many tickets at once).
         """
         if self._classifier is None or len(self._classifier.classes_) == len(self.names):
-            return np.zeros(len(vectors), dtype=np.float32)
-        return 1.0 - (self.scores(vectors) if scores is None else scores).sum(axis=1)
+            return np.zeros(len(scores), dtype=np.float32)
+        return 1.0 - scores.sum(axis=1)
 
     def matches(
         self,
         vectors: np.ndarray,
+        scores: np.ndarray,
         context: np.ndarray | None = None,
-        scores: np.ndarray | None = None,
         every: np.ndarray | None = None,
     ) -> dict[str, Match]:
         """Per family, the best-scoring sentence and the example nearest to it (-1: no sentences).
@@ -298,12 +296,11 @@ class SemanticMatcher:
         ``context``: per unit, the ``quiet`` of the whole sentence it belongs to (``units_in_context``
         gives the sentence); a unit is not scored for a family with a ``no_family_veto`` when its
         sentence reads as no family at least that surely (a clause read alone loses its context).
-        ``scores`` and ``every``: the sentences' ``scores`` and ``similarities``, when already
-        computed (``TriggerFinder`` computes them for a whole batch of tickets in two products).
+        ``scores``: the sentences' ``scores``; ``every``: their ``similarities`` when already computed
+        (``TriggerFinder`` computes both for a whole batch of tickets at once).
         """
         if len(vectors) == 0 or not self.names:
             return {n: Match(0.0, -1, -1, 0.0) for n in self.names}
-        scores = self.scores(vectors) if scores is None else scores
         every = self.similarities(vectors) if every is None else every
         out = {}
         for j, name in enumerate(self.names):
@@ -324,7 +321,9 @@ class SemanticMatcher:
     ) -> dict[str, SemanticHit]:
         """The families fired by these sentences (with their vectors, or their ``matches``), with evidence."""
         fired = {}
-        for name, match in (matches if matches is not None else self.matches(vectors)).items():
+        if matches is None:
+            matches = self.matches(vectors, self.scores(vectors, sentences))
+        for name, match in matches.items():
             family = self.families[name]
             if match.sentence >= 0 and match.score >= family.threshold:
                 fired[name] = SemanticHit(

@@ -181,15 +181,15 @@ class TriggerFinder:
         sentences = [units for units, _ in contexts]
         flat = [s for group in sentences for s in group]
         vectors = self.encoder(flat) if flat else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        scores, every = matcher.scores(vectors), matcher.similarities(vectors)  # the batch at once
+        scores, every = matcher.scores(vectors, flat), matcher.similarities(vectors)  # the batch at once
         start = 0
         for item, (group, parents) in zip(found, contexts, strict=True):
             rows = slice(start, start + len(group))
             item.sentences, item.vectors = group, vectors[rows]
             start += len(group)
-            quiet = matcher.quiet(item.vectors, scores[rows])  # per unit: the clauses, veto, no_family
+            quiet = matcher.quiet(scores[rows])  # per unit: the clauses, veto, no_family
             whole = [i for i, parent in enumerate(parents) if parent == i]
-            matches = matcher.matches(item.vectors, quiet[parents], scores[rows], every[rows])
+            matches = matcher.matches(item.vectors, scores[rows], quiet[parents], every[rows])
             item.semantic = matcher.hits(group, item.vectors, matches)
             item.similarity = {n: m.score for n, m in matches.items()}
             item.no_family = float(quiet[whole].min()) if whole else 0.0
@@ -228,9 +228,11 @@ def _semantic_matcher(
 class TriggerSignals(TransformerMixin, BaseEstimator):
     """Trigger families in the customer's turns, as model features.
 
-    Per family: how many of its keywords matched (vetoed ones too: the model weighs the words itself,
-    the veto is the policy's), and (for a family with examples) the best family score of a customer
-    sentence; then how many distinct families fired.
+    Per family: how many of its keywords matched in a sentence that reads as something of a family
+    (hits the ``no_family_veto`` dropped do not count: a model trained on a history where the
+    family's words nearly always meant trouble would otherwise escalate "my solicitor asked me for a
+    copy of my statement" on the word alone), and (for a family with examples) the best family score
+    of a customer sentence; then how many distinct families fired.
 
     Args:
         families: Specs or keyword lists by family; normally ``Policy.trigger_specs()`` at training
@@ -280,7 +282,7 @@ class TriggerSignals(TransformerMixin, BaseEstimator):
         semantic, fired = self._semantic_names(), getattr(self, "count_fired_", False)
         rows = np.zeros((len(found), len(self.names_) + len(semantic) + int(fired)), dtype=float)
         for i, item in enumerate(found):
-            counts = [len(item.keywords.get(n, ())) + len(item.vetoed.get(n, ())) for n in self.names_]
+            counts = [len(item.keywords.get(n, ())) for n in self.names_]
             sims = [item.similarity.get(n, 0.0) for n in semantic]
             rows[i] = [*counts, *sims, *([len(item.families)] if fired else [])]
         return rows

@@ -231,3 +231,16 @@ def test_a_family_s_own_veto_overrides_the_policy_s_and_reaches_the_matcher_and_
     assert policy.trigger_specs()["legal"].no_family_veto == 0.95
     assert policy.trigger_specs(semantic=False)["legal"].no_family_veto is None
     assert triggers_digest(policy) != triggers_digest(shipped)
+
+
+def test_the_model_does_not_count_a_keyword_the_veto_dropped():
+    spec = TriggerSpec(("real person",), HUMAN, no_family_veto=0.6)
+    X = pd.Series(
+        [
+            [Turn("customer", "What are your opening hours, real person or not?")],
+            [Turn("customer", "Please, I want a real person now.")],
+        ]
+    )
+    step = TriggerSignals({"human": spec}, others=ROUTINE).fit(X)
+    counts = step.transform(X)[:, step.get_feature_names_out().tolist().index("trigger_human")]
+    assert counts.tolist() == [0.0, 1.0]

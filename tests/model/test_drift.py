@@ -8,7 +8,7 @@ drifted traffic (another seed) stand in for ``ticketbuddy labels export``.
 Measured here (figures printed) and at full size (docs/EVALUATION.md): on drifted traffic the champion
 catches fewer escalations within the review budget (recall with 80 % kept falls from 0.64 on undrifted
 tickets to 0.51 here; part of that is mechanical, as drifted traffic has more escalations than the
-budget holds) and ranks them worse; retraining on the feedback wins part of it back (0.55), ranks
+budget holds) and ranks them worse; retraining on the feedback wins part of it back (0.52–0.55), ranks
 drifted tickets clearly better, catches more of the subscription tickets the new rule escalates, and
 the gate promotes it. At its own threshold the champion's recall does not fall (it escalates most
 tickets), so the loss is at the budget, not at the threshold.
@@ -65,7 +65,9 @@ def test_retraining_on_drifted_feedback_wins_back_recall_the_champion_lost_and_p
     before, after = figures[champion, "drifted"], figures[done.result.model_version, "drifted"]
     undrifted = figures[champion, "undrifted"]
     assert before["recall_at_80_kept"] < undrifted["recall_at_80_kept"] - 0.05  # lost at the budget (0.12)
-    assert after["recall_at_80_kept"] > before["recall_at_80_kept"] + 0.02  # partly won back (0.04)
+    # partly won back: 0.04 when this was written, 0.017 since the model stopped counting vetoed keywords
+    # (on 600 drifted tickets, about one escalation in a hundred is 0.01)
+    assert after["recall_at_80_kept"] > before["recall_at_80_kept"] + 0.01
     assert after["pr_auc"] > before["pr_auc"] + 0.03  # drifted tickets ranked better (0.065)
     assert after[SUBS + "recall"] > before[SUBS + "recall"] + 0.02  # the new rule learned (0.045)
     assert after["recall"] > before["recall"] - 0.01  # and no recall lost at the threshold

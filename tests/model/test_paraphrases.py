@@ -5,8 +5,8 @@ The sets in ``tests/fixtures/paraphrases/`` were written without the generator o
 ``test.jsonl``, as they fell, a few points below what was measured so that a regression fails while
 run-to-run noise does not (the session's model is trained on 2,500 tickets, the shipped one on 20,000:
 it escalates fewer positives). The issue's own targets (90 % of positives fire their family and escalate,
-at most 5 % of hard negatives escalate) are not met yet (86 % and 19.5 % on this file with the shipped
-model); docs/EVALUATION.md gives the measured figures.
+at most 5 % of hard negatives escalate) are not met yet (88.1 % and 9.1 % on this file with the
+shipped model; the session's model gave 89.6 % and 10.4 %); docs/EVALUATION.md gives the figures.
 """
 
 from pathlib import Path
@@ -71,7 +71,7 @@ def test_with_the_model_positives_escalate_and_hard_negatives_mostly_do_not(scor
     assert result["negatives"]["share"] <= NEGATIVES_ESCALATED_AT_MOST
 
 
-FIRED_AT_LEAST = 0.83
-ALWAYS_ON_NEGATIVES_AT_MOST = 0.18
+FIRED_AT_LEAST = 0.86
+ALWAYS_ON_NEGATIVES_AT_MOST = 0.12
 ESCALATED_AT_LEAST = 0.9
-NEGATIVES_ESCALATED_AT_MOST = 0.3
+NEGATIVES_ESCALATED_AT_MOST = 0.16
