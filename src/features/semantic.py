@@ -249,21 +249,15 @@ class SemanticMatcher:
         self.names = sorted(self.families)
         self._examples = {n: encoder(list(self.families[n].examples)) for n in self.names}
         self._all_examples, self._spans = _stacked(self._examples, self.names)
-        quiet = [*others, *(e for n in self.names for e in self.families[n].not_examples)]
-        texts = [list(self.families[n].examples) for n in self.names]
-        if quiet:
-            texts.append(list(dict.fromkeys(quiet)))
+        calm = (e for n in self.names for e in self.families[n].not_examples)
+        quiet = list(dict.fromkeys([*others, *calm]))
+        groups = [list(self.families[n].examples) for n in self.names] + ([quiet] if quiet else [])
+        blocks = [self._examples[n] for n in self.names] + ([encoder(quiet)] if quiet else [])
         self._classifier: SentenceClassifier | None = None
-        if len(texts) >= 2:
-            blocks = [
-                *(self._examples[n] for n in self.names),
-                *(encoder(t) for t in texts[len(self.names) :]),
-            ]
+        if len(groups) >= 2:  # one class per family, then "no family"
             labels = np.concatenate([np.full(len(b), i) for i, b in enumerate(blocks)])
-            every_text = [t for group in texts for t in group]
-            self._classifier = SentenceClassifier(regularisation, words).fit(
-                np.vstack(blocks), every_text, labels
-            )
+            texts = [t for group in groups for t in group]
+            self._classifier = SentenceClassifier(regularisation, words).fit(np.vstack(blocks), texts, labels)
 
     def scores(self, vectors: np.ndarray, sentences: Sequence[str]) -> np.ndarray:
         """Family scores, one row per sentence (its vector and its text), one column per family."""

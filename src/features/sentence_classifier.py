@@ -5,8 +5,8 @@ doing with it. "What does your data protection policy say?" and "I want every bi
 on me" sit close together in a small encoder's space, while their words ("what does ... say?"
 against "I want every ...") tell them apart. ``SentenceClassifier`` is one multinomial logistic
 regression over both: the unit-length embedding and the sentence's TF-IDF word 1-2 grams, scaled by
-``words`` (0 reads the embedding alone). On the hand-written development tickets
-(``tests/fixtures/paraphrases/dev_more.jsonl``) the words lowered the share of calm tickets that fire
+``words`` (0 reads the embedding alone). On 150 of the hand-written development tickets
+(``tests/fixtures/paraphrases/dev.jsonl``) the words lowered the share of calm tickets that fire
 a family at the same threshold from 0.21 to 0.13 while the share of paraphrases that fire theirs
 rose from 0.82 to 0.87 (docs/EVALUATION.md).
 """

@@ -30,6 +30,7 @@ def test_the_words_tell_apart_sentences_the_embedding_cannot(same_meaning):
 
 def test_probabilities_match_scikit_learns_for_several_classes():
     from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(0)
@@ -37,7 +38,7 @@ def test_probabilities_match_scikit_learns_for_several_classes():
     texts = ["sue you", "court case", "my lawyer", "a person", "an agent", "a human", "hi", "thanks", "ok"]
     labels = np.repeat([0, 1, 2], 3)
     ours = SentenceClassifier().fit(vectors, texts, labels)
-    words = ours._word_features(texts)
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)  # as documented
     reference = LogisticRegression(C=10.0, max_iter=5_000).fit(
         sparse.hstack([vectors, words]).tocsr(), labels
     )
