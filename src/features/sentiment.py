@@ -17,6 +17,7 @@ these on human-labelled tweets.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ticketbuddy.features import embedding_cache
 from ticketbuddy.features.conversation import customer_texts, messages_column
 
 TRAJECTORY_FIGURES = [
@@ -198,6 +200,39 @@ def trajectory(scores: Sequence[float], negative_below: float = -0.05) -> dict[s
     }
 
 
+@lru_cache(maxsize=1)
+def scores_variant() -> str:
+    """Identity of ``message_sentiment``'s scores in the disk cache: VADER's version and the lexicon.
+
+    Editing ``support_lexicon.txt`` or upgrading VADER changes it, so no stale score is ever read.
+    """
+    from importlib.metadata import version
+
+    lexicon = repr(sorted(support_lexicon().items())).encode()
+    return f"vader-{version('vaderSentiment')}-support-{hashlib.sha256(lexicon).hexdigest()[:16]}"
+
+
+def message_sentiments(texts: Sequence[str]) -> list[float]:
+    """``message_sentiment`` of each text; inside an ``embedding_cache`` block, kept on disk too.
+
+    Training scores every message of a history again on each retrain; with the cache on (training,
+    evaluation, never the service) the scores are read back with the embeddings instead. VADER
+    rounds its compound score to 4 decimals and the cache keeps 32-bit floats, so rounding again
+    gives back the very number computed (``tests/code/test_sentiment.py``).
+    """
+    cache = embedding_cache.active()
+    if cache is None:
+        return [message_sentiment(t) for t in texts]
+    unique = list(dict.fromkeys(texts))
+    kept = cache.encode(scores_variant(), unique, _scored) if unique else np.zeros((0, 1))
+    score = {text: round(float(value), 4) for text, value in zip(unique, kept[:, 0], strict=True)}
+    return [score[t] for t in texts]
+
+
+def _scored(texts: list[str]) -> np.ndarray:
+    return np.asarray([[message_sentiment(t)] for t in texts], dtype=np.float32).reshape(-1, 1)
+
+
 def customer_trajectory(turns: Sequence, negative_below: float = -0.05) -> dict[str, float]:
     """Trajectory figures of the customer's turns of one conversation."""
     scores = [message_sentiment(t) for t in customer_texts(turns)]
@@ -227,11 +262,14 @@ class SentimentTrajectory(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.Series) -> np.ndarray:
-        """One row per ticket with the figures in ``TRAJECTORY_FIGURES`` order."""
-        rows = [
-            [figures[name] for name in TRAJECTORY_FIGURES]
-            for figures in (customer_trajectory(turns, self.negative_below) for turns in messages_column(X))
-        ]
+        """One row per ticket, the figures in ``TRAJECTORY_FIGURES`` order; all messages scored at once."""
+        tickets = [list(customer_texts(turns)) for turns in messages_column(X)]
+        flat = message_sentiments([t for texts in tickets for t in texts])
+        rows, start = [], 0
+        for texts in tickets:
+            figures = trajectory(flat[start : start + len(texts)], self.negative_below)
+            rows.append([figures[name] for name in TRAJECTORY_FIGURES])
+            start += len(texts)
         return np.asarray(rows, dtype=float).reshape(len(rows), len(TRAJECTORY_FIGURES))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

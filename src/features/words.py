@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
@@ -77,6 +77,30 @@ def owners_column(X: pd.Series | pd.DataFrame) -> list[str] | None:
     return None
 
 
+def word_model(vocabulary: list[str], token_pattern: str, ngram_max: int, model: object) -> Pipeline:
+    """Counts of the vocabulary's terms (1 to ``ngram_max`` words), their sub-linear TF-IDF, ``model``."""
+    counts = CountVectorizer(ngram_range=(1, ngram_max), token_pattern=token_pattern, vocabulary=vocabulary)
+    return Pipeline([("counts", counts), ("tfidf", TfidfTransformer(sublinear_tf=True)), ("model", model)])
+
+
+def cross_fitted(
+    pipeline: Pipeline, texts: list[str], labels: np.ndarray, folds: StratifiedKFold, method: str
+) -> np.ndarray:
+    """Fit a ``word_model`` on all texts and return its out-of-fold scores, tokenising each text once.
+
+    The vocabulary is fixed before the folds, so a text's counts are the same in every fold: they are
+    computed once, and each fold fits only the TF-IDF weights (its own idf) and the model on its
+    rows. The scores equal those of cross-validating the whole pipeline on the texts
+    (``tests/code/test_word_score.py``), for a sixth of the tokenising.
+    """
+    (_, counter), *rest = pipeline.steps
+    counts = counter.fit_transform(texts)
+    weighted = Pipeline(rest)  # the same step objects: fitting it fits ``pipeline``
+    scores = cross_val_predict(clone(weighted), counts, labels, cv=folds, method=method)
+    weighted.fit(counts, labels)
+    return np.asarray(scores)
+
+
 class WordScore(TransformerMixin, BaseEstimator):
     """Cross-fitted TF-IDF + logistic-regression log-odds of escalation from the customer's words.
 
@@ -113,11 +137,9 @@ class WordScore(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.min_customers = min_customers
 
-    def _model(self, vocabulary: list[str]) -> Pipeline:
-        tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, vocabulary=vocabulary)
-        return Pipeline(
-            [("tfidf", tfidf), ("lr", LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000))]
-        )
+    def _model(self, X: pd.Series | pd.DataFrame, texts: list[str]) -> Pipeline:
+        regression = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
+        return word_model(self._vocabulary(X, texts), ANY_WORDS, 2, regression)
 
     def _vocabulary(self, X: pd.Series | pd.DataFrame, texts: list[str]) -> list[str]:
         return shared_terms(
@@ -133,7 +155,7 @@ class WordScore(TransformerMixin, BaseEstimator):
         if y is None:
             raise ValueError("WordScore learns from labels: fit it with y")
         texts = self._texts(X)
-        self.model_ = self._model(self._vocabulary(X, texts)).fit(texts, np.asarray(y, dtype=int))
+        self.model_ = self._model(X, texts).fit(texts, np.asarray(y, dtype=int))
         return self
 
     def fit_transform(self, X: pd.Series, y: np.ndarray | None = None, **fit_params: object) -> np.ndarray:
@@ -142,10 +164,9 @@ class WordScore(TransformerMixin, BaseEstimator):
             raise ValueError("WordScore learns from labels: fit it with y")
         texts = self._texts(X)
         labels = np.asarray(y, dtype=int)
-        model = self._model(self._vocabulary(X, texts))
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
-        scores = cross_val_predict(clone(model), texts, labels, cv=folds, method="decision_function")
-        self.model_ = model.fit(texts, labels)
+        self.model_ = self._model(X, texts)
+        scores = cross_fitted(self.model_, texts, labels, folds, "decision_function")
         return np.asarray(scores, dtype=float).reshape(-1, 1)
 
     def transform(self, X: pd.Series) -> np.ndarray:
@@ -205,18 +226,14 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
         self.min_customers = min_customers
 
     def _model(self, X: pd.Series | pd.DataFrame, texts: list[str]) -> Pipeline:
-        """TF-IDF over the shared terms of ``texts``, then the logistic regression."""
-        least = max(self.min_df, self.min_customers)
-        vocabulary = shared_terms(texts, owners_column(X), least, LETTER_WORDS, self.ngram_max)
-        vectorizer = TfidfVectorizer(
-            ngram_range=(1, self.ngram_max),
-            sublinear_tf=True,
-            token_pattern=LETTER_WORDS,
-            vocabulary=vocabulary,
-        )
+        """TF-IDF over the shared terms of ``texts``, then the word model."""
         if self.model not in WORD_MODELS:
             raise ValueError(f"model must be one of {sorted(WORD_MODELS)}, not {self.model!r}")
-        return Pipeline([("tfidf", vectorizer), ("lr", WORD_MODELS[self.model](self.C, self.random_state))])
+        least = max(self.min_df, self.min_customers)
+        vocabulary = shared_terms(texts, owners_column(X), least, LETTER_WORDS, self.ngram_max)
+        return word_model(
+            vocabulary, LETTER_WORDS, self.ngram_max, WORD_MODELS[self.model](self.C, self.random_state)
+        )
 
     def _method(self) -> str:
         """How the word model scores (a model pickled before ``model`` existed is a logreg)."""
@@ -249,9 +266,8 @@ class RouteWordScores(TransformerMixin, BaseEstimator):
         texts, labels = self._texts(X), np.asarray(y)
         smallest = int(np.unique(labels, return_counts=True)[1].min())
         folds = StratifiedKFold(max(2, min(self.cv, smallest)), shuffle=True, random_state=self.random_state)
-        model = self._model(X, texts)
-        raw = cross_val_predict(clone(model), texts, labels, cv=folds, method=self._method())
-        self.model_ = model.fit(texts, labels)
+        self.model_ = self._model(X, texts)
+        raw = cross_fitted(self.model_, texts, labels, folds, self._method())
         self.classes_ = self.model_.classes_
         return self._as_scores(raw)
 

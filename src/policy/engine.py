@@ -8,6 +8,7 @@ decide alone, and anything in doubt is escalated to the fallback route rather th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ticketbuddy.features.bot import bot_confidence
@@ -15,7 +16,7 @@ from ticketbuddy.features.complexity import complexity
 from ticketbuddy.features.conversation import Turn
 from ticketbuddy.features.sentiment import customer_trajectory
 from ticketbuddy.features.shape import conversation_shape
-from ticketbuddy.features.triggers import TriggerFinder
+from ticketbuddy.features.triggers import Found, TriggerFinder
 from ticketbuddy.policy.evidence import trigger_detail
 from ticketbuddy.policy.facts import Facts, Learned, Reason, holds, rule_detail
 from ticketbuddy.policy.model import Condition, Policy, PriorityRule, RouteRule
@@ -69,8 +70,35 @@ class PolicyEngine:
 
         Triggers are found by keywords and by meaning; the sentences are embedded once (kept per process).
         """
+        return self.facts_many([ticket], [probability], threshold, [learned])[0]
+
+    def facts_many(
+        self,
+        tickets: Sequence[Ticket],
+        probabilities: Sequence[float | None],
+        threshold: float | None,
+        learned: Sequence[Learned | None],
+    ) -> list[Facts]:
+        """``facts`` of several tickets, their trigger families found in one batch.
+
+        One call embeds every sentence the process has not seen and scores them all with two matrix
+        products, where ticket-by-ticket calls pay both per ticket (evaluation decides thousands).
+        """
+        texts = [[m.text for m in t.messages if m.role == "customer"] for t in tickets]
+        found = self.finder.find_many(texts)
+        return [
+            self._facts(ticket, probability, threshold, answers, fired)
+            for ticket, probability, answers, fired in zip(
+                tickets, probabilities, learned, found, strict=True
+            )
+        ]
+
+    def _facts(
+        self, ticket: Ticket, probability: float | None, threshold: float | None, learned: Learned | None,
+        found: Found,
+    ) -> Facts:  # fmt: skip
+        """``facts`` of one ticket, given what its triggers found."""
         turns = [Turn(m.role, m.text, m.confidence) for m in ticket.messages]
-        found = self.finder.find_many([[m.text for m in ticket.messages if m.role == "customer"]])[0]
         shape = conversation_shape(turns)
         return Facts(
             probability=probability,

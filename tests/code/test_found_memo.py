@@ -133,3 +133,41 @@ def test_restoring_the_sentence_vectors_keeps_exactly_those_and_forgets_the_find
     assert SentenceEncoder.kept().keys() == kept.keys() and len(FOUND_MEMO) == 0
     finder.find_many([TICKET])  # its vectors are back: the matcher runs again, the encoder does not
     assert calls == {"encode": 2, "matches": 3}
+
+
+def test_the_engine_finds_a_batch_of_tickets_in_one_call_and_decides_as_one_by_one(monkeypatch):
+    """Evaluation decides thousands of tickets: ``facts_many`` embeds and scores them in one batch."""
+    from ticketbuddy.policy.engine import PolicyEngine
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.schemas import Ticket
+
+    texts = [TICKET, ["Where is my parcel?"], ["I want to speak to a real person now", "nobody helps"]]
+    tickets = [
+        Ticket.model_validate(
+            {"ticket_id": f"t{i}", "channel": "chat", "created_at": "2026-11-20T10:00:00Z", "customer": {},
+             "messages": [{"role": "customer", "text": t} for t in turns]}
+        )
+        for i, turns in enumerate(texts)
+    ]  # fmt: skip
+    engine = PolicyEngine(load_policy())
+    engine.finder.matcher()
+    SentenceEncoder.forget()
+    calls = {"find": 0}
+    find = TriggerFinder._find
+
+    def counting_find(self, batch, matcher):
+        calls["find"] += 1
+        return find(self, batch, matcher)
+
+    monkeypatch.setattr(TriggerFinder, "_find", counting_find)
+    together = engine.facts_many(tickets, [0.9, 0.01, 0.5], 0.4, [None, None, None])
+    assert calls["find"] == 1
+    FOUND_MEMO.clear()  # the findings go, the sentence vectors stay: the int8 encoder's vectors
+    complexity_module._FIGURES.clear()  # depend on their batch-mates, and that is not under test here
+    alone = [engine.facts(t, p, 0.4) for t, p in zip(tickets, [0.9, 0.01, 0.5], strict=True)]
+    assert calls["find"] == 4
+    for a, b in zip(together, alone, strict=True):
+        assert (a.triggers, a.semantic.keys(), a.complexity, a.sentiment) == (
+            b.triggers, b.semantic.keys(), b.complexity, b.sentiment
+        )  # fmt: skip
+        assert engine.decide(a) == engine.decide(b)

@@ -127,13 +127,13 @@ def test_a_term_only_one_customer_wrote_stays_out_of_the_vocabularies():
         text = frame.at[row, "messages"][0]["text"]
         frame.at[row, "messages"] = [{"role": "customer", "text": f"{text} Ottoline Quillfeather"}]
     words = RouteWordScores(cv=4).fit(frame[["messages", "customer_id"]], labels)
-    vocabulary = words.model_.named_steps["tfidf"].vocabulary_
+    vocabulary = words.model_.named_steps["counts"].vocabulary_
     assert "help" in vocabulary and not any("quillfeather" in term for term in vocabulary)
     parsed = frame.assign(messages=[parse_turns(m) for m in frame["messages"]])
     score = WordScore(cv=4).fit(parsed[["messages", "customer_id"]], [int(r == labels[0]) for r in labels])
-    assert not any("quillfeather" in term for term in score.model_.named_steps["tfidf"].vocabulary_)
+    assert not any("quillfeather" in term for term in score.model_.named_steps["counts"].vocabulary_)
     shared = RouteWordScores(cv=4).fit(frame["messages"], labels)  # no customer ids: each ticket apart
-    assert "quillfeather" in shared.model_.named_steps["tfidf"].vocabulary_
+    assert "quillfeather" in shared.model_.named_steps["counts"].vocabulary_
 
 
 @pytest.mark.parametrize("model", ["svc", "logreg"])
