@@ -2,8 +2,10 @@
 
 Embedding is by far the slowest step, and data scientists embed the same tickets again and again:
 retraining, evaluating the champion on the same test set, comparing heads. Vectors are stored in one
-SQLite file keyed by the encoder variant and a hash of the text. The cache is switched on only inside
-``embedding_cache(...)`` blocks, so the scoring service never writes one.
+SQLite file keyed by the encoder variant and a hash of the text; each message's sentiment score is
+kept there too, as a one-number vector under its own variant (``sentiment.message_sentiments``).
+The cache is switched on only inside ``embedding_cache(...)`` blocks, so the scoring service never
+writes one.
 """
 
 from __future__ import annotations

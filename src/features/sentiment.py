@@ -218,7 +218,7 @@ def message_sentiments(texts: Sequence[str]) -> list[float]:
     Training scores every message of a history again on each retrain; with the cache on (training,
     evaluation, never the service) the scores are read back with the embeddings instead. VADER
     rounds its compound score to 4 decimals and the cache keeps 32-bit floats, so rounding again
-    gives back the very number computed (``tests/code/test_sentiment.py``).
+    gives back the very number computed (``tests/code/test_sentiment_cache.py``).
     """
     cache = embedding_cache.active()
     if cache is None:
