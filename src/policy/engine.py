@@ -34,6 +34,10 @@ class Decision:
     rules_only: bool = False
 
 
+#: Tickets whose trigger families ``PolicyEngine.facts_many`` finds in one call.
+FACTS_BATCH = 256
+
+
 class PolicyEngine:
     """Applies a ``Policy`` to tickets.
 
@@ -79,13 +83,18 @@ class PolicyEngine:
         threshold: float | None,
         learned: Sequence[Learned | None],
     ) -> list[Facts]:
-        """``facts`` of several tickets, their trigger families found in one batch.
+        """``facts`` of several tickets, their trigger families found ``FACTS_BATCH`` tickets at a time.
 
-        One call embeds every sentence the process has not seen and scores them all with two matrix
-        products, where ticket-by-ticket calls pay both per ticket (evaluation decides thousands).
+        Each batch embeds the sentences the process has not seen in one call and scores them all with
+        two matrix products, where ticket-by-ticket calls pay both per ticket (evaluation decides
+        thousands); the batch bounds the similarity matrix (sentences x examples).
         """
         texts = [[m.text for m in t.messages if m.role == "customer"] for t in tickets]
-        found = self.finder.find_many(texts)
+        found = [
+            item
+            for start in range(0, len(texts), FACTS_BATCH)
+            for item in self.finder.find_many(texts[start : start + FACTS_BATCH])
+        ]
         return [
             self._facts(ticket, probability, threshold, answers, fired)
             for ticket, probability, answers, fired in zip(

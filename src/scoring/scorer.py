@@ -148,11 +148,14 @@ class Scorer:
         """
         with self.slots or nullcontext():
             threshold = self.model.threshold if self.model else None
-            assessments = []
-            for ticket, (p, learned) in zip(tickets, self.predictions(tickets), strict=True):
-                facts = self.engine.facts(ticket, p, threshold, learned)
-                assessments.append(Assessment(ticket, facts, self.engine.decide(facts)))
-            return assessments
+            predicted = self.predictions(tickets)
+            every = self.engine.facts_many(
+                tickets, [p for p, _ in predicted], threshold, [learned for _, learned in predicted]
+            )
+            return [
+                Assessment(ticket, facts, self.engine.decide(facts))
+                for ticket, facts in zip(tickets, every, strict=True)
+            ]
 
     def model_ref(self, facts: Facts) -> ModelRef:
         """Which model decided (``version`` None when the rules decided alone)."""

@@ -69,11 +69,6 @@ def _finite(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-#: Tickets whose trigger families are found in one batch when decisions are evaluated: one encoder
-#: call and two matrix products each, with the similarity matrix (sentences x examples) kept small.
-FACTS_BATCH = 256
-
-
 def decision_metrics(
     tickets: Sequence[LabelledTicket], predictions: pd.DataFrame, policy: Policy
 ) -> tuple[dict[str, float], tuple[list[str], list[str]]]:
@@ -90,16 +85,8 @@ def decision_metrics(
         Learned(r.route or None, float(r.route_confidence), r.priority or None, float(r.priority_confidence))
         for r in rows
     ]
-    every = [
-        facts
-        for start in range(0, len(rows), FACTS_BATCH)
-        for facts in engine.facts_many(
-            tickets[start : start + FACTS_BATCH],
-            [float(r.probability) for r in rows[start : start + FACTS_BATCH]],
-            threshold,
-            learned[start : start + FACTS_BATCH],
-        )
-    ]
+    probabilities = [float(r.probability) for r in rows]
+    every = engine.facts_many(tickets, probabilities, threshold, learned)
     for ticket, row, facts in zip(tickets, rows, every, strict=True):
         decided.append(engine.decide(facts).escalate)
         if ticket.escalated and ticket.route and ticket.priority:

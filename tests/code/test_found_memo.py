@@ -137,6 +137,7 @@ def test_restoring_the_sentence_vectors_keeps_exactly_those_and_forgets_the_find
 
 def test_the_engine_finds_a_batch_of_tickets_in_one_call_and_decides_as_one_by_one(monkeypatch):
     """Evaluation decides thousands of tickets: ``facts_many`` embeds and scores them in one batch."""
+    from ticketbuddy.policy import engine as engine_module
     from ticketbuddy.policy.engine import PolicyEngine
     from ticketbuddy.policy.model import load_policy
     from ticketbuddy.schemas import Ticket
@@ -171,3 +172,8 @@ def test_the_engine_finds_a_batch_of_tickets_in_one_call_and_decides_as_one_by_o
             b.triggers, b.semantic.keys(), b.complexity, b.sentiment
         )  # fmt: skip
         assert engine.decide(a) == engine.decide(b)
+    FOUND_MEMO.clear()
+    monkeypatch.setattr(engine_module, "FACTS_BATCH", 2)  # three tickets: two batches, same facts
+    chunked = engine.facts_many(tickets, [0.9, 0.01, 0.5], 0.4, [None, None, None])
+    assert calls["find"] == 6
+    assert [engine.decide(f) for f in chunked] == [engine.decide(f) for f in together]

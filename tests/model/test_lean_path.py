@@ -149,7 +149,7 @@ def test_slots_bound_how_many_assessments_run_at_once(faq_ticket):
     scorer = Scorer(load_policy(), None, slots=threading.BoundedSemaphore(2))
     running, most = [0], [0]
     lock = threading.Lock()
-    facts = scorer.engine.facts
+    facts_many = scorer.engine.facts_many
 
     def slow_facts(*args, **kwargs):
         with lock:
@@ -158,9 +158,9 @@ def test_slots_bound_how_many_assessments_run_at_once(faq_ticket):
         time.sleep(0.05)
         with lock:
             running[0] -= 1
-        return facts(*args, **kwargs)
+        return facts_many(*args, **kwargs)
 
-    scorer.engine.facts = slow_facts
+    scorer.engine.facts_many = slow_facts
     threads = [threading.Thread(target=scorer.assess, args=([faq_ticket],)) for _ in range(6)]
     for thread in threads:
         thread.start()
