@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import Turn, messages_column
-from ticketbuddy.features.encoder import EMBEDDING_DIM
+from ticketbuddy.features.encoder import EMBEDDING_DIM, encoder_variant
 from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.semantic import SentenceEncoder, split_sentences
 
@@ -39,7 +39,7 @@ _CHUNK = 512
 _TOPIC_WORDS = 5
 #: Figures of recent conversations, by encoder and turns: the model's features and the policy's
 #: rules both read them for every ticket scored.
-_FIGURES: Memo[tuple, dict[str, float]] = Memo(1024, dict)
+_FIGURES: Memo[tuple, dict[str, float]] = Memo(1024, dict, per_ticket=1)
 
 
 def references(text: str) -> set[str]:
@@ -97,7 +97,7 @@ def complexity(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, flo
         (1.0, 1.0, True)
 
     """
-    key = (encoder.directory(), tuple((t.role, t.text) for t in turns))
+    key = (encoder_variant(encoder.directory()), tuple((t.role, t.text) for t in turns))
     figures = _FIGURES.get(key)
     if figures is None:
         figures = _figures(turns, encoder)

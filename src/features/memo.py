@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import ClassVar, Generic, TypeVar
 
 K = TypeVar("K")
@@ -37,13 +38,20 @@ class Memo(Generic[K, V]):
     """
 
     _every: ClassVar[list[Memo]] = []
+    _room: ClassVar[list[int]] = []  # tickets asked for by the open ``room_for`` blocks
 
-    def __init__(self, size: int, copy: Callable[[V], V]) -> None:
-        self.size = size
+    def __init__(self, size: int, copy: Callable[[V], V], per_ticket: int = 0) -> None:
+        self.base = size
+        self.per_ticket = per_ticket
         self.copy = copy
         self._kept: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
         Memo._every.append(self)
+
+    @property
+    def size(self) -> int:
+        """Entries kept: ``size``, or ``per_ticket`` for each ticket of the widest open ``room_for``."""
+        return max(self.base, self.per_ticket * max(Memo._room, default=0))
 
     def get(self, key: K) -> V | None:
         """A copy of what was kept under ``key``, or None."""
@@ -76,6 +84,40 @@ class Memo(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._kept)
+
+    def _trim(self) -> None:
+        with self._lock:
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    @classmethod
+    @contextmanager
+    def room_for(cls, tickets: int) -> Iterator[None]:
+        """Inside the block, memos with a ``per_ticket`` keep what that many tickets need.
+
+        Evaluation reads a test set of thousands of tickets three times (the model's features, the
+        policy's decisions, the reference profile); with room for all of them the second and third
+        reads are answered from memory instead of finding every trigger again. Afterwards the memos
+        shrink back to their own size, the oldest entries going first.
+
+        Example:
+            >>> memo: Memo[int, int] = Memo(2, int, per_ticket=1)
+            >>> with Memo.room_for(3):
+            ...     for i in range(3):
+            ...         memo.put(i, i)
+            ...     print(len(memo))
+            3
+            >>> len(memo), memo.get(0), memo.get(2)
+            (2, None, 2)
+
+        """
+        cls._room.append(tickets)
+        try:
+            yield
+        finally:
+            cls._room.remove(tickets)
+            for memo in cls._every:
+                memo._trim()
 
     @classmethod
     def forget_all(cls) -> None:

@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features import embedding_cache
 from ticketbuddy.features.conversation import customer_texts, messages_column
+from ticketbuddy.features.memo import Memo, as_is
 
 TRAJECTORY_FIGURES = [
     "first",
@@ -155,14 +156,21 @@ def vader_sentiment(text: str, support: bool = True) -> float:
     return float(_vader(support).polarity_scores(text)["compound"])
 
 
-@lru_cache(maxsize=8192)
+#: Scores of recent messages: the model's trajectory features and the policy's read the same turns.
+_SCORES: Memo[str, float] = Memo(8192, as_is, per_ticket=8)
+
+
 def message_sentiment(text: str) -> float:
     """Compound sentiment of one message, from -1 (very negative) to +1 (very positive).
 
     VADER with TicketBuddy's support lexicon layered over its own (see the module docstring). Kept
-    per process: the model's trajectory features and the policy's read the same turns of a ticket.
+    per process (``_SCORES``): the model's trajectory features and the policy's read the same turns.
     """
-    return vader_sentiment(text)
+    score = _SCORES.get(text)
+    if score is None:
+        score = vader_sentiment(text)
+        _SCORES.put(text, score)
+    return score
 
 
 def trajectory(scores: Sequence[float], negative_below: float = -0.05) -> dict[str, float]:
@@ -226,6 +234,8 @@ def message_sentiments(texts: Sequence[str]) -> list[float]:
     unique = list(dict.fromkeys(texts))
     kept = cache.encode(scores_variant(), unique, _scored) if unique else np.zeros((0, 1))
     score = {text: round(float(value), 4) for text, value in zip(unique, kept[:, 0], strict=True)}
+    for text, value in score.items():  # the policy reads these turns next (``customer_trajectory``)
+        _SCORES.put(text, value)
     return [score[t] for t in texts]
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import customer_texts, messages_column
-from ticketbuddy.features.encoder import EMBEDDING_DIM
+from ticketbuddy.features.encoder import EMBEDDING_DIM, encoder_variant
 from ticketbuddy.features.keywords import KeywordMatcher, normalise
 from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.semantic import (
@@ -92,11 +92,12 @@ class Found:
         )
 
 
-#: What fired in recent tickets, by the finder's families, its encoder and the customer's turns: the
-#: model's trigger features and the policy's rules read the same ticket with the same families (the
-#: model keeps the policy's at training time), so the second look reuses the first's keyword
-#: matches, family scores and veto. Entries of other families never match: the key holds them.
-FOUND_MEMO: Memo[tuple, Found] = Memo(1024, Found.copy)
+#: What fired in recent tickets, by the finder's families, its encoder (the export's variant: a logged
+#: model's copy is the same encoder) and the customer's turns: the model's trigger features and the
+#: policy's rules read the same ticket with the same families (the model keeps the policy's at
+#: training time), so the second look reuses the first's keyword matches, family scores and veto.
+#: Entries of other families never match: the key holds them.
+FOUND_MEMO: Memo[tuple, Found] = Memo(1024, Found.copy, per_ticket=1)
 
 
 class TriggerFinder:
@@ -161,7 +162,7 @@ class TriggerFinder:
         A ticket these families were asked about lately (``FOUND_MEMO``) is answered from memory.
         """
         matcher = self.matcher()
-        scope = (self.identity, self.encoder.directory() if matcher else None)
+        scope = (self.identity, encoder_variant(self.encoder.directory()) if matcher else None)
         keys = [(*scope, tuple(texts)) for texts in tickets]
         kept = [FOUND_MEMO.get(key) for key in keys]
         missing = [i for i, item in enumerate(kept) if item is None]
@@ -204,11 +205,12 @@ class TriggerFinder:
         whole sentence (``whole``: their positions among the units) holding one has a "no family"
         probability (``quiet``, per unit) below the veto; a phrase that spans sentences is kept.
         """
-        for name in list(item.keywords):
-            veto = self.specs[name].no_family_veto
-            if veto is None:
-                continue
-            rows = [i for i in whole if name in self.keywords.find(item.sentences[i])]
+        vetoes = {n: veto for n in item.keywords if (veto := self.specs[n].no_family_veto) is not None}
+        if not vetoes:
+            return
+        holding = {i: self.keywords.find(item.sentences[i]) for i in whole}  # each sentence read once
+        for name, veto in vetoes.items():
+            rows = [i for i in whole if name in holding[i]]
             if rows and quiet[rows].min() >= veto:
                 item.vetoed[name] = item.keywords.pop(name)
 

@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
 from ticketbuddy.features.conversation import tickets_to_frame
+from ticketbuddy.features.memo import Memo
 from ticketbuddy.policy.engine import Learned, PolicyEngine
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import LabelledTicket
@@ -126,12 +127,13 @@ def evaluate(
             reported as the ceiling next to the baselines.
 
     """
-    predictions = model.predict(tickets_to_frame(test))
+    with Memo.room_for(len(test)):  # the policy's decisions read what the model's features found
+        predictions = model.predict(tickets_to_frame(test))
+        decisions, routes = decision_metrics(test, predictions, policy)
     y = np.asarray([t.escalated for t in test], dtype=int)
     proba = predictions["probability"].to_numpy(dtype=float)
     threshold = float(predictions["threshold"].iloc[0]) if len(predictions) else 0.5
     metrics = classification_metrics(y, proba, threshold)
-    decisions, routes = decision_metrics(test, predictions, policy)
     metrics.update(decisions)
     metrics.update(clean_label_metrics(test, proba, threshold))
     table = slice_metrics(slice_keys(test, PolicyEngine(policy)), y, proba, threshold)

@@ -1,8 +1,10 @@
 """What fired in a ticket is worked out once per process and families, and never leaks between them."""
 
 from ticketbuddy.features import complexity as complexity_module
+from ticketbuddy.features import sentiment as sentiment_module
 from ticketbuddy.features.conversation import Turn
 from ticketbuddy.features.encoder import OnnxEncoder
+from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.semantic import SemanticMatcher, SentenceEncoder
 from ticketbuddy.features.sentiment import message_sentiment
 from ticketbuddy.features.triggers import FOUND_MEMO, TriggerFinder, TriggerSpec
@@ -85,11 +87,39 @@ def test_the_memory_is_bounded():
     assert len(FOUND_MEMO) == FOUND_MEMO.size
 
 
-def test_a_message_s_sentiment_is_computed_once_per_process():
-    message_sentiment.cache_clear()
+def test_a_message_s_sentiment_is_computed_once_per_process(monkeypatch):
+    SentenceEncoder.forget()
+    scored: list[str] = []
+    vader = sentiment_module.vader_sentiment
+    monkeypatch.setattr(sentiment_module, "vader_sentiment", lambda text: scored.append(text) or vader(text))
     score = message_sentiment("This is the third time I have asked and nobody answers")
     assert message_sentiment("This is the third time I have asked and nobody answers") == score < 0
-    assert message_sentiment.cache_info().hits == 1 and message_sentiment.cache_info().misses == 1
+    assert len(scored) == 1
+    SentenceEncoder.forget()  # forgetting the sentences forgets the scores too
+    message_sentiment("This is the third time I have asked and nobody answers")
+    assert len(scored) == 2
+
+
+def test_room_for_a_test_set_widens_the_memos_for_the_block_only(monkeypatch):
+    base = FOUND_MEMO.size
+    finder = TriggerFinder({"legal": TriggerSpec(("lawyer",))}, semantic=False)
+    tickets = [[f"room ticket {i}"] for i in range(base + 50)]
+    with Memo.room_for(base + 50):
+        assert FOUND_MEMO.size == base + 50 and sentiment_module._SCORES.size == 8 * (base + 50)
+        finder.find_many(tickets)
+        assert len(FOUND_MEMO) == base + 50
+        with Memo.room_for(10):  # a narrower block inside keeps the wider room
+            assert FOUND_MEMO.size == base + 50
+    assert FOUND_MEMO.size == base and len(FOUND_MEMO) == base
+    worked: list[int] = []
+    find = TriggerFinder._find
+    monkeypatch.setattr(
+        TriggerFinder, "_find", lambda self, batch, m: worked.append(len(batch)) or find(self, batch, m)
+    )
+    finder.find_many([tickets[-1]])
+    assert worked == []  # the newest stayed
+    finder.find_many([tickets[0]])
+    assert worked == [1]  # the oldest went
 
 
 def test_a_conversation_s_complexity_is_worked_out_once_and_copies_are_handed_out(monkeypatch):
