@@ -355,6 +355,24 @@ class EncoderSettings(_TicketBuddyEnv):
     encoder_spinning: bool = False
 
 
+class TrainingSettings(_TicketBuddyEnv):
+    """How training uses this machine's cores (never what it learns).
+
+    Attributes:
+        train_jobs: processes the cross-validation folds run in (the word models', the calibration's,
+            the route head's choice, the TF-IDF baseline's); 0 is one per core. Every fit runs numpy's
+            BLAS on one thread, in the folds and outside them, so the model a retrain gives does not
+            depend on this setting or on the machine's core count.
+
+    """
+
+    train_jobs: int = Field(default=0, ge=0)
+
+    def jobs(self) -> int:
+        """The processes to use: the setting, else one per core."""
+        return self.train_jobs or os.cpu_count() or 1
+
+
 class TrackingSettings(BaseSettings):
     """Where MLflow keeps runs and models: MLflow's own ``MLFLOW_TRACKING_URI``, as MLflow users expect.
 

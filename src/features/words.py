@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from ticketbuddy.features.conversation import customer_texts, messages_column, parse_turns
+from ticketbuddy.features.folds import fold_jobs
 
 #: Words of two or more letters: order numbers, amounts and dates are slots, not evidence, and a model
 #: that learned them would change its answer when an order number changes.
@@ -96,7 +97,7 @@ def cross_fitted(
     (_, counter), *rest = pipeline.steps
     counts = counter.fit_transform(texts)
     weighted = Pipeline(rest)  # the same step objects: fitting it fits ``pipeline``
-    scores = cross_val_predict(clone(weighted), counts, labels, cv=folds, method=method)
+    scores = cross_val_predict(clone(weighted), counts, labels, cv=folds, method=method, n_jobs=fold_jobs())
     weighted.fit(counts, labels)
     return np.asarray(scores)
 

@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
+from ticketbuddy.features.folds import fold_jobs
 from ticketbuddy.features.triggers import KeywordMatcher
 from ticketbuddy.schemas import LabelledTicket, Ticket, customer_text
 from ticketbuddy.train.metrics import choose_threshold, classification_metrics
@@ -96,7 +97,9 @@ def evaluate_tfidf(
     counts = counter.fit_transform([customer_text(t) for t in train])
     y = _labels(train)
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-    oof = cross_val_predict(_counted_tfidf_lr(seed), counts, y, cv=folds, method="predict_proba")[:, 1]
+    oof = cross_val_predict(
+        _counted_tfidf_lr(seed), counts, y, cv=folds, method="predict_proba", n_jobs=fold_jobs()
+    )[:, 1]
     cut = choose_threshold(y, oof, threshold)
     model = _counted_tfidf_lr(seed).fit(counts, y)
     proba = model.predict_proba(counter.transform([customer_text(t) for t in test]))[:, 1]

@@ -12,6 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ticketbuddy.features.embedding_cache import embedding_cache
+from ticketbuddy.features.folds import parallel_folds
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.scoring.tracking import ensure_experiment
 from ticketbuddy.train.baselines import evaluate_keywords, evaluate_tfidf
@@ -34,7 +35,7 @@ def compare(
 
     policy = load_policy()
     results: dict[str, dict[str, float]] = {}
-    with embedding_cache():
+    with embedding_cache(), parallel_folds():
         train_set, test_set = split(load_labelled(data), load_labelled(test_data) if test_data else None,
                                     params.train)  # fmt: skip
         experiment_id = ensure_experiment(experiment or params.compare.experiment)

@@ -23,6 +23,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 
+from ticketbuddy.features.folds import fold_jobs
 from ticketbuddy.features.words import RouteWordScores
 from ticketbuddy.train.params import TrainParams
 
@@ -71,7 +72,7 @@ class OutOfFoldCalibrated(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         method = "decision_function" if hasattr(self.estimator, "decision_function") else "predict_proba"
-        oof = cross_val_predict(clone(self.estimator), X, y, cv=folds, method=method)
+        oof = cross_val_predict(clone(self.estimator), X, y, cv=folds, method=method, n_jobs=fold_jobs())
         if method == "predict_proba":
             p = np.clip(oof[:, 1], 1e-6, 1 - 1e-6)
             oof = np.log(p / (1 - p))
@@ -223,7 +224,7 @@ class RouteWithWords(ClassifierMixin, BaseEstimator):
 
     def _cv_macro_f1(self, X: np.ndarray, y: Any, folds: StratifiedKFold) -> float:
         """Macro-F1 of the head's out-of-fold predictions on ``X``."""
-        predicted = cross_val_predict(clone(self.estimator), X, y, cv=folds)
+        predicted = cross_val_predict(clone(self.estimator), X, y, cv=folds, n_jobs=fold_jobs())
         return float(f1_score(y, predicted, average="macro"))
 
     def predict_proba(self, Z: np.ndarray, messages: Any) -> np.ndarray:

@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 from ticketbuddy.data.jsonl import no_tickets, read_tickets
 from ticketbuddy.features.conversation import tickets_to_frame
 from ticketbuddy.features.embedding_cache import embedding_cache
+from ticketbuddy.features.folds import parallel_folds
 from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.pipeline import build_features
 from ticketbuddy.model import EscalationModel
@@ -240,20 +241,21 @@ def fit_and_log(
     name: str = REGISTERED_MODEL,
 ) -> TrainResult:
     """Fit on ``train_set``, evaluate on ``test_set``, log, register as ``name`` and gate on ``gate_data``."""
-    model = fit_model(train_set, params.train, policy)
-    with Memo.room_for(len(test_set)):  # evaluation and the reference profile read the test set again
-        threshold = params.train.threshold
-        evaluation = evaluate(model, test_set, policy, train=train_set, threshold_params=threshold)
-        model.info.update({"data_digest": digest, "n_test": len(test_set)})
-        return log_and_gate(
-            model=model,
-            params=params,
-            evaluation=evaluation,
-            test_set=test_set,
-            policy=policy,
-            experiment=experiment,
-            sources=sources,
-            train_set=train_set,
-            gate_data=gate_data,
-            name=name,
-        )
+    with parallel_folds():
+        model = fit_model(train_set, params.train, policy)
+        with Memo.room_for(len(test_set)):  # evaluation and the reference profile read the test set again
+            threshold = params.train.threshold
+            evaluation = evaluate(model, test_set, policy, train=train_set, threshold_params=threshold)
+            model.info.update({"data_digest": digest, "n_test": len(test_set)})
+            return log_and_gate(
+                model=model,
+                params=params,
+                evaluation=evaluation,
+                test_set=test_set,
+                policy=policy,
+                experiment=experiment,
+                sources=sources,
+                train_set=train_set,
+                gate_data=gate_data,
+                name=name,
+            )
