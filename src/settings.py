@@ -31,6 +31,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 #: Largest request body accepted by default: a ticket of a few hundred long messages fits well below.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: Most processes training's folds use by default: the most folds of a shipped cross-validation.
+DEFAULT_MAX_TRAIN_JOBS = 5
 #: What separates the patterns of ``TICKETBUDDY_REDACT_PATTERNS``: two semicolons, which a regular
 #: expression has no reason to hold in a row (``[;][;]`` if one must).
 REDACT_PATTERN_SEPARATOR = ";;"
@@ -360,17 +362,25 @@ class TrainingSettings(_TicketBuddyEnv):
 
     Attributes:
         train_jobs: processes the cross-validation folds run in (the word models', the calibration's,
-            the route head's choice, the TF-IDF baseline's); 0 is one per core. Every fit runs numpy's
-            BLAS on one thread, in the folds and outside them, so the model a retrain gives does not
-            depend on this setting or on the machine's core count.
+            the route head's choice, the TF-IDF baseline's); 0 is one per core, at most
+            ``DEFAULT_MAX_TRAIN_JOBS`` (no fold loop of the shipped ``params.yaml`` has more folds,
+            and each process holds its own copy of the libraries). Every fit runs numpy's BLAS on one
+            thread, in the folds and outside them, so the model a retrain gives does not depend on
+            this setting or on the machine's core count.
+
+    Example:
+        >>> TrainingSettings(train_jobs=3, _env_file=None).jobs()
+        3
+        >>> 1 <= TrainingSettings(train_jobs=0, _env_file=None).jobs() <= DEFAULT_MAX_TRAIN_JOBS
+        True
 
     """
 
     train_jobs: int = Field(default=0, ge=0)
 
     def jobs(self) -> int:
-        """The processes to use: the setting, else one per core."""
-        return self.train_jobs or os.cpu_count() or 1
+        """The processes to use: the setting, else one per core up to ``DEFAULT_MAX_TRAIN_JOBS``."""
+        return self.train_jobs or min(os.cpu_count() or 1, DEFAULT_MAX_TRAIN_JOBS)
 
 
 class TrackingSettings(BaseSettings):
