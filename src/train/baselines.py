@@ -52,12 +52,11 @@ class TermSelection(TransformerMixin, BaseEstimator):
 
     def fit(self, X: sp.csr_matrix, y: object = None) -> TermSelection:
         """Keep the columns with ``min_df`` documents, then the ``max_features`` most frequent."""
-        mask = np.asarray((X > 0).sum(axis=0)).ravel() >= self.min_df
-        if self.max_features is not None and mask.sum() > self.max_features:
-            frequency = np.asarray(X.sum(axis=0)).ravel()
-            chosen = (-frequency[mask]).argsort()[: self.max_features]  # as scikit-learn breaks ties
-            mask = np.isin(np.arange(len(mask)), np.where(mask)[0][chosen])
-        self.columns_ = np.where(mask)[0]
+        columns = np.flatnonzero(np.asarray((X > 0).sum(axis=0)).ravel() >= self.min_df)
+        if self.max_features is not None and len(columns) > self.max_features:
+            frequency = np.asarray(X.sum(axis=0)).ravel()[columns]
+            columns = np.sort(columns[(-frequency).argsort()[: self.max_features]])  # scikit-learn's ties
+        self.columns_ = columns
         return self
 
     def transform(self, X: sp.csr_matrix) -> sp.csr_matrix:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from ticketbuddy.features.conversation import tickets_to_frame
-from ticketbuddy.features.folds import parallel_folds
+from ticketbuddy.features.folds import fold_jobs, parallel_folds
 from ticketbuddy.settings import TrainingSettings
 from ticketbuddy.train.params import CalibrationParams, TrainParams
 from ticketbuddy.train.train import fit_model, load_labelled
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.slow
 
 def _fitted(tickets, jobs: int):
     with parallel_folds(TrainingSettings(train_jobs=jobs, _env_file=None)) as used:
-        assert used == jobs
+        assert used == jobs == fold_jobs()
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
         return fit_model(tickets, TrainParams(calibration=CalibrationParams(cv=3)))
 
 
