@@ -33,10 +33,11 @@ def file_digests(folder: str | Path) -> dict[str, str]:
 
     Example:
         >>> import tempfile, pathlib
-        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> tmp = tempfile.TemporaryDirectory(); root = pathlib.Path(tmp.name)
         >>> _ = (root / "MLmodel").write_text("flavors: {}")
         >>> file_digests(root)["MLmodel"][:12]
         '84c4260ca2ef'
+        >>> tmp.cleanup()
 
     """
     root = Path(folder)
@@ -110,12 +111,13 @@ def differences(folder: str | Path, expected: Mapping[str, str]) -> list[str]:
 
     Example:
         >>> import tempfile, pathlib
-        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> tmp = tempfile.TemporaryDirectory(); root = pathlib.Path(tmp.name)
         >>> _ = (root / "MLmodel").write_text("flavors: {}")
         >>> expected = file_digests(root)
         >>> _ = (root / "MLmodel").write_text("flavors: {evil: 1}")
         >>> differences(root, {**expected, "conda.yaml": "00"})
         ['file MLmodel changed', 'file conda.yaml missing']
+        >>> tmp.cleanup()
 
     """
     found = file_digests(folder)

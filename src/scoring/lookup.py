@@ -18,10 +18,10 @@ Example:
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ticketbuddy.scoring import copies
 from ticketbuddy.scoring.tracking import CHAMPION, REGISTERED_MODEL, configure
 
 log = logging.getLogger(__name__)
@@ -120,12 +120,12 @@ def load_pyfunc(uri: str) -> tuple[Any, ModelRef]:
 def _checked_copy(ref: ModelRef) -> tuple[str, bool]:
     """A local copy of the model's files checked against its recorded digests, and whether it was.
 
-    The copy stays for the life of the process (as MLflow's own downloads do): the loaded model reads
-    its encoder from it.
+    The copy stays for the life of the process (the loaded model reads its encoder from it) and no
+    longer (``copies``); a copy that fails to download or to match is removed at once.
     """
     import mlflow
 
-    from ticketbuddy.scoring.integrity import differences, read_digests
+    from ticketbuddy.scoring.integrity import read_digests
 
     if ref.version is None:
         log.warning("%s is outside the registry: no digests to check its files against", ref.uri)
@@ -134,20 +134,36 @@ def _checked_copy(ref: ModelRef) -> tuple[str, bool]:
         expected = read_digests(_client().get_model_version(ref.name, ref.version).tags or {})
     except ValueError as exc:
         raise ModelTampered(f"{ref.describe()} refused: {exc}") from exc
-    folder = tempfile.mkdtemp(prefix="ticketbuddy-model-")
-    local = mlflow.artifacts.download_artifacts(ref.exact_uri, dst_path=folder)
+    folder = copies.new_copy_folder()
+    try:
+        local = mlflow.artifacts.download_artifacts(ref.exact_uri, dst_path=str(folder / "model"))
+        return local, _verified(ref, local, expected)
+    except BaseException:
+        copies.remove(folder)
+        raise
+
+
+def _verified(ref: ModelRef, local: str, expected: dict[str, str] | None) -> bool:
+    """Whether the copy matched the digests recorded at registration (False: there were none).
+
+    Raises:
+        ModelTampered: The copy's files differ from the digests.
+
+    """
+    from ticketbuddy.scoring.integrity import differences
+
     if expected is None:
         log.warning(
             "%s has no recorded file digests (registered before they were): loaded UNVERIFIED;"
             " retrain to register a version with digests",
             ref.describe(),
         )
-        return local, False
+        return False
     problems = differences(local, expected)
     if problems:
         found = "; ".join(problems)
         raise ModelTampered(f"{ref.describe()} refused: its files differ from those registered: {found}")
-    return local, True
+    return True
 
 
 def champion(name: str = REGISTERED_MODEL) -> tuple[ModelRef, Any]:

@@ -7,6 +7,7 @@ store and artifact folder), through the same call training uses, then changes th
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from tests.mlflow_uris import own_store
 from tests.serve import api
 from tests.serve.servers import serve_refusing, start_server
 from ticketbuddy.policy.model import load_policy
+from ticketbuddy.scoring import copies
 from ticketbuddy.scoring.integrity import DIGEST_TAG
 from ticketbuddy.scoring.lookup import ModelTampered
 from ticketbuddy.scoring.scorer import load_model
@@ -78,7 +80,8 @@ def test_digests_are_recorded_at_registration_and_an_untouched_model_loads_verif
         ("add", "file artifacts/extra.py added"),
     ],
 )
-def test_a_changed_missing_or_added_file_is_refused_naming_it(fitted, store, change, message):
+def test_a_changed_missing_or_added_file_is_refused_naming_it(fitted, store, change, message, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(store["folder"]))  # where load copies the files
     version = register(fitted)
     target = stored(store, version, "escalation_model.joblib")
     if change == "append":
@@ -91,6 +94,7 @@ def test_a_changed_missing_or_added_file_is_refused_naming_it(fitted, store, cha
     with pytest.raises(ModelTampered, match="refused") as refused:
         load_model(f"models:/{NAME}/{version}")
     assert message in str(refused.value) and f"{NAME} version {version}" in str(refused.value)
+    assert not list(store["folder"].glob(f"{copies.PREFIX}*")), "a refused copy is removed at once"
 
 
 def test_a_version_registered_before_digests_loads_unverified_and_says_so(fitted, store, caplog):

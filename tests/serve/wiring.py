@@ -58,6 +58,9 @@ class LeakyScorer(Scorer):
         return super().predictions(tickets)
 
 
+_STORES: list[tempfile.TemporaryDirectory[str]] = []
+
+
 def build_wired_app(
     keys: SecuritySettings | None = None,
     limits: LimitsSettings | None = None,
@@ -72,7 +75,9 @@ def build_wired_app(
     if holder is None:
         scorer = scorer or LeakyScorer(load_policy(), None)
         holder = ModelHolder(scorer.policy, CHAMPION_URI, scorer.model, scorer_factory=type(scorer))
-    db = Path(tempfile.mkdtemp(prefix="ticketbuddy-wired-")) / "handoffs.db"
+    store = tempfile.TemporaryDirectory(prefix="ticketbuddy-wired-")
+    _STORES.append(store)  # removed when the test process ends
+    db = Path(store.name) / "handoffs.db"
     settings = ServiceSettings(db_url=f"sqlite:///{db}", sweep_interval_seconds=0, _env_file=None)
     return create_app(
         settings,
