@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ticketbuddy import yamlfile
 from ticketbuddy.features.triggers import TriggerSpec
 from ticketbuddy.schemas import Priority
 
@@ -294,7 +295,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """
     source = Path(path) if path is not None else default_policy_path()
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = yamlfile.load(source.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PolicyError(f"cannot read policy file {source}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

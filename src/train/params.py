@@ -9,6 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ticketbuddy import yamlfile
 from ticketbuddy.features.pipeline import TextSettings
 
 log = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ def load_params(path: str | Path | None = None) -> Params:
     if not source.is_file():
         raise ParamsError(f"hyper-parameters file {source} not found")
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        raw = yamlfile.load(source.read_text(encoding="utf-8")) or {}
         return Params.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise ParamsError(f"hyper-parameters file {source} refused: {exc}") from exc

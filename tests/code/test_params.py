@@ -47,7 +47,12 @@ def test_a_folder_with_params_but_no_dvc_yaml_above_is_not_the_project(tmp_path,
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "not found"), ("train: [unclosed", "refused"), ("promotion: {tolerance: -1}", "tolerance")],
+    [
+        (None, "not found"),
+        ("train: [unclosed", "refused"),
+        ("promotion: {tolerance: -1}", "tolerance"),
+        ("promotion: {tolerance: 0.01}\ntrain: {}\npromotion: {tolerance: 0.5}\n", "'promotion' on line 3"),
+    ],
 )
 def test_a_named_file_that_cannot_be_used_is_refused(tmp_path, content, message):
     path = tmp_path / "params.yaml"

@@ -88,6 +88,20 @@ def test_unreadable_policy_is_a_policy_error(tmp_path):
         load_policy(tmp_path / "missing.yaml")
 
 
+def test_a_policy_with_a_block_given_twice_is_refused_naming_both_lines(tmp_path):
+    """A second ``escalation_rules:`` would silently replace the first; it is refused instead."""
+    shipped = default_policy_path().read_text(encoding="utf-8")
+    assert load_policy().escalation_rules, "the shipped policy has escalation rules to lose"
+    lines = shipped.count("\n")
+    doubled = tmp_path / "policy.yaml"
+    doubled.write_text(shipped + "escalation_rules: []\n", encoding="utf-8")
+    first = 1 + shipped.splitlines().index("escalation_rules:")
+    with pytest.raises(
+        PolicyError, match=f"key 'escalation_rules' on line {lines + 1} repeats the one on line {first}"
+    ):
+        load_policy(doubled)
+
+
 @pytest.fixture(scope="module")
 def engine():
     return PolicyEngine(load_policy())

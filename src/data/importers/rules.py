@@ -121,14 +121,16 @@ class CfpbRules(BaseModel):
 
 @cache
 def _yaml_loader() -> type:
-    """A safe YAML loader where only true/false are booleans (YAML 1.2), not yes/no/on/off.
+    """A strict safe YAML loader where only true/false are booleans (YAML 1.2), not yes/no/on/off.
 
     Export values such as ``yes``, ``no`` or ``on`` are keys of value maps and truthy lists; read as
     booleans they would never match the cell text.
     """
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    from ticketbuddy.yamlfile import StrictLoader
+
+    class Loader(StrictLoader):
         pass
 
     bool_tag = "tag:yaml.org,2002:bool"

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ticketbuddy import yamlfile
 
 Mix = tuple[tuple[str, float], ...]
 
@@ -202,7 +202,7 @@ def config_from_dict(raw: dict[str, Any], drifted: bool = False) -> SynthConfig:
 
 
 def _read_params(params: Path) -> dict[str, Any]:
-    data = yaml.safe_load(Path(params).read_text(encoding="utf-8")) or {}
+    data = yamlfile.load(Path(params).read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{params} must hold a mapping at the top level")
     return data

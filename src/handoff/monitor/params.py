@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ticketbuddy import yamlfile
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -67,7 +69,7 @@ def load_monitor_params(path: str | Path | None = None) -> MonitorParams:
     if not source.is_file():
         raise MonitorParamsError(f"params file {source} not found")
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        raw = yamlfile.load(source.read_text(encoding="utf-8")) or {}
         return MonitorParams.model_validate(raw.get("monitor") or {})
     except (yaml.YAMLError, ValidationError, AttributeError) as exc:
         raise MonitorParamsError(f"params file {source}: monitor section refused: {exc}") from exc
