@@ -44,6 +44,7 @@ class TriggerSpec:
     threshold: float = 0.5
     min_similarity: float = 0.35
     no_family_veto: float | None = None
+    keyword_min_score: float = 0.0
 
 
 Specs = Mapping[str, "TriggerSpec | Sequence[str]"]
@@ -194,25 +195,38 @@ class TriggerFinder:
             item.semantic = matcher.hits(group, item.vectors, matches)
             item.similarity = {n: m.score for n, m in matches.items()}
             item.no_family = float(quiet[whole].min()) if whole else 0.0
-            self._veto_quiet_keywords(item, quiet, whole)
+            self._veto_keywords(item, quiet, scores[rows], whole, matcher.names)
         return found
 
-    def _veto_quiet_keywords(self, item: Found, quiet: np.ndarray, whole: Sequence[int]) -> None:
-        """Drop a family's keyword hits when every sentence holding them reads as no family.
+    def _veto_keywords(
+        self, item: Found, quiet: np.ndarray, scores: np.ndarray, whole: Sequence[int], names: Sequence[str]
+    ) -> None:
+        """Drop a family's keyword hits when no sentence holding them means what the family means.
 
         "I'm a trainee lawyer and need a laptop bag" holds ``lawyer``; its meaning is an everyday
-        question. A family with a ``no_family_veto`` keeps its keyword hits only when at least one
-        whole sentence (``whole``: their positions among the units) holding one has a "no family"
-        probability (``quiet``, per unit) below the veto; a phrase that spans sentences is kept.
+        question. "I'm a nurse doing nights at the hospital" holds ``hospital`` and reads as no
+        family only half surely, but nothing in it is a safety matter. A family keeps its keyword hits
+        only when at least one whole sentence (``whole``: their positions among the units) holding
+        one reads as no family (``quiet``, per unit) less surely than its ``no_family_veto`` and has
+        at least its ``keyword_min_score`` as the family's own score (``scores``, per unit, one column
+        per family in ``names``). A phrase that spans sentences is kept.
         """
-        vetoes = {n: veto for n in item.keywords if (veto := self.specs[n].no_family_veto) is not None}
-        if not vetoes:
+        checked = {n: self.specs[n] for n in item.keywords if n in names and _confirms(self.specs[n])}
+        if not checked:
             return
         holding = {i: self.keywords.find(item.sentences[i]) for i in whole}  # each sentence read once
-        for name, veto in vetoes.items():
+        for name, spec in checked.items():
             rows = [i for i in whole if name in holding[i]]
-            if rows and quiet[rows].min() >= veto:
+            veto = spec.no_family_veto if spec.no_family_veto is not None else 1.0 + 1e-9
+            column = scores[rows, list(names).index(name)] if rows else scores[:0, 0]
+            kept = (quiet[rows] < veto) & (column >= spec.keyword_min_score)
+            if rows and not kept.any():
                 item.vetoed[name] = item.keywords.pop(name)
+
+
+def _confirms(spec: TriggerSpec) -> bool:
+    """Whether a family's keyword hits must be confirmed by their sentences' meaning."""
+    return spec.no_family_veto is not None or spec.keyword_min_score > 0
 
 
 @lru_cache(maxsize=8)

@@ -41,6 +41,7 @@ def triggers_digest(policy: Policy) -> str:
             f"threshold={family.threshold}",
             f"min_similarity={family.min_similarity}",
             f"no_family_veto={policy.family_veto(name)}",
+            *([f"keyword_min_score={bar}"] if (bar := policy.family_keyword_bar(name)) else []),
         ]
         for name, family in policy.triggers.items()
     }

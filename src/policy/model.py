@@ -65,6 +65,7 @@ class TriggerFamily(_Strict):
         min_similarity: How close (cosine) a sentence must be to at least one example to be scored at all.
         min_priority: The least urgent priority an escalation with this family may get.
         no_family_veto: Overrides the policy's ``no_family_veto`` for this family.
+        keyword_min_score: Overrides the policy's ``keyword_min_score`` for this family.
 
     """
 
@@ -77,6 +78,7 @@ class TriggerFamily(_Strict):
     min_similarity: float = Field(default=0.35, ge=-1.0, le=1.0)
     min_priority: Priority | None = None
     no_family_veto: float | None = Field(default=None, gt=0.0, le=1.0)
+    keyword_min_score: float | None = Field(default=None, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _something_to_match(self) -> TriggerFamily:
@@ -186,6 +188,7 @@ class Policy(_Strict):
     vip: VipRule = Field(default_factory=VipRule)
     other_examples: list[str] = Field(default_factory=list)
     no_family_veto: float | None = Field(default=None, gt=0.0, le=1.0)
+    keyword_min_score: float = Field(default=0.0, ge=0.0, le=1.0)
     low_confidence_band: float = Field(default=0.0, ge=0.0, le=0.5)
     escalation_rules: list[EscalationRule] = Field(default_factory=list)
     keep_rules: list[EscalationRule] = Field(default_factory=list)
@@ -257,6 +260,11 @@ class Policy(_Strict):
         """The ``no_family_veto`` in force for a family: its own, else the policy's."""
         return self.triggers[name].no_family_veto or self.no_family_veto
 
+    def family_keyword_bar(self, name: str) -> float:
+        """The ``keyword_min_score`` in force for a family: its own, else the policy's."""
+        own = self.triggers[name].keyword_min_score
+        return self.keyword_min_score if own is None else own
+
     def trigger_specs(self, semantic: bool = True) -> dict[str, TriggerSpec]:
         """The trigger families as the feature pipeline and the matcher take them.
 
@@ -276,6 +284,7 @@ class Policy(_Strict):
                 f.threshold,
                 f.min_similarity,
                 self.family_veto(name) if semantic and f.examples else None,
+                self.family_keyword_bar(name) if semantic and f.examples else 0.0,
             )
             for name, f in self.triggers.items()
         }

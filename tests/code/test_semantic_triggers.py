@@ -233,6 +233,42 @@ def test_a_family_s_own_veto_overrides_the_policy_s_and_reaches_the_matcher_and_
     assert triggers_digest(policy) != triggers_digest(shipped)
 
 
+SAFETY = (
+    "it gave me a burn and I ended up in hospital",
+    "my child was hurt by it",
+    "it caught fire in my kitchen",
+)
+
+
+def test_a_keyword_counts_only_where_its_sentence_means_the_family():
+    """``keyword_min_score``: the word names the family, its sentence must score for it too."""
+    others = (*ROUTINE, "can I book a delivery slot in the evening", "do you have it in blue")
+    bar = TriggerFinder({"safety": TriggerSpec(("hospital",), SAFETY, keyword_min_score=0.3)}, others=others)
+    open_ = TriggerFinder({"safety": TriggerSpec(("hospital",), SAFETY)}, others=others)
+    calm = ["I work nights at the hospital. Can I book a delivery slot after 8pm?"]
+    harm = ["The heater burnt my arm and I had to go to hospital."]
+    found_calm, found_harm = bar.find_many([calm, harm])
+    assert found_calm.vetoed == {"safety": ["hospital"]} and "safety" not in found_calm.families
+    assert found_harm.keywords == {"safety": ["hospital"]}
+    assert open_.find_many([calm])[0].keywords == {"safety": ["hospital"]}  # 0: no check
+
+
+def test_a_family_keyword_bar_overrides_the_policy_s_and_changes_the_digest(tmp_path):
+    from ticketbuddy.policy.drift import triggers_digest
+
+    raw = yaml.safe_load(default_policy_path().read_text())
+    shipped = load_policy()
+    raw["triggers"]["legal"]["keyword_min_score"] = 0.0
+    raw["keyword_min_score"] = 0.6
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    policy = load_policy(path)
+    assert policy.family_keyword_bar("legal") == 0.0 and policy.family_keyword_bar("fraud") == 0.6
+    assert policy.trigger_specs()["fraud"].keyword_min_score == 0.6
+    assert policy.trigger_specs(semantic=False)["fraud"].keyword_min_score == 0.0
+    assert triggers_digest(policy) != triggers_digest(shipped)
+
+
 def test_the_model_does_not_count_a_keyword_the_veto_dropped():
     spec = TriggerSpec(("real person",), HUMAN, no_family_veto=0.6)
     X = pd.Series(
