@@ -6,6 +6,7 @@ them, so ``ticketbuddy --help`` and the data commands start in well under a seco
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -161,7 +162,16 @@ def serve(
         typer.echo(f"Hand-off store:       {store_line}")
     typer.echo(f"TicketBuddy API docs: http://{settings.host}:{settings.port}/docs")
     typer.echo(f"MLflow dashboard:     make mlflow-ui  (tracking store {tracking_uri()})")
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: by default that kills the
+    # process before its exit handlers run, and the model's local copy (``scoring.copies``) would stay
+    # behind. As an exit it runs them.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    """End the process as an exit (exit handlers run) with the shell's status for the signal."""
+    raise SystemExit(128 + signum)
 
 
 def _schema_at_start(store: HandoffStore) -> str | None:
