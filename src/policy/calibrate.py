@@ -5,9 +5,10 @@ families with the phrases matched, VIP status, the priority and route rules that
 escalation, and the escalation decision itself (the rules alone, or model + rules when predictions are
 given). ``summarise`` turns those traces into what a support operations team tunes a policy with:
 how often each trigger family and phrase fires and its precision against the history's ``escalated``
-labels, which phrases the ``no_family_veto`` dropped and which tickets the keep rules kept (and how
-often the history escalated those: the cost of each), how often each priority and route rule holds
-and decides, and how often the rule agrees with the priority / route the history records.
+labels, which phrases the ``no_family_veto`` or ``keyword_min_score`` dropped and which tickets the
+keep rules kept (and how often the history escalated those: the cost of each), how often each
+priority and route rule holds and decides, and how often the rule agrees with the priority / route
+the history records.
 ``calibrate_report`` renders the tables as text.
 
 Priority and route rules are traced on every ticket, as if it were escalated, so a rule is judged on the

@@ -62,7 +62,8 @@ def render_summary(summary: Mapping[str, Any]) -> str:
             [[s["extra"]["family"], s["name"], s["fired"], _pct(s["precision"])] for s in summary["phrases"]],
         ),
         "",
-        "phrases vetoed: their sentences read as no family (escalated: what the history did with them)",
+        "phrases vetoed: their sentences read as no family, or not as theirs (escalated: what the history"
+        " did with them)",
         *_table(
             ["family", "phrase", "vetoed", "escalated"],
             [
