@@ -1,7 +1,6 @@
 """Starting the service: no model means no start (unless rules only is asked for), and it says why."""
 
 import json
-import signal
 
 import httpx
 import pytest
@@ -9,7 +8,6 @@ from fastapi.testclient import TestClient
 
 from tests.serve import api
 from tests.serve.servers import serve_refusing, start_server
-from ticketbuddy.scoring import copies
 from ticketbuddy.scoring.lookup import ModelUnavailable
 from ticketbuddy.serve.app import create_app
 from ticketbuddy.settings import ServiceSettings
@@ -103,17 +101,3 @@ def test_the_model_is_required_by_default(trained, tmp_path):
     assert settings.require_model is True
     with pytest.raises(ModelUnavailable, match="--allow-rules-only"), TestClient(create_app(settings)):
         pass
-
-
-def test_a_terminated_server_leaves_no_model_copy_behind(trained, tmp_path):
-    """SIGTERM: graceful shutdown, then the model's local copy is removed (``scoring.copies``)."""
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    env = {"TMPDIR": str(scratch), "TICKETBUDDY_DB_URL": f"sqlite:///{tmp_path / 'h.db'}"}
-    server = start_server(env, tmp_path / "serve.log")
-    copies_made = list(scratch.glob(f"{copies.PREFIX}*"))
-    assert len(copies_made) == 1 and (copies_made[0] / copies.LOCK).exists()
-    server.stop()
-    assert server.proc.returncode == 128 + signal.SIGTERM, (tmp_path / "serve.log").read_text()[-2000:]
-    assert "Application shutdown complete" in (tmp_path / "serve.log").read_text()
-    assert not list(scratch.glob(f"{copies.PREFIX}*"))
