@@ -217,10 +217,12 @@ class TriggerFinder:
         holding = {i: self.keywords.find(item.sentences[i]) for i in whole}  # each sentence read once
         for name, spec in checked.items():
             rows = [i for i in whole if name in holding[i]]
-            veto = spec.no_family_veto if spec.no_family_veto is not None else 1.0 + 1e-9
-            column = scores[rows, list(names).index(name)] if rows else scores[:0, 0]
-            kept = (quiet[rows] < veto) & (column >= spec.keyword_min_score)
-            if rows and not kept.any():
+            if not rows:
+                continue
+            meant = scores[rows, list(names).index(name)] >= spec.keyword_min_score
+            if spec.no_family_veto is not None:
+                meant &= quiet[rows] < spec.no_family_veto
+            if not meant.any():
                 item.vetoed[name] = item.keywords.pop(name)
 
 
