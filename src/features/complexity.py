@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import Turn, messages_column
 from ticketbuddy.features.encoder import EMBEDDING_DIM, encoder_variant
+from ticketbuddy.features.feature_cache import cached_rows
 from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.semantic import SentenceEncoder, split_sentences
 
@@ -144,9 +145,17 @@ class Complexity(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.Series) -> np.ndarray:
-        """One row per ticket with the figures in ``COMPLEXITY_FIGURES`` order."""
-        encoder = SentenceEncoder(self.encoder_path)
+        """One row per ticket with the figures in ``COMPLEXITY_FIGURES`` order (kept rows read back)."""
         conversations = list(messages_column(X))
+        return cached_rows(self._identity, conversations, self._rows, len(COMPLEXITY_FIGURES))
+
+    def _identity(self) -> str:
+        """What the rows depend on besides the turns: the encoder."""
+        return f"complexity:{encoder_variant(SentenceEncoder(self.encoder_path).directory())}"
+
+    def _rows(self, conversations: list) -> np.ndarray:
+        """``transform`` without the kept rows."""
+        encoder = SentenceEncoder(self.encoder_path)
         rows = []
         for start in range(0, len(conversations), _CHUNK):
             chunk = conversations[start : start + _CHUNK]

@@ -1,9 +1,10 @@
-"""A disk cache of text embeddings for training-time work (train, evaluate, compare).
+"""A disk cache of text embeddings (and other per-text numbers) for training-time work.
 
 Embedding is by far the slowest step, and data scientists embed the same tickets again and again:
 retraining, evaluating the champion on the same test set, comparing heads. Vectors are stored in one
 SQLite file keyed by the encoder variant and a hash of the text; each message's sentiment score is
-kept there too, as a one-number vector under its own variant (``sentiment.message_sentiments``).
+kept there too, as a one-number vector under its own variant (``sentiment.message_sentiments``),
+and so are the trigger and complexity rows of each ticket (``feature_cache``, 64-bit floats).
 The cache is switched on only inside ``embedding_cache(...)`` blocks, so the scoring service never
 writes one.
 """
@@ -50,22 +51,31 @@ class EmbeddingCache:
         """Stable key of one text under one encoder."""
         return hashlib.sha256(f"{variant}\x00{text}".encode()).hexdigest()
 
-    def encode(self, variant: str, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-        """Vectors for ``texts``: cached ones read, the rest computed by ``encode`` and stored."""
+    def encode(
+        self,
+        variant: str,
+        texts: list[str],
+        encode: Callable[[list[str]], np.ndarray],
+        dtype: type[np.floating] = np.float32,
+    ) -> np.ndarray:
+        """Vectors for ``texts``: cached ones read, the rest computed by ``encode`` and stored.
+
+        ``dtype`` is how the numbers are kept (and given back); a variant must always use the same.
+        """
         keys = [self.key(variant, t) for t in texts]
-        found = self._lookup(keys)
+        found = self._lookup(keys, dtype)
         missing = [i for i, k in enumerate(keys) if k not in found]
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
-        fresh = encode([texts[i] for i in missing]) if missing else np.zeros((0, 0), dtype=np.float32)
-        rows = [(keys[i], fresh[j].astype(np.float32).tobytes()) for j, i in enumerate(missing)]
+        fresh = encode([texts[i] for i in missing]) if missing else np.zeros((0, 0), dtype=dtype)
+        rows = [(keys[i], fresh[j].astype(dtype).tobytes()) for j, i in enumerate(missing)]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
-        computed = {keys[i]: fresh[j].astype(np.float32) for j, i in enumerate(missing)}
+        computed = {keys[i]: fresh[j].astype(dtype) for j, i in enumerate(missing)}
         vectors = [found[k] if k in found else computed[k] for k in keys]
-        return np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+        return np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=dtype)
 
-    def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
+    def _lookup(self, keys: list[str], dtype: type[np.floating] = np.float32) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
             chunk = keys[start : start + 900]
@@ -73,7 +83,7 @@ class EmbeddingCache:
             for key, blob in self._db.execute(
                 f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk
             ):
-                found[key] = np.frombuffer(blob, dtype=np.float32)
+                found[key] = np.frombuffer(blob, dtype=dtype)
         return found
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import customer_texts, messages_column
 from ticketbuddy.features.encoder import EMBEDDING_DIM, encoder_variant
+from ticketbuddy.features.feature_cache import cached_rows
 from ticketbuddy.features.keywords import KeywordMatcher, normalise
 from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.semantic import (
@@ -295,8 +296,19 @@ class TriggerSignals(TransformerMixin, BaseEstimator):
         return cached
 
     def transform(self, X: pd.Series) -> np.ndarray:
-        """One row per ticket: keyword counts, similarities, families fired."""
-        found = self.finder().find_many([customer_texts(m) for m in messages_column(X)])
+        """One row per ticket: keyword counts, similarities, families fired (kept rows read back)."""
+        width = len(self.get_feature_names_out())
+        return cached_rows(self._identity, list(messages_column(X)), self._rows, width)
+
+    def _identity(self) -> str:
+        """What the rows depend on besides the turns: the families, the encoder, the columns."""
+        finder = self.finder()
+        encoder = encoder_variant(finder.encoder.directory()) if finder.matcher() else "keywords only"
+        return f"triggers:{finder.identity}:{encoder}:{','.join(self.get_feature_names_out())}"
+
+    def _rows(self, conversations: list) -> np.ndarray:
+        """``transform`` without the kept rows."""
+        found = self.finder().find_many([customer_texts(m) for m in conversations])
         semantic, fired = self._semantic_names(), getattr(self, "count_fired_", False)
         rows = np.zeros((len(found), len(self.names_) + len(semantic) + int(fired)), dtype=float)
         for i, item in enumerate(found):
