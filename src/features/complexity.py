@@ -8,6 +8,7 @@ trigger features and these share one encoder call).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from itertools import combinations
@@ -18,7 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import Turn, messages_column
 from ticketbuddy.features.encoder import EMBEDDING_DIM, encoder_variant
-from ticketbuddy.features.feature_cache import cached_rows
+from ticketbuddy.features.feature_cache import remembered
 from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.semantic import SentenceEncoder, split_sentences
 
@@ -37,6 +38,8 @@ _REFERENCE = re.compile(
 )
 _WORDS = re.compile(r"[a-z0-9']+")
 _CHUNK = 512
+_NAMES = COMPLEXITY_FIGURES
+_LOGGED = ("customer_words", "customer_sentences")  # model features on a log scale
 _TOPIC_WORDS = 5
 #: Figures of recent conversations, by encoder and turns: the model's features and the policy's
 #: rules both read them for every ticket scored.
@@ -98,12 +101,50 @@ def complexity(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, flo
         (1.0, 1.0, True)
 
     """
-    key = (encoder_variant(encoder.directory()), tuple((t.role, t.text) for t in turns))
-    figures = _FIGURES.get(key)
-    if figures is None:
-        figures = _figures(turns, encoder)
-        _FIGURES.put(key, figures)
-    return figures
+    return complexity_many([turns], encoder)[0]
+
+
+def complexity_many(
+    conversations: Sequence[Sequence[Turn]], encoder: SentenceEncoder
+) -> list[dict[str, float]]:
+    """``complexity`` of each conversation, in order.
+
+    Recent conversations are answered from memory, and inside an ``embedding_cache`` block
+    (training, evaluation) ones seen before from disk; the rest are worked out ``_CHUNK`` at a time,
+    with one encoder call per chunk.
+    """
+    variant = encoder_variant(encoder.directory())
+    return remembered(
+        _FIGURES,
+        [(variant, tuple((t.role, t.text) for t in turns)) for turns in conversations],
+        lambda key: json.dumps(key[1], ensure_ascii=False),
+        "complexity",
+        lambda: variant,
+        lambda rows: _worked_out([conversations[r] for r in rows], encoder),
+        (_figures_bytes, _figures_read),
+    )
+
+
+def _figures_bytes(figures: dict[str, float]) -> bytes:
+    """The figures as 64-bit floats in ``COMPLEXITY_FIGURES`` order: read back, the very numbers."""
+    return np.asarray([figures[n] for n in COMPLEXITY_FIGURES], dtype=np.float64).tobytes()
+
+
+def _figures_read(blob: bytes) -> dict[str, float]:
+    """``_figures_bytes`` read back."""
+    return dict(zip(COMPLEXITY_FIGURES, np.frombuffer(blob, dtype=np.float64).tolist(), strict=True))
+
+
+def _worked_out(conversations: Sequence[Sequence[Turn]], encoder: SentenceEncoder) -> list[dict[str, float]]:
+    """``_figures`` of each conversation, the sentences of ``_CHUNK`` of them embedded in one call."""
+    out: list[dict[str, float]] = []
+    for start in range(0, len(conversations), _CHUNK):
+        chunk = conversations[start : start + _CHUNK]
+        sentences = [s for turns in chunk for s in split_sentences(_customer(turns))]
+        if sentences:
+            encoder(sentences)  # one batched call; the figures below read the kept vectors
+        out.extend(_figures(turns, encoder) for turns in chunk)
+    return out
 
 
 def _figures(turns: Sequence[Turn], encoder: SentenceEncoder) -> dict[str, float]:
@@ -145,28 +186,10 @@ class Complexity(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.Series) -> np.ndarray:
-        """One row per ticket with the figures in ``COMPLEXITY_FIGURES`` order (kept rows read back)."""
-        conversations = list(messages_column(X))
-        return cached_rows(self._identity, conversations, self._rows, len(COMPLEXITY_FIGURES))
-
-    def _identity(self) -> str:
-        """What the rows depend on besides the turns: the encoder."""
-        return f"complexity:{encoder_variant(SentenceEncoder(self.encoder_path).directory())}"
-
-    def _rows(self, conversations: list) -> np.ndarray:
-        """``transform`` without the kept rows."""
-        encoder = SentenceEncoder(self.encoder_path)
+        """One row per ticket with the figures in ``COMPLEXITY_FIGURES`` order."""
         rows = []
-        for start in range(0, len(conversations), _CHUNK):
-            chunk = conversations[start : start + _CHUNK]
-            sentences = [s for turns in chunk for s in split_sentences(_customer(turns))]
-            if sentences:
-                encoder(sentences)  # one batched call; the figures below read the kept vectors
-            for turns in chunk:
-                figures = complexity(turns, encoder)
-                figures["customer_words"] = float(np.log1p(figures["customer_words"]))
-                figures["customer_sentences"] = float(np.log1p(figures["customer_sentences"]))
-                rows.append([figures[n] for n in COMPLEXITY_FIGURES])
+        for figures in complexity_many(list(messages_column(X)), SentenceEncoder(self.encoder_path)):
+            rows.append([float(np.log1p(figures[n])) if n in _LOGGED else figures[n] for n in _NAMES])
         return np.asarray(rows, dtype=float).reshape(len(rows), len(COMPLEXITY_FIGURES))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

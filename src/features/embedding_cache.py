@@ -4,7 +4,7 @@ Embedding is by far the slowest step, and data scientists embed the same tickets
 retraining, evaluating the champion on the same test set, comparing heads. Vectors are stored in one
 SQLite file keyed by the encoder variant and a hash of the text; each message's sentiment score is
 kept there too, as a one-number vector under its own variant (``sentiment.message_sentiments``),
-and so are the trigger and complexity rows of each ticket (``feature_cache``, 64-bit floats).
+and so is what each ticket's trigger families and complexity figures came to (``feature_cache``).
 The cache is switched on only inside ``embedding_cache(...)`` blocks, so the scoring service never
 writes one.
 """
@@ -62,28 +62,39 @@ class EmbeddingCache:
 
         ``dtype`` is how the numbers are kept (and given back); a variant must always use the same.
         """
+
+        def computed(missing: list[str]) -> list[bytes]:
+            return [np.asarray(row, dtype=dtype).tobytes() for row in encode(missing)]
+
+        vectors = [np.frombuffer(blob, dtype=dtype) for blob in self.blobs(variant, texts, computed)]
+        return np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=dtype)
+
+    def blobs(
+        self, variant: str, texts: list[str], compute: Callable[[list[str]], list[bytes]]
+    ) -> list[bytes]:
+        """What is kept for ``texts`` under ``variant``: kept ones read, the rest made by ``compute``."""
         keys = [self.key(variant, t) for t in texts]
-        found = self._lookup(keys, dtype)
+        found = self._lookup(keys)
         missing = [i for i, k in enumerate(keys) if k not in found]
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
-        fresh = encode([texts[i] for i in missing]) if missing else np.zeros((0, 0), dtype=dtype)
-        rows = [(keys[i], fresh[j].astype(dtype).tobytes()) for j, i in enumerate(missing)]
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
-        computed = {keys[i]: fresh[j].astype(dtype) for j, i in enumerate(missing)}
-        vectors = [found[k] if k in found else computed[k] for k in keys]
-        return np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=dtype)
+        if missing:
+            fresh = compute([texts[i] for i in missing])
+            rows = [(keys[i], fresh[j]) for j, i in enumerate(missing)]
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+            found.update(rows)
+        return [found[k] for k in keys]
 
-    def _lookup(self, keys: list[str], dtype: type[np.floating] = np.float32) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+    def _lookup(self, keys: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
         for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
             chunk = keys[start : start + 900]
             marks = ",".join("?" * len(chunk))
             for key, blob in self._db.execute(
                 f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk
             ):
-                found[key] = np.frombuffer(blob, dtype=dtype)
+                found[key] = blob
         return found
 
     def close(self) -> None:

@@ -1,29 +1,33 @@
-"""Feature rows of tickets seen before, read back on a retrain instead of worked out again.
+"""What the features found in tickets seen before, read back on a retrain instead of worked out again.
 
 A retrain reads mostly the same history as the last one. The embedding cache already spares the
 encoder; what is left is the work done *with* the vectors: matching every sentence against the
-trigger families' examples and keywords, and the complexity figures (together about a third of a
-warm retrain on 100,000 tickets, docs/PERFORMANCE.md). Those rows depend on nothing but the
-conversation, the transformer's settings and the code that computes them, so inside an
-``embedding_cache`` block (training, evaluation; never the service) they are kept in the same SQLite
-file, as 64-bit floats, so a row read back is the very row computed.
+trigger families' keywords and examples, and the complexity figures (together about a third of a
+warm retrain on 100,000 tickets, and the policy's decisions in evaluation need both again,
+docs/PERFORMANCE.md). Those findings depend on nothing but the conversation, the step's settings and
+the code that computes them, so inside an ``embedding_cache`` block (training, evaluation; never the
+service) they are kept in the same SQLite file, in a form that gives back the very values computed.
 
-The key of a row holds the conversation's turns (role and text), the transformer's own identity (its
-families, examples and columns; its encoder), the source of every module of this package and the
-versions of numpy and scikit-learn: a change to any of them computes the rows afresh.
+The key of a record holds the conversation, the finder's own identity (its families, examples and
+encoder), the source of every module of this package and the versions of numpy and scikit-learn: a
+change to any of them computes the findings afresh.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from ticketbuddy.features import embedding_cache
+from ticketbuddy.features.memo import Memo
+
+K = TypeVar("K")
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -37,45 +41,70 @@ def code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def conversation_key(turns: Sequence) -> str:
-    """The turns of one conversation (role and text) as one string."""
-    return json.dumps([[t.role, t.text] for t in turns], ensure_ascii=False)
-
-
-def cached_rows(
+def kept_records(
+    kind: str,
     identity: Callable[[], str],
-    conversations: Sequence[Sequence],
-    compute: Callable[[list[Sequence]], np.ndarray],
-    width: int,
-) -> np.ndarray:
-    """One feature row per conversation: kept rows read back, the rest computed by ``compute``.
+    keys: Sequence[str],
+    compute: Callable[[list[int]], list[T]],
+    encode: Callable[[T], bytes],
+    decode: Callable[[bytes], T],
+) -> list[T]:
+    """One record per key: kept ones read back (``decode``), the rest computed and kept (``encode``).
 
-    Without an active ``embedding_cache`` block this is ``compute(conversations)``.
+    Without an active ``embedding_cache`` block this is ``compute`` of every position. A key given
+    twice is computed once.
 
     Args:
-        identity: What the rows depend on besides the turns and the code (the transformer's settings);
-            asked only when the cache is on, so the service pays nothing for it.
-        conversations: Parsed turns per ticket.
-        compute: The transformer's own work on a list of conversations.
-        width: Columns per row (the shape of an empty answer).
+        kind: What the records are (``found``, ``complexity``): part of the key.
+        identity: What they depend on besides the key and the code (the finder's families, the
+            encoder); asked only when the cache is on, so the service pays nothing for it.
+        keys: One string per item, its whole input (the conversation's turns).
+        compute: The real work, given positions in ``keys``; returns one record per position.
+        encode: A record as bytes that ``decode`` turns back into an equal record.
+        decode: Bytes back into a record.
 
     Example:
-        >>> from ticketbuddy.features.conversation import Turn
-        >>> cached_rows(lambda: "ones", [[Turn("customer", "hi there")]], lambda c: np.ones((len(c), 2)), 2)
-        array([[1., 1.]])
+        >>> kept_records("squares", lambda: "v1", ["3", "4"], lambda rows: [int(k) ** 2 for k in
+        ...     (["3", "4"][r] for r in rows)], lambda n: str(n).encode(), lambda b: int(b))
+        [9, 16]
 
     """
     cache = embedding_cache.active()
-    if cache is None or not conversations:
-        return np.asarray(compute(list(conversations)), dtype=float).reshape(len(conversations), width)
-    keys = [conversation_key(turns) for turns in conversations]
-    by_key = dict(zip(keys, conversations, strict=True))
-    unique = list(by_key)
+    if cache is None or not keys:
+        return compute(list(range(len(keys))))
+    first = {key: i for i, key in reversed(list(enumerate(keys)))}
+    computed: dict[str, T] = {}
 
-    def fresh(missing: list[str]) -> np.ndarray:
-        return np.asarray(compute([by_key[k] for k in missing]), dtype=np.float64)
+    def fresh(missing: list[str]) -> list[bytes]:
+        records = compute([first[key] for key in missing])
+        computed.update(zip(missing, records, strict=True))
+        return [encode(record) for record in records]
 
-    variant = f"rows:{code_digest()}:{identity()}"
-    kept = cache.encode(variant, unique, fresh, dtype=np.float64).reshape(len(unique), width)
-    index = {key: i for i, key in enumerate(unique)}
-    return kept[[index[k] for k in keys]]
+    unique = list(first)
+    blobs = dict(zip(unique, cache.blobs(f"{kind}:{code_digest()}:{identity()}", unique, fresh), strict=True))
+    return [computed[key] if key in computed else decode(blobs[key]) for key in keys]
+
+
+def remembered(
+    memo: Memo[K, T],
+    keys: Sequence[K],
+    disk_key: Callable[[K], str],
+    kind: str,
+    identity: Callable[[], str],
+    compute: Callable[[list[int]], list[T]],
+    codec: tuple[Callable[[T], bytes], Callable[[bytes], T]],
+) -> list[T]:
+    """One record per key, from the process's ``memo``, else ``kept_records``; kept in the memo.
+
+    ``compute`` gets positions in ``keys``; ``disk_key`` turns a memo key into the string the disk
+    keeps it under; ``codec`` is ``kept_records``' ``encode`` and ``decode``.
+    """
+    kept = [memo.get(key) for key in keys]
+    missing = [i for i, record in enumerate(kept) if record is None]
+    if missing:
+        disk = [disk_key(keys[i]) for i in missing]
+        fresh = kept_records(kind, identity, disk, lambda rows: compute([missing[r] for r in rows]), *codec)
+        for i, record in zip(missing, fresh, strict=True):
+            memo.put(keys[i], record)
+            kept[i] = record
+    return [record for record in kept if record is not None]

@@ -8,6 +8,7 @@ and the escalation policy (as rules), so a family means the same thing to both.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ticketbuddy.features.conversation import customer_texts, messages_column
 from ticketbuddy.features.encoder import EMBEDDING_DIM, encoder_variant
-from ticketbuddy.features.feature_cache import cached_rows
+from ticketbuddy.features.feature_cache import remembered
 from ticketbuddy.features.keywords import KeywordMatcher, normalise
 from ticketbuddy.features.memo import Memo
 from ticketbuddy.features.semantic import (
@@ -80,6 +81,34 @@ class Found:
         for name in self.semantic:
             fired.setdefault(name, [])
         return dict(sorted(fired.items()))
+
+    def to_bytes(self) -> bytes:
+        """What the policy and the model read (not the sentences and their vectors), as JSON."""
+        hits = self.semantic.items()
+        semantic = {n: [h.sentence, h.example, float(h.similarity), float(h.score)] for n, h in hits}
+        return json.dumps(
+            {
+                "keywords": self.keywords,
+                "semantic": semantic,
+                "similarity": {n: float(v) for n, v in self.similarity.items()},
+                "vetoed": self.vetoed,
+                "no_family": float(self.no_family),
+            },
+            ensure_ascii=False,
+        ).encode()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Found:
+        """``to_bytes`` read back: equal findings, every number the same float."""
+        record = json.loads(blob)
+        semantic = {n: SemanticHit(*fields) for n, fields in record["semantic"].items()}
+        return cls(
+            keywords=record["keywords"],
+            semantic=semantic,
+            similarity=record["similarity"],
+            vetoed=record["vetoed"],
+            no_family=record["no_family"],
+        )
 
     def copy(self) -> Found:
         """A copy whose dicts, lists and vectors can be changed without touching this one."""
@@ -161,19 +190,20 @@ class TriggerFinder:
     def find_many(self, tickets: Sequence[Sequence[str]]) -> list[Found]:
         """What fires in each ticket, given its customer turns; all sentences embedded in one call.
 
-        A ticket these families were asked about lately (``FOUND_MEMO``) is answered from memory.
+        A ticket these families were asked about lately (``FOUND_MEMO``) is answered from memory;
+        inside an ``embedding_cache`` block (training, evaluation) one found before, from disk.
         """
         matcher = self.matcher()
         scope = (self.identity, encoder_variant(self.encoder.directory()) if matcher else None)
-        keys = [(*scope, tuple(texts)) for texts in tickets]
-        kept = [FOUND_MEMO.get(key) for key in keys]
-        missing = [i for i, item in enumerate(kept) if item is None]
-        if missing:
-            fresh = self._find([tickets[i] for i in missing], matcher)
-            for i, item in zip(missing, fresh, strict=True):
-                FOUND_MEMO.put(keys[i], item)
-                kept[i] = item
-        return [item for item in kept if item is not None]
+        return remembered(
+            FOUND_MEMO,
+            [(*scope, tuple(texts)) for texts in tickets],
+            lambda key: json.dumps(list(key[2]), ensure_ascii=False),
+            "found",
+            lambda: repr(scope),
+            lambda rows: self._find([tickets[r] for r in rows], matcher),
+            (Found.to_bytes, Found.from_bytes),
+        )
 
     def _find(self, tickets: Sequence[Sequence[str]], matcher: SemanticMatcher | None) -> list[Found]:
         """``find_many`` without the memory."""
@@ -296,19 +326,8 @@ class TriggerSignals(TransformerMixin, BaseEstimator):
         return cached
 
     def transform(self, X: pd.Series) -> np.ndarray:
-        """One row per ticket: keyword counts, similarities, families fired (kept rows read back)."""
-        width = len(self.get_feature_names_out())
-        return cached_rows(self._identity, list(messages_column(X)), self._rows, width)
-
-    def _identity(self) -> str:
-        """What the rows depend on besides the turns: the families, the encoder, the columns."""
-        finder = self.finder()
-        encoder = encoder_variant(finder.encoder.directory()) if finder.matcher() else "keywords only"
-        return f"triggers:{finder.identity}:{encoder}:{','.join(self.get_feature_names_out())}"
-
-    def _rows(self, conversations: list) -> np.ndarray:
-        """``transform`` without the kept rows."""
-        found = self.finder().find_many([customer_texts(m) for m in conversations])
+        """One row per ticket: keyword counts, similarities, families fired."""
+        found = self.finder().find_many([customer_texts(m) for m in messages_column(X)])
         semantic, fired = self._semantic_names(), getattr(self, "count_fired_", False)
         rows = np.zeros((len(found), len(self.names_) + len(semantic) + int(fired)), dtype=float)
         for i, item in enumerate(found):

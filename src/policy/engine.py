@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ticketbuddy.features.bot import bot_confidence
-from ticketbuddy.features.complexity import complexity
+from ticketbuddy.features.complexity import complexity_many
 from ticketbuddy.features.conversation import Turn
 from ticketbuddy.features.sentiment import customer_trajectory
 from ticketbuddy.features.shape import conversation_shape
@@ -95,19 +95,20 @@ class PolicyEngine:
             for start in range(0, len(texts), FACTS_BATCH)
             for item in self.finder.find_many(texts[start : start + FACTS_BATCH])
         ]
+        turns = [[Turn(m.role, m.text, m.confidence) for m in t.messages] for t in tickets]
+        figures = complexity_many(turns, self.finder.encoder) if self.finder.semantic else [{} for _ in turns]
         return [
-            self._facts(ticket, probability, threshold, answers, fired)
-            for ticket, probability, answers, fired in zip(
-                tickets, probabilities, learned, found, strict=True
+            self._facts(ticket, probability, threshold, answers, fired, conversation, complex_)
+            for ticket, probability, answers, fired, conversation, complex_ in zip(
+                tickets, probabilities, learned, found, turns, figures, strict=True
             )
         ]
 
     def _facts(
         self, ticket: Ticket, probability: float | None, threshold: float | None, learned: Learned | None,
-        found: Found,
+        found: Found, turns: list[Turn], figures: dict[str, float],
     ) -> Facts:  # fmt: skip
-        """``facts`` of one ticket, given what its triggers found."""
-        turns = [Turn(m.role, m.text, m.confidence) for m in ticket.messages]
+        """``facts`` of one ticket, given what its triggers found and its complexity figures."""
         shape = conversation_shape(turns)
         return Facts(
             probability=probability,
@@ -117,7 +118,7 @@ class PolicyEngine:
             no_family=found.no_family,
             vetoed=found.vetoed,
             bot=bot_confidence(turns),
-            complexity=complexity(turns, self.finder.encoder) if self.finder.semantic else {},
+            complexity=figures,
             vip=self.is_vip(ticket.customer.tier, ticket.customer.lifetime_value),
             tier=ticket.customer.tier,
             lifetime_value=ticket.customer.lifetime_value,
