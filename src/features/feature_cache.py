@@ -96,10 +96,16 @@ def remembered(
 ) -> list[T]:
     """One record per key, from the process's ``memo``, else ``kept_records``; kept in the memo.
 
+    Inside an ``embedding_cache`` block the disk is asked for every key, the memo for none: a record
+    the memo got outside the block (the int8 encoder's vectors move in the fourth decimal with the
+    batch a sentence was embedded in) would otherwise stand beside one computed again elsewhere,
+    and a retrain or an evaluation would read different findings for the same ticket.
+
     ``compute`` gets positions in ``keys``; ``disk_key`` turns a memo key into the string the disk
     keeps it under; ``codec`` is ``kept_records``' ``encode`` and ``decode``.
     """
-    kept = [memo.get(key) for key in keys]
+    on_disk = embedding_cache.active() is not None
+    kept = [None if on_disk else memo.get(key) for key in keys]
     missing = [i for i, record in enumerate(kept) if record is None]
     if missing:
         disk = [disk_key(keys[i]) for i in missing]

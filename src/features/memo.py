@@ -24,7 +24,7 @@ def as_is(value: V) -> V:
 
 
 class Memo(Generic[K, V]):
-    """The last ``size`` results stored, by key; the oldest stored goes first.
+    """The last ``size`` results stored or asked for, by key; the least recently used goes first.
 
     ``copy`` is applied on the way in and on the way out, so a caller that changes what it got
     changes nothing kept.
@@ -57,10 +57,12 @@ class Memo(Generic[K, V]):
         """A copy of what was kept under ``key``, or None."""
         with self._lock:
             value = self._kept.get(key)
+            if value is not None:  # the least recently used goes first, not what was just asked for
+                self._kept.move_to_end(key)
         return None if value is None else self.copy(value)
 
     def put(self, key: K, value: V) -> None:
-        """Keep a copy of ``value``; the oldest entry goes when the memo is full."""
+        """Keep a copy of ``value``; the least recently used entry goes when the memo is full."""
         kept = self.copy(value)
         with self._lock:
             self._kept[key] = kept
