@@ -38,7 +38,6 @@ _REFERENCE = re.compile(
 )
 _WORDS = re.compile(r"[a-z0-9']+")
 _CHUNK = 512
-_NAMES = COMPLEXITY_FIGURES
 _LOGGED = ("customer_words", "customer_sentences")  # model features on a log scale
 _TOPIC_WORDS = 5
 #: Figures of recent conversations, by encoder and turns: the model's features and the policy's
@@ -109,9 +108,9 @@ def complexity_many(
 ) -> list[dict[str, float]]:
     """``complexity`` of each conversation, in order.
 
-    Recent conversations are answered from memory, and inside an ``embedding_cache`` block
-    (training, evaluation) ones seen before from disk; the rest are worked out ``_CHUNK`` at a time,
-    with one encoder call per chunk.
+    Conversations seen before are answered from memory, or inside an ``embedding_cache`` block
+    (training, evaluation) from disk (``feature_cache.remembered``); the rest are worked out
+    ``_CHUNK`` at a time, with one encoder call per chunk.
     """
     variant = encoder_variant(encoder.directory())
     return remembered(
@@ -188,8 +187,10 @@ class Complexity(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.Series) -> np.ndarray:
         """One row per ticket with the figures in ``COMPLEXITY_FIGURES`` order."""
         rows = []
-        for figures in complexity_many(list(messages_column(X)), SentenceEncoder(self.encoder_path)):
-            rows.append([float(np.log1p(figures[n])) if n in _LOGGED else figures[n] for n in _NAMES])
+        encoder = SentenceEncoder(self.encoder_path)
+        for figures in complexity_many(list(messages_column(X)), encoder):
+            row = [float(np.log1p(figures[n])) if n in _LOGGED else figures[n] for n in COMPLEXITY_FIGURES]
+            rows.append(row)
         return np.asarray(rows, dtype=float).reshape(len(rows), len(COMPLEXITY_FIGURES))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

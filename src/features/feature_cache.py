@@ -33,10 +33,15 @@ T = TypeVar("T")
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """A digest of this package's source and the numeric libraries it computes with."""
+    return source_digest(Path(__file__).parent)
+
+
+def source_digest(folder: Path) -> str:
+    """A digest of the ``*.py`` files in ``folder`` (names, contents) and the numpy / sklearn versions."""
     import sklearn
 
     digest = hashlib.sha256(f"numpy {np.__version__} sklearn {sklearn.__version__}".encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()[:16]
 

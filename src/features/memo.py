@@ -34,6 +34,9 @@ class Memo(Generic[K, V]):
         >>> memo.put("a", [1]); memo.put("b", [2]); memo.put("c", [3])
         >>> memo.get("a"), memo.get("c"), len(memo)
         (None, [3], 2)
+        >>> _ = memo.get("b"); memo.put("d", [4])  # "b" was asked for since "c" was: "c" goes
+        >>> memo.get("b"), memo.get("c")
+        ([2], None)
 
     """
 

@@ -190,8 +190,8 @@ class TriggerFinder:
     def find_many(self, tickets: Sequence[Sequence[str]]) -> list[Found]:
         """What fires in each ticket, given its customer turns; all sentences embedded in one call.
 
-        A ticket these families were asked about lately (``FOUND_MEMO``) is answered from memory;
-        inside an ``embedding_cache`` block (training, evaluation) one found before, from disk.
+        A ticket these families were asked about lately is answered from memory (``FOUND_MEMO``), or
+        inside an ``embedding_cache`` block (training, evaluation) from disk (``feature_cache.remembered``).
         """
         matcher = self.matcher()
         scope = (self.identity, encoder_variant(self.encoder.directory()) if matcher else None)

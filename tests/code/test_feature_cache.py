@@ -1,15 +1,17 @@
 """Trigger findings and complexity figures kept with the embeddings: read back on a retrain, never stale."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from ticketbuddy.features import complexity as complexity_module
-from ticketbuddy.features import embedding_cache, feature_cache, triggers
+from ticketbuddy.features import embedding_cache, feature_cache
 from ticketbuddy.features.complexity import Complexity
 from ticketbuddy.features.conversation import Turn
 from ticketbuddy.features.memo import Memo
-from ticketbuddy.features.triggers import Found, TriggerFinder, TriggerSignals
+from ticketbuddy.features.triggers import FOUND_MEMO, Found, TriggerFinder, TriggerSignals, TriggerSpec
 from ticketbuddy.policy.engine import PolicyEngine
 from ticketbuddy.policy.model import load_policy
 from ticketbuddy.schemas import Ticket
@@ -131,8 +133,23 @@ def test_a_change_to_the_code_works_everything_out_afresh(tmp_path, monkeypatch)
     assert calls == [len(CONVERSATIONS)]
 
 
-def test_the_code_digest_reads_the_package_source():
-    digest = feature_cache.code_digest()
-    feature_cache.code_digest.cache_clear()
-    assert len(digest) == 16 and feature_cache.code_digest() == digest
-    assert triggers.__file__.endswith(".py")  # a module of the package it reads
+def test_the_code_digest_reads_the_package_source(tmp_path):
+    for path in sorted(Path(feature_cache.__file__).parent.glob("*.py")):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    assert feature_cache.source_digest(tmp_path) == feature_cache.code_digest()
+    edited = tmp_path / "complexity.py"
+    edited.write_text(edited.read_text() + "\n# a comment\n")
+    assert feature_cache.source_digest(tmp_path) != feature_cache.code_digest()
+
+
+def test_inside_the_cache_block_the_disk_answers_not_a_memo_entry_made_outside_it(tmp_path):
+    """A finding the memo got elsewhere must not stand beside the one the disk keeps for the ticket."""
+    finder = TriggerFinder({"refund": TriggerSpec(("refund",))}, semantic=False)
+    texts = ["I want a refund please"]
+    with embedding_cache.embedding_cache(tmp_path / "c.sqlite"):
+        assert finder.find_many([texts])[0].keywords == {"refund": ["refund"]}
+    key = next(iter(FOUND_MEMO.snapshot()))
+    FOUND_MEMO.put(key, Found(keywords={"refund": ["planted"]}))
+    assert finder.find_many([texts])[0].keywords == {"refund": ["planted"]}  # outside: the memo
+    with embedding_cache.embedding_cache(tmp_path / "c.sqlite"):
+        assert finder.find_many([texts])[0].keywords == {"refund": ["refund"]}  # inside: the disk
