@@ -66,12 +66,14 @@ def _scorers() -> tuple[Any, Any, Any]:
     from ticketbuddy.features.encoder import load_onnx_encoder
     from ticketbuddy.policy.model import load_policy
     from ticketbuddy.scoring.scorer import Scorer, load_model
+    from ticketbuddy.scoring.warm import ready
 
     model = load_model("models:/ticket-escalation@champion")
     assert model.lean is not None, "the champion's pipeline does not compile to the lean path"
     encoder = load_onnx_encoder(str(model.encoder_path))
     policy = load_policy()
-    return Scorer(policy, model), Scorer(policy, replace(model, lean=None)), encoder
+    lean = ready(Scorer(policy, model))  # as the service and ``ticketbuddy score`` make it ready
+    return lean, Scorer(policy, replace(model, lean=None)), encoder
 
 
 def bench_one(tickets: Sequence[Any], lean: Any, pyfunc: Any, encoder: Any) -> dict:

@@ -77,6 +77,7 @@ def score(
     from ticketbuddy.policy.model import PolicyError, load_policy
     from ticketbuddy.scoring.lookup import ModelUnavailable
     from ticketbuddy.scoring.scorer import Scorer, load_model
+    from ticketbuddy.scoring.warm import ready
     from ticketbuddy.settings import ServiceSettings
 
     try:
@@ -86,7 +87,7 @@ def score(
         raise typer.Exit(1) from exc
     if scorer.model is not None and scorer.model.version is not None:
         typer.echo(f"scoring with {scorer.model.name} version {scorer.model.version}")
-    report = score_file(scorer, input, output, rejects)
+    report = score_file(ready(scorer), input, output, rejects)
     typer.echo(
         f"rows read {report.rows_read} = scored {report.scored} + rejected {report.rejected};"
         f" escalated {report.escalated}; scores in {output}"

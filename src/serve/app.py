@@ -8,7 +8,6 @@ is upgraded on first success); a store whose schema is newer than this code stop
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -37,6 +36,7 @@ from ticketbuddy.handoff.store import (
 from ticketbuddy.policy.model import Policy, load_policy
 from ticketbuddy.scoring.lookup import ModelUnavailable, first_line
 from ticketbuddy.scoring.scorer import LoadedModel, Scorer, load_model
+from ticketbuddy.scoring.warm import ready
 from ticketbuddy.serve import reload
 from ticketbuddy.serve.answers import AUTHENTICATED, answers
 from ticketbuddy.serve.invalid import invalid_request
@@ -88,14 +88,18 @@ def serving_holder(settings: ServiceSettings) -> ModelHolder:
     """The policy and model the service starts with, in a holder that follows the served alias.
 
     Tickets are scored ``settings.scoring_slots`` at a time, each encoder call and each BLAS
-    product on one thread.
+    product on one thread. Every scorer, the first and each reloaded one, is warmed up before it
+    takes a request (``scoring.warm.ready``).
     """
     use_encoder_threads(1)
     use_blas_threads(1)
     model, error = load_served_model(settings)
     slots = threading.BoundedSemaphore(settings.scoring_slots)
-    factory = functools.partial(Scorer, slots=slots)
-    holder = ModelHolder(load_policy(settings.policy_path), settings.model_uri, model, scorer_factory=factory)
+
+    def warmed(policy: Policy, model: LoadedModel | None) -> Scorer:
+        return ready(Scorer(policy, model, slots=slots))
+
+    holder = ModelHolder(load_policy(settings.policy_path), settings.model_uri, model, scorer_factory=warmed)
     holder.last_error = error
     return holder
 

@@ -76,9 +76,9 @@ def test_psi_is_zero_for_the_same_mix_and_grows_with_the_change():
     assert psi([0.5, 0.5], [1.0, 0.0]) > 1  # an emptied bin is a large change, and finite
 
 
-def test_the_champion_run_carries_a_reference_profile_without_text(trained):
+def test_the_champion_run_carries_a_reference_profile_without_text(trained, tmp_path):
     run_id = MlflowClient().get_model_version(REGISTERED_MODEL, trained.model_version).run_id
-    folder = MlflowClient().download_artifacts(run_id, "monitor")
+    folder = MlflowClient().download_artifacts(run_id, "monitor", str(tmp_path))  # not a temp dir left behind
     profile = json.loads((Path(folder) / Path(REFERENCE_ARTIFACT).name).read_text())
     assert len(profile["embedding_mean"]) == 384 and profile["tickets"] > 0
     assert sum(profile["probability"]) == pytest.approx(1.0) and sum(

@@ -47,3 +47,12 @@ def db_url(tmp_path):
 def client(scorer, db_url):
     """A client of the real app with the session's trained model."""
     return make_client(scorer, db_url)
+
+
+@pytest.fixture
+def champion_restored(trained):
+    """The registry's client; afterwards the champion alias is back on the session's trained model."""
+    from mlflow import MlflowClient
+
+    yield MlflowClient()
+    MlflowClient().set_registered_model_alias("ticket-escalation", "champion", trained.model_version)

@@ -1,5 +1,6 @@
 """``ticketbuddy score``: a JSONL file scored with the API's code; counts reconcile."""
 
+import gc
 import json
 
 from typer.testing import CliRunner
@@ -12,7 +13,10 @@ def test_batch_scoring_reconciles_and_keeps_rejects(trained, tmp_path, seed_tick
     rows = [t.model_dump_json() for t in [*seed_tickets, faq_ticket]]
     source.write_text("\n".join([rows[0], "{broken", rows[1], rows[2]]) + "\n")
     out = tmp_path / "scores.jsonl"
+    gc.unfreeze()
     result = CliRunner().invoke(app, ["score", "--input", str(source), "--output", str(out)])
+    assert gc.get_freeze_count() > 0  # the scorer was made ready (scoring.warm) before the file
+    gc.unfreeze()
     assert result.exit_code == 1  # a row was rejected
     assert "rows read 4 = scored 3 + rejected 1" in result.output
     scores = [json.loads(line) for line in out.read_text().splitlines()]

@@ -6,7 +6,6 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from mlflow import MlflowClient
 
 from ticketbuddy.handoff.batch import score_tickets
 from ticketbuddy.policy.model import load_policy
@@ -189,12 +188,6 @@ def test_admin_reload_endpoint_reports_the_outcome(policy, registry):
 
 
 # --- the session's real MLflow registry ----------------------------------------------------------
-
-
-@pytest.fixture
-def champion_restored(trained):
-    yield MlflowClient()
-    MlflowClient().set_registered_model_alias(NAME, "champion", trained.model_version)
 
 
 def test_reload_follows_the_champion_alias_in_the_real_registry(
