@@ -11,9 +11,9 @@ built-in ticket (``WARM_UP_TICKET``, written here, not a customer's) before the 
 live as long as the process. CPython's cyclic collector still walks all of them in every full
 collection, and that pause lands inside whichever request allocated last: measured during batch
 scoring, one full collection took 0.25 s. ``settle_heap`` collects once, then freezes what is alive
-(``gc.freeze``, as CPython's documentation suggests for long-lived state): later collections skip
-it. Reference counting still frees frozen objects; only cycles among them wait, until the next
-``settle_heap`` (a model reload) unfreezes and collects them.
+(``gc.freeze`` moves it to a permanent generation that every later collection ignores). Reference
+counting still frees frozen objects; only cycles among them wait, until the next ``settle_heap``
+(a model reload) unfreezes and collects them.
 """
 
 from __future__ import annotations
