@@ -2,10 +2,14 @@
 
 A positive ticket says a trigger family's thing (a threat to sue, a request for a person, an injury)
 without the family's keywords; a hard negative uses the same words or themes calmly. For each ticket
-the scorer decides as in production (model and policy, or the rules alone); the figures are, per
-family, how many positives fire the right family, escalate, and do both, and how many negatives
-escalate. ``semantic=False`` matches the policy's keywords only, to show what the examples add (the
-model's own features are the same in both).
+the scorer decides as in production (model and policy, or the rules alone), and on its own, as
+``/v1/score`` does: the int8 encoder's vectors depend on the texts embedded in the same call, and a
+family score near its threshold moved with them. Scored in chunks of 128, the shipped model's figures
+on the test file were 117 of 134 positives and 8 of 77 negatives; all at once 119 and 7; one by one
+120 and 8 (docs/EVALUATION.md). One by one, a ticket's figures depend on nothing but the ticket. The
+figures are, per family, how many positives fire the right family, escalate, and do both, and how
+many negatives escalate. ``semantic=False`` matches the policy's keywords only, to show what the
+examples add (the model's own features are the same in both).
 """
 
 from __future__ import annotations
@@ -43,8 +47,8 @@ def evaluate_paraphrases(
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     negatives = {"tickets": 0, "escalated": 0, "fired": 0}
     positives = {"tickets": 0, "escalated": 0, "fired": 0, "fired_and_escalated": 0}
-    for start in range(0, len(annotated), 128):
-        for assessment in scorer.assess(annotated[start : start + 128]):
+    for ticket in annotated:
+        for assessment in scorer.assess([ticket]):  # one per call, as /v1/score (see the docstring)
             families = labels[assessment.ticket.ticket_id].triggers or ()
             escalated, fired = assessment.decision.escalate, assessment.facts.triggers
             if not families:
@@ -89,9 +93,20 @@ def paraphrases_markdown(results: Sequence[Mapping[str, Any]]) -> str:
         p, n = result["positives"], result["negatives"]
         lines += [
             f"| **all positives** | {p['tickets']} | {p['fired']} | {p['escalated']}"
-            f" | {p['fired_and_escalated']} ({100 * (p['share'] or 0):.1f} %) |",
+            f" | {p['fired_and_escalated']} ({_percent(p['fired_and_escalated'], p['tickets'])}) |",
             f"| **hard negatives** | {n['tickets']} | {n['fired']} (any family) | {n['escalated']}"
-            f" ({100 * (n['share'] or 0):.1f} %) | |",
+            f" ({_percent(n['escalated'], n['tickets'])}) | |",
             "",
         ]
     return "\n".join(lines)
+
+
+def _percent(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage with one decimal, from the counts (120 of 134: 89.6 %).
+
+    Example:
+        >>> _percent(120, 134), _percent(0, 0)
+        ('89.6 %', '0.0 %')
+
+    """
+    return f"{100 * part / whole if whole else 0.0:.1f} %"

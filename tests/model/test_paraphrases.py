@@ -5,8 +5,8 @@ The sets in ``tests/fixtures/paraphrases/`` were written without the generator o
 ``test.jsonl``, as they fell, a few points below what was measured so that a regression fails while
 run-to-run noise does not (the session's model is trained on 2,500 tickets, the shipped one on 20,000:
 it escalates fewer positives). The issue's own targets (90 % of positives fire their family and escalate,
-at most 5 % of hard negatives escalate) are not met yet (88.1 % and 9.1 % on this file with the
-shipped model; the session's model gave 89.6 % and 10.4 %); docs/EVALUATION.md gives the figures.
+at most 5 % of hard negatives escalate) are not met yet (89.6 % and 10.4 % on this file with the
+shipped model, each ticket scored alone as the service scores it); docs/EVALUATION.md gives the figures.
 """
 
 from pathlib import Path
@@ -38,6 +38,18 @@ def test_the_examples_hear_what_the_keywords_miss(rules_alone):
     assert meaning["tickets"] >= 130
     assert meaning["fired"] / meaning["tickets"] >= FIRED_AT_LEAST
     assert keywords["fired"] / keywords["tickets"] <= 0.05  # written to avoid the keywords
+
+
+def test_a_tickets_figures_do_not_depend_on_the_tickets_around_it(paraphrases):
+    from ticketbuddy.features.memo import Memo
+
+    tickets, labels = paraphrases
+    policy = load_policy()
+    Memo.forget_all()  # every sentence embedded afresh, with whatever shares its encoder call
+    forward = evaluate_paraphrases(policy, None, tickets, labels)
+    Memo.forget_all()
+    backward = evaluate_paraphrases(policy, None, tickets[::-1], labels)
+    assert forward == backward  # each ticket scored alone, as /v1/score scores it
 
 
 def test_every_family_is_heard_at_least_three_times_in_five(rules_alone):
