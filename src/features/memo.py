@@ -73,7 +73,7 @@ class Memo(Generic[K, V]):
                 self._kept.popitem(last=False)
 
     def snapshot(self) -> dict[K, V]:
-        """Everything kept, oldest first (for ``restore``)."""
+        """Everything kept, least recently used first (for ``restore``)."""
         with self._lock:
             return dict(self._kept)
 

@@ -48,25 +48,25 @@ def evaluate_paraphrases(
     negatives = {"tickets": 0, "escalated": 0, "fired": 0}
     positives = {"tickets": 0, "escalated": 0, "fired": 0, "fired_and_escalated": 0}
     for ticket in annotated:
-        for assessment in scorer.assess([ticket]):  # one per call, as /v1/score (see the docstring)
-            families = labels[assessment.ticket.ticket_id].triggers or ()
-            escalated, fired = assessment.decision.escalate, assessment.facts.triggers
-            if not families:
-                negatives["tickets"] += 1
-                negatives["escalated"] += escalated
-                negatives["fired"] += bool(fired)
-                continue
-            right = all(f in fired for f in families)
-            positives["tickets"] += 1
-            positives["escalated"] += escalated
-            positives["fired"] += right
-            positives["fired_and_escalated"] += right and escalated
-            for family in families:
-                row = rows[family]
-                row["tickets"] += 1
-                row["fired"] += family in fired
-                row["escalated"] += escalated
-                row["fired_and_escalated"] += family in fired and escalated
+        assessment = scorer.assess([ticket])[0]  # one per call, as /v1/score (see the docstring)
+        families = labels[ticket.ticket_id].triggers or ()
+        escalated, fired = assessment.decision.escalate, assessment.facts.triggers
+        if not families:
+            negatives["tickets"] += 1
+            negatives["escalated"] += escalated
+            negatives["fired"] += bool(fired)
+            continue
+        right = all(f in fired for f in families)
+        positives["tickets"] += 1
+        positives["escalated"] += escalated
+        positives["fired"] += right
+        positives["fired_and_escalated"] += right and escalated
+        for family in families:
+            row = rows[family]
+            row["tickets"] += 1
+            row["fired"] += family in fired
+            row["escalated"] += escalated
+            row["fired_and_escalated"] += family in fired and escalated
     return {
         "semantic": semantic,
         "model": f"{model.name} version {model.version}" if model else None,
