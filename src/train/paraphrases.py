@@ -3,10 +3,11 @@
 A positive ticket says a trigger family's thing (a threat to sue, a request for a person, an injury)
 without the family's keywords; a hard negative uses the same words or themes calmly. For each ticket
 the scorer decides as in production (model and policy, or the rules alone), and on its own, as
-``/v1/score`` does: the int8 encoder's vectors depend on the texts embedded in the same call, and a
-family score near its threshold moved with them. Scored in chunks of 128, the shipped model's figures
-on the test file were 117 of 134 positives and 8 of 77 negatives; all at once 119 and 7; one by one
-120 and 8 (docs/EVALUATION.md). One by one, a ticket's figures depend on nothing but the ticket. The
+``/v1/score`` does. With the per-tensor int8 encoder of earlier stops a text's vector depended on the
+texts embedded in the same call, and a family score near its threshold moved with them (117, 119 and
+120 of 134 test positives in chunks of 128, all at once and one by one; docs/EVALUATION.md). The
+per-token encoder (``features/per_token.py``) removed that; one by one, a ticket's figures depend on
+nothing but the ticket, whatever the encoder. The
 figures are, per family, how many positives fire the right family, escalate, and do both, and how
 many negatives escalate. ``semantic=False`` matches the policy's keywords only, to show what the
 examples add (the model's own features are the same in both).

@@ -1,5 +1,7 @@
 """What fired in a ticket is worked out once per process and families, and never leaks between them."""
 
+import pytest
+
 from ticketbuddy.features import complexity as complexity_module
 from ticketbuddy.features import sentiment as sentiment_module
 from ticketbuddy.features.conversation import Turn
@@ -193,14 +195,18 @@ def test_the_engine_finds_a_batch_of_tickets_in_one_call_and_decides_as_one_by_o
     monkeypatch.setattr(TriggerFinder, "_find", counting_find)
     together = engine.facts_many(tickets, [0.9, 0.01, 0.5], 0.4, [None, None, None])
     assert calls["find"] == 1
-    FOUND_MEMO.clear()  # the findings go, the sentence vectors stay: the int8 encoder's vectors
-    complexity_module._FIGURES.clear()  # depend on their batch-mates, and that is not under test here
+    FOUND_MEMO.clear()  # findings and vectors go: one by one, each ticket is embedded and found
+    complexity_module._FIGURES.clear()  # again on its own, and comes out the same (the encoder's
+    SentenceEncoder.forget()  # vectors do not depend on their batch-mates, features/per_token.py)
     alone = [engine.facts(t, p, 0.4) for t, p in zip(tickets, [0.9, 0.01, 0.5], strict=True)]
     assert calls["find"] == 4
     for a, b in zip(together, alone, strict=True):
         assert (a.triggers, a.semantic.keys(), a.complexity, a.sentiment) == (
             b.triggers, b.semantic.keys(), b.complexity, b.sentiment
         )  # fmt: skip
+        for family, hit in a.semantic.items():
+            assert hit.similarity == pytest.approx(b.semantic[family].similarity, abs=1e-6)
+            assert hit.score == pytest.approx(b.semantic[family].score, abs=1e-6)
         assert engine.decide(a) == engine.decide(b)
     FOUND_MEMO.clear()
     monkeypatch.setattr(engine_module, "FACTS_BATCH", 2)  # three tickets: two batches, same facts
