@@ -151,9 +151,9 @@ def bench_identity(tickets: Sequence[Any], lean: Any, pyfunc: Any) -> dict:
 def bench_batch_dependence(tickets: Sequence[Any], lean: Any) -> dict:
     """How much a ticket's probability moves when it is scored in a batch rather than alone.
 
-    The int8 encoder quantises each call's activations with one scale for the whole batch (padding
-    included), so a text's vector depends on the texts it is encoded with. This is why concurrent
-    requests are not merged into one encoder call (docs/PERFORMANCE.md).
+    Expected 0: the int8 encoder quantises each token's activations on its own scale
+    (``features/per_token.py``). With the per-tensor scale it had before, a text's vector depended on
+    the texts it was encoded with (probabilities up to 0.06 apart; docs/PERFORMANCE.md, item 12).
     """
     _forget_sentences()
     together = lean.assess(list(tickets))
