@@ -2,18 +2,17 @@
 
 ``onnxruntime``'s dynamic quantisation (``DynamicQuantizeLinear``) gives the activations entering every
 int8 MatMul one scale for the whole tensor: every text of the call, padding included. A text's vector
-then depends on which texts share its encoder call (up to 0.06 in one element, enough to move an
+then depends on which texts share its encoder call (up to 0.07 in one element, enough to move an
 escalation decision near its threshold), so a file scored in batches and the same tickets sent one by
-one to ``/v1/score`` could be decided differently, and concurrent requests could not share a call.
+one to ``/v1/score`` could be decided differently.
 
 ``per_token_graph`` rewrites each ``DynamicQuantizeLinear`` into a symmetric quantisation with one scale
 per token, ``max |x| / 127`` over its hidden units: the MatMul is given the scalar scale ``1/127`` (a
 fused integer MatMul reads its activation scale as a scalar) and each row is multiplied by its own
-``max |x|`` after it. Every token is
-then quantised from its own values alone: the same text gives the same vector in any batch. A token's
-own scale is also finer than one shared with the largest value of the batch, so the vectors are closer
-to the float model's (mean cosine 0.992 against 0.985 on generated ticket sentences), for about a tenth
-more time in large batches (docs/PERFORMANCE.md).
+``max |x|`` after it. Every token is then quantised from its own values alone: the same text gives the
+same vector in any batch. A token's own scale is also finer than one shared with the largest value of
+the batch, so the vectors are closer to the float model's (mean cosine 0.992 against 0.985 on
+generated ticket sentences), for about 15 % more encoder time per ticket (docs/PERFORMANCE.md, item 12).
 """
 
 from __future__ import annotations
