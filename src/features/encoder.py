@@ -60,9 +60,7 @@ def ensure_encoder(path: Path | None = None) -> Path:
 def export_encoder(target: Path) -> Path:
     """Export the bundled model to ONNX, quantise it to int8 and write it (atomically) to ``target``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import onnx
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer
 
     source = bundled_model_path()
@@ -81,12 +79,7 @@ def export_encoder(target: Path) -> Path:
         )  # fmt: skip
         out = work / "encoder"
         out.mkdir()
-        dynamic = work / "dynamic.onnx"
-        quantize_dynamic(
-            str(fp32), str(dynamic), per_channel=True,
-            op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8,
-        )  # fmt: skip
-        onnx.save(per_token_graph(onnx.load(str(dynamic))), str(out / "model.onnx"))
+        quantise(fp32, work / "dynamic.onnx", out / "model.onnx")
         shutil.copy(source / "tokenizer.json", out / "tokenizer.json")
         manifest = {"variant": ENCODER_VARIANT, "source": str(source.name), "max_tokens": MAX_TOKENS}
         (out / "encoder.json").write_text(json.dumps(manifest, indent=2))
@@ -94,6 +87,22 @@ def export_encoder(target: Path) -> Path:
             shutil.rmtree(target, ignore_errors=True)
             out.rename(target)
     return target
+
+
+def quantise(fp32: Path, dynamic: Path, target: Path) -> None:
+    """Quantise an exported float graph for ``OnnxEncoder``, as ``export_encoder`` does.
+
+    The MatMul weights per channel to int8 (that graph is written to ``dynamic``), then the
+    activations entering them per token (``per_token``; the result is written to ``target``).
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(fp32), str(dynamic), per_channel=True,
+        op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8,
+    )  # fmt: skip
+    onnx.save(per_token_graph(onnx.load(str(dynamic))), str(target))
 
 
 class _HiddenStates:

@@ -54,11 +54,16 @@ def per_token_graph(model: Any) -> Any:
     # onnxruntime still fuses MatMulInteger, Cast and the scales' Mul into MatMulIntegerToFloat.
     graph.input.append(helper.make_tensor_value_info(_INV127, TensorProto.FLOAT, []))
     rescale = _token_scales_after(graph)
+    constant = {}  # each dynamic scale and zero point, read from now on as the constant ones
+    for node in graph.node:
+        if node.op_type == "DynamicQuantizeLinear":
+            constant.update({node.output[1]: _INV127, node.output[2]: _ZERO_POINT})
     nodes: list[Any] = []
     for node in graph.node:
         if node.op_type == "DynamicQuantizeLinear":
-            nodes.extend(_quantise_per_token(node, graph))
+            nodes.extend(_quantise_per_token(node))
             continue
+        node.input[:] = [constant.get(name, name) for name in node.input]
         nodes.append(node)
         for i, name in enumerate(node.output):
             if name in rescale:  # the MatMul's result keeps its name, now with the token scale in
@@ -94,11 +99,12 @@ def _token_scales_after(graph: Any) -> dict[str, str]:
         if node.op_type != "DynamicQuantizeLinear":
             continue
         for matmul in consumers.get(node.output[0], []):
-            (cast,) = consumers[matmul.output[0]]
-            (scaled,) = consumers[cast.output[0]]
-            if (matmul.op_type, cast.op_type, scaled.op_type) != ("MatMulInteger", "Cast", "Mul"):
-                raise ValueError(f"unexpected quantised MatMul pattern after {node.name}")
-            rescale[scaled.output[0]] = _token_max(node.input[0])
+            casts = consumers.get(matmul.output[0], [])
+            scaled = consumers.get(casts[0].output[0], []) if len(casts) == 1 else []
+            kinds = (matmul.op_type, *(n.op_type for n in casts), *(n.op_type for n in scaled))
+            if kinds != ("MatMulInteger", "Cast", "Mul"):
+                raise ValueError(f"unexpected quantised MatMul pattern after {node.name}: {kinds}")
+            rescale[scaled[0].output[0]] = _token_max(node.input[0])
     return rescale
 
 
@@ -107,23 +113,18 @@ def _token_max(name: str) -> str:
     return name + "_token_scale"
 
 
-def _quantise_per_token(node: Any, graph: Any) -> list[Any]:
-    """Nodes replacing one ``DynamicQuantizeLinear``, whose consumers now read constant scales.
+def _quantise_per_token(node: Any) -> list[Any]:
+    """Nodes replacing one ``DynamicQuantizeLinear``: its quantised output, scaled per token.
 
     The quantised output holds ``round(127 * x / max|x|) + 128`` per token (uint8, as the MatMul
     expects); the MatMuls read the constant scale ``1/127`` and zero point 128 instead of the
-    dynamic ones, and the token's own ``max|x|`` is multiplied in after them
+    dynamic ones (``per_token_graph``), and the token's own ``max|x|`` is multiplied in after them
     (``_token_scales_after``). Five nodes, few on purpose: one short sentence runs this 24 times,
     and each node costs a kernel launch.
     """
     from onnx import helper
 
-    x = node.input[0]
-    quantised, scale, zero_point = node.output
-    for consumer in graph.node:
-        consumer.input[:] = [
-            {scale: _INV127, zero_point: _ZERO_POINT}.get(name, name) for name in consumer.input
-        ]
+    x, quantised = node.input[0], node.output[0]
     stem = x + "_per_token"
     return [
         helper.make_node("Abs", [x], [stem + "_abs"]),
