@@ -67,19 +67,32 @@ def score(
         ),
     ] = None,
     allow_rejects: Annotated[bool, typer.Option(help="Exit 0 even when rows were rejected.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Chunks scored at once, each with a one-thread encoder (same scores).",
+            show_default="TICKETBUDDY_SCORE_WORKERS, else one per core",
+        ),
+    ] = None,
 ) -> None:
     """Score a JSONL file of tickets with the same code as the API.
 
     Batch scoring is offline analysis: it writes each escalation's packet to the output but queues
     nothing (no hand-off, no ticket record); live tickets go through the API, which stores them.
     """
+    from ticketbuddy.features.encoder import use_blas_threads, use_encoder_threads
     from ticketbuddy.handoff.batch import score_file
     from ticketbuddy.policy.model import PolicyError, load_policy
     from ticketbuddy.scoring.lookup import ModelUnavailable
     from ticketbuddy.scoring.scorer import Scorer, load_model
     from ticketbuddy.scoring.warm import ready
-    from ticketbuddy.settings import ServiceSettings
+    from ticketbuddy.settings import BatchSettings, ServiceSettings
 
+    workers = workers or BatchSettings().workers()
+    if workers > 1:  # one core each: an encoder thread pool per call would oversubscribe them
+        use_encoder_threads(1)
+        use_blas_threads(1)
     try:
         scorer = Scorer(load_policy(policy), load_model(model_uri or ServiceSettings().model_uri))
     except (ModelUnavailable, PolicyError) as exc:
@@ -87,7 +100,7 @@ def score(
         raise typer.Exit(1) from exc
     if scorer.model is not None and scorer.model.version is not None:
         typer.echo(f"scoring with {scorer.model.name} version {scorer.model.version}")
-    report = score_file(ready(scorer), input, output, rejects)
+    report = score_file(ready(scorer), input, output, rejects, workers=workers)
     typer.echo(
         f"rows read {report.rows_read} = scored {report.scored} + rejected {report.rejected};"
         f" escalated {report.escalated}; scores in {output}"

@@ -357,6 +357,29 @@ class EncoderSettings(_TicketBuddyEnv):
     encoder_spinning: bool = False
 
 
+class BatchSettings(_TicketBuddyEnv):
+    """How ``ticketbuddy score`` uses this machine's cores (never what it decides).
+
+    Attributes:
+        score_workers: chunks of the file scored at the same time, each by its own thread with a
+            one-thread encoder; 0 is one per core. The per-token encoder gives a text the same vector
+            in any call, so the scores do not depend on this setting (docs/PERFORMANCE.md).
+
+    Example:
+        >>> BatchSettings(score_workers=3, _env_file=None).workers()
+        3
+        >>> BatchSettings(score_workers=0, _env_file=None).workers() == (os.cpu_count() or 1)
+        True
+
+    """
+
+    score_workers: int = Field(default=0, ge=0)
+
+    def workers(self) -> int:
+        """The threads to score with: the setting, else one per core."""
+        return self.score_workers or os.cpu_count() or 1
+
+
 class TrainingSettings(_TicketBuddyEnv):
     """How training uses this machine's cores (never what it learns).
 

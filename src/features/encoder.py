@@ -149,6 +149,7 @@ class OnnxEncoder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        self.path = path
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = encoder_threads() if threads is None else threads
@@ -245,8 +246,9 @@ def use_blas_threads(threads: int) -> None:
     feature row against a head): a second BLAS thread there only wakes up to contend with the
     encoder's threads and the other requests for the cores. On 2 cores one ticket took 36 ms with
     OpenBLAS's default of one thread per core and 24 ms with one (docs/PERFORMANCE.md). The scoring
-    service calls this. Batch scoring and training keep the default: their products are large
-    (``ticketbuddy score`` ran 88 tickets/s with two threads, 80 with one).
+    service calls this, and so does ``ticketbuddy score`` with several workers (one core each).
+    Training keeps the default; so does batch scoring with one worker, whose products are large
+    (``ticketbuddy score`` ran 88 tickets/s with two threads, 80 with one, when it had one worker).
     """
     from threadpoolctl import threadpool_limits
 

@@ -18,6 +18,50 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+class InFlight(Generic[K]):
+    """Keys some thread is working out right now, so that another thread waits instead of repeating it.
+
+    Two chunks of a file scored side by side (``handoff.batch``) often hold the same sentence ("thank
+    you"); without this, each worker's encoder call embeds it, since neither is kept until a call
+    returns: about 4 % more texts on generated tickets.
+
+    Example:
+        >>> flight: InFlight[str] = InFlight()
+        >>> mine, _ = flight.claim(["a", "b"])
+        >>> others, wait = flight.claim(["b", "c"])  # "b" is being worked out already
+        >>> others, [event.is_set() for event in wait]
+        (['c'], [False])
+        >>> flight.release(mine); [event.is_set() for event in wait]
+        [True]
+
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[K, threading.Event] = {}
+
+    def claim(self, keys: list[K]) -> tuple[list[K], list[threading.Event]]:
+        """The keys this caller now works out (claimed), and events set when the others are done."""
+        mine: list[K] = []
+        theirs: list[threading.Event] = []
+        with self._lock:
+            for key in dict.fromkeys(keys):
+                event = self._events.get(key)
+                if event is None:
+                    self._events[key] = threading.Event()
+                    mine.append(key)
+                else:
+                    theirs.append(event)
+        return mine, theirs
+
+    def release(self, keys: list[K]) -> None:
+        """Done with ``keys`` (whether or not it worked): wake whoever waits for them."""
+        with self._lock:
+            events = [self._events.pop(key) for key in keys]
+        for event in events:
+            event.set()
+
+
 def as_is(value: V) -> V:
     """The value itself: for a memo of values nobody changes (sentence vectors)."""
     return value

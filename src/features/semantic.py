@@ -26,7 +26,7 @@ from ticketbuddy.features.encoder import (
     load_onnx_encoder,
     progress,
 )
-from ticketbuddy.features.memo import Memo, as_is
+from ticketbuddy.features.memo import InFlight, Memo, as_is
 from ticketbuddy.features.sentence_classifier import SentenceClassifier
 
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+(?:-|–|—)\s+")
@@ -129,14 +129,34 @@ class SentenceEncoder:
         found = {t: v for t, v in kept.items() if v is not None}
         missing = [t for t in kept if t not in found]
         if missing:
-            cache = embedding_cache.active()
-            fresh = cache.encode(variant, missing, self._encode) if cache else self._encode(missing)
-            for text, vector in zip(missing, fresh, strict=True):
-                found[text] = vector
-                _VECTORS.put((variant, text), vector)
+            found.update(self._missing(variant, missing))
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         return np.vstack([found[t] for t in texts]).astype(np.float32)
+
+    def _missing(self, variant: str, texts: list[str]) -> dict[str, np.ndarray]:
+        """Vectors of texts not kept: encoded here, or by the thread already encoding them (waited for)."""
+        mine, theirs = _IN_FLIGHT.claim([(variant, text) for text in texts])
+        try:
+            fresh = self._kept_encode(variant, [text for _, text in mine])
+        finally:
+            _IN_FLIGHT.release(mine)
+        for event in theirs:
+            event.wait()
+        waited = {t: _VECTORS.get((variant, t)) for t in texts if t not in fresh}
+        found = {t: v for t, v in waited.items() if v is not None}
+        lost = [t for t in waited if t not in found]  # their call failed, or they were evicted since
+        return {**fresh, **found, **self._kept_encode(variant, lost)}
+
+    def _kept_encode(self, variant: str, texts: list[str]) -> dict[str, np.ndarray]:
+        """Encode ``texts`` (through the disk cache when one is active) and keep their vectors."""
+        if not texts:
+            return {}
+        cache = embedding_cache.active()
+        fresh = cache.encode(variant, texts, self._encode) if cache else self._encode(texts)
+        for text, vector in zip(texts, fresh, strict=True):
+            _VECTORS.put((variant, text), vector)
+        return dict(zip(texts, fresh, strict=True))
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         encoder = load_onnx_encoder(self.directory())
@@ -166,6 +186,8 @@ class SentenceEncoder:
 
 #: Sentence vectors by (encoder variant, text), shared by every ``SentenceEncoder`` of the process.
 _VECTORS: Memo[tuple[str, str], np.ndarray] = Memo(20_000, as_is)
+#: Sentences some thread of the process is encoding now (``InFlight``).
+_IN_FLIGHT: InFlight[tuple[str, str]] = InFlight()
 
 
 @dataclass(frozen=True)
