@@ -94,6 +94,9 @@ def paraphrases(
         Path | None, typer.Option(help="Policy YAML.", show_default="the shipped policy")
     ] = None,
     out_json: OutJson = None,
+    misses: Annotated[
+        bool, typer.Option(help="Also list each ticket not decided as labelled, with its reasons.")
+    ] = False,
 ) -> None:
     """Score hand-written paraphrase tickets with and without the families' examples.
 
@@ -113,7 +116,7 @@ def paraphrases(
     results = [
         evaluate_paraphrases(rules, model, read.tickets, labels, semantic) for semantic in (True, False)
     ]
-    typer.echo(paraphrases_markdown(results))
+    typer.echo(paraphrases_markdown(results, misses))
     if out_json is not None:
         typer.echo(f"figures written to {write_json({'runs': results}, out_json)}", err=True)
 

@@ -22,7 +22,7 @@ from typing import Any
 from ticketbuddy.policy.calibrate import Label
 from ticketbuddy.policy.model import Policy
 from ticketbuddy.schemas import Ticket
-from ticketbuddy.scoring.scorer import LoadedModel, Scorer
+from ticketbuddy.scoring.scorer import Assessment, LoadedModel, Scorer
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -39,25 +39,30 @@ def evaluate_paraphrases(
     """Per-family and overall figures on annotated tickets (those with a ``triggers`` label).
 
     Returns:
-        ``positives`` / ``negatives`` counts and shares, and ``families`` rows with ``tickets``,
-        ``fired`` (the right family fired), ``escalated`` and ``fired_and_escalated``.
+        ``positives`` / ``negatives`` counts and shares, ``families`` rows with ``tickets``,
+        ``fired`` (the right family fired), ``escalated`` and ``fired_and_escalated``, and ``misses``:
+        each positive that did not both fire its family and escalate, and each hard negative that
+        escalated, with what fired and the decision's reasons (``miss``).
 
     """
     annotated = [t for t in tickets if t.ticket_id in labels and labels[t.ticket_id].triggers is not None]
     scorer = Scorer(policy, model, semantic=semantic)
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     negatives = {"tickets": 0, "escalated": 0, "fired": 0}
+    misses: list[dict[str, Any]] = []
     positives = {"tickets": 0, "escalated": 0, "fired": 0, "fired_and_escalated": 0}
     for ticket in annotated:
         assessment = scorer.assess([ticket])[0]  # one per call, as /v1/score (see the docstring)
         families = labels[ticket.ticket_id].triggers or ()
         escalated, fired = assessment.decision.escalate, assessment.facts.triggers
+        right = all(f in fired for f in families)
+        if escalated != bool(families) or not right:
+            misses.append(miss(ticket.ticket_id, families, assessment))
         if not families:
             negatives["tickets"] += 1
             negatives["escalated"] += escalated
             negatives["fired"] += bool(fired)
             continue
-        right = all(f in fired for f in families)
         positives["tickets"] += 1
         positives["escalated"] += escalated
         positives["fired"] += right
@@ -74,11 +79,33 @@ def evaluate_paraphrases(
         "positives": {**positives, "share": _share(positives["fired_and_escalated"], positives["tickets"])},
         "negatives": {**negatives, "share": _share(negatives["escalated"], negatives["tickets"])},
         "families": {name: dict(row) for name, row in sorted(rows.items())},
+        "misses": misses,
     }
 
 
-def paraphrases_markdown(results: Sequence[Mapping[str, Any]]) -> str:
-    """One Markdown table per run (with / without the examples), families then the totals."""
+def miss(ticket_id: str, wanted: Sequence[str], assessment: Assessment) -> dict[str, Any]:
+    """A ticket the check got wrong: the families wanted and fired, the decision and all its reasons.
+
+    The reasons carry their evidence (the keyword, or the customer's sentence and the example it
+    resembled, with the similarity; the model's probability and largest contributions), which is
+    what a threshold or an example is changed by.
+    """
+    decision = assessment.decision
+    return {
+        "ticket_id": ticket_id,
+        "wanted": list(wanted),
+        "fired": sorted(assessment.facts.triggers),
+        "escalated": decision.escalate,
+        "priority": decision.priority,
+        "reasons": [f"{reason.code}: {reason.detail}" for reason in decision.reasons],
+    }
+
+
+def paraphrases_markdown(results: Sequence[Mapping[str, Any]], misses: bool = False) -> str:
+    """One Markdown table per run (with / without the examples), families then the totals.
+
+    With ``misses``, each run's table is followed by the tickets it got wrong, one line each.
+    """
     lines: list[str] = []
     for result in results:
         how = "keywords and examples" if result["semantic"] else "keywords only"
@@ -99,7 +126,21 @@ def paraphrases_markdown(results: Sequence[Mapping[str, Any]]) -> str:
             f" ({_percent(n['escalated'], n['tickets'])}) | |",
             "",
         ]
+        if misses:
+            lines += _misses_markdown(result["misses"])
     return "\n".join(lines)
+
+
+def _misses_markdown(misses: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The tickets a run got wrong: positives first, then hard negatives, each with its reasons."""
+    lines = [f"#### {len(misses)} tickets not as labelled", ""]
+    for row in sorted(misses, key=lambda row: (not row["wanted"], row["ticket_id"])):
+        wanted = ", ".join(row["wanted"]) or "none (hard negative)"
+        fired = ", ".join(row["fired"]) or "nothing"
+        outcome = f"escalated {row['priority']}" if row["escalated"] else "kept"
+        lines.append(f"- **{row['ticket_id']}**: wanted {wanted}; fired {fired}; {outcome}")
+        lines += [f"  - {reason}" for reason in row["reasons"]]
+    return [*lines, ""]
 
 
 def _percent(part: int, whole: int) -> str:

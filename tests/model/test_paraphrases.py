@@ -5,7 +5,7 @@ The sets in ``tests/fixtures/paraphrases/`` were written without the generator o
 ``test.jsonl``, as they fell, a few points below what was measured so that a regression fails while
 run-to-run noise does not (the session's model is trained on 2,500 tickets, the shipped one on 20,000:
 it escalates fewer positives). The issue's own targets (90 % of positives fire their family and escalate,
-at most 5 % of hard negatives escalate) are not met yet (89.6 % and 10.4 % on this file with the
+at most 5 % of hard negatives escalate) are not met yet (88.1 % and 10.4 % on this file with the
 shipped model, each ticket scored alone as the service scores it); docs/EVALUATION.md gives the figures.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from ticketbuddy.data.jsonl import read_tickets
 from ticketbuddy.policy.calibrate import read_labels
 from ticketbuddy.policy.model import load_policy
-from ticketbuddy.train.paraphrases import evaluate_paraphrases
+from ticketbuddy.train.paraphrases import evaluate_paraphrases, paraphrases_markdown
 
 TEST_SET = Path(__file__).parents[1] / "fixtures" / "paraphrases" / "test.jsonl"
 
@@ -49,7 +49,25 @@ def test_a_tickets_figures_do_not_depend_on_the_tickets_around_it(paraphrases):
     forward = evaluate_paraphrases(policy, None, tickets, labels)
     Memo.forget_all()
     backward = evaluate_paraphrases(policy, None, tickets[::-1], labels)
+    backward["misses"].reverse()  # listed in the order the tickets came
     assert forward == backward  # each ticket scored alone, as /v1/score scores it
+
+
+def test_the_misses_listed_are_exactly_the_tickets_the_figures_count_against(rules_alone):
+    result = rules_alone[True]
+    positives, negatives = result["positives"], result["negatives"]
+    missed = [row for row in result["misses"] if row["wanted"]]
+    escalated = [row for row in result["misses"] if not row["wanted"]]
+    assert len(missed) == positives["tickets"] - positives["fired_and_escalated"] > 0
+    assert len(escalated) == negatives["escalated"] > 0
+    for row in missed:
+        assert not (set(row["wanted"]) <= set(row["fired"]) and row["escalated"]), row
+    for row in escalated:
+        assert row["escalated"] and row["reasons"], row
+    shown = paraphrases_markdown([result], misses=True)
+    assert all(f"**{row['ticket_id']}**" in shown for row in result["misses"])
+    assert escalated[0]["reasons"][0] in shown  # with the evidence that decided it
+    assert "**" + missed[0]["ticket_id"] not in paraphrases_markdown([result])  # only when asked
 
 
 def test_every_family_is_heard_at_least_three_times_in_five(rules_alone):
