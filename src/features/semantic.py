@@ -199,6 +199,7 @@ class FamilyExamples:
     threshold: float = 0.5
     min_similarity: float = 0.35
     no_family_veto: float | None = None
+    veto_min_sentiment: float | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,7 @@ class SemanticMatcher:
         scores: np.ndarray,
         context: np.ndarray | None = None,
         every: np.ndarray | None = None,
+        mood: np.ndarray | None = None,
     ) -> dict[str, Match]:
         """Per family, the best-scoring sentence and the example nearest to it (-1: no sentences).
 
@@ -313,7 +315,9 @@ class SemanticMatcher:
         gives the sentence); a unit is not scored for a family with a ``no_family_veto`` when its
         sentence reads as no family at least that surely (a clause read alone loses its context).
         ``scores``: the sentences' ``scores``; ``every``: their ``similarities`` when already computed
-        (``TriggerFinder`` computes both for a whole batch of tickets at once).
+        (``TriggerFinder`` computes both for a whole batch of tickets at once). ``mood``: per unit,
+        its sentence's sentiment; a sentence angrier than the family's ``veto_min_sentiment`` does
+        not veto (plain anger reads as no family too, but is no calm context).
         """
         if len(vectors) == 0 or not self.names:
             return {n: Match(0.0, -1, -1, 0.0) for n in self.names}
@@ -325,7 +329,10 @@ class SemanticMatcher:
             nearest = sims.max(axis=1)
             allowed = nearest >= family.min_similarity
             if context is not None and family.no_family_veto is not None:
-                allowed &= context < family.no_family_veto
+                vetoing = context >= family.no_family_veto
+                if family.veto_min_sentiment is not None and mood is not None:
+                    vetoing &= mood >= family.veto_min_sentiment
+                allowed &= ~vetoing
             close = np.where(allowed, scores[:, j], 0.0)
             sentence = int(close.argmax())
             example = int(sims[sentence].argmax())

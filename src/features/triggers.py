@@ -30,6 +30,7 @@ from ticketbuddy.features.semantic import (
     SentenceEncoder,
     units_in_context,
 )
+from ticketbuddy.features.sentiment import message_sentiment
 
 __all__ = ["KeywordMatcher", "normalise", "TriggerSpec", "Found", "TriggerFinder", "TriggerSignals"]
 
@@ -47,6 +48,7 @@ class TriggerSpec:
     min_similarity: float = 0.35
     no_family_veto: float | None = None
     keyword_min_score: float = 0.0
+    veto_min_sentiment: float | None = None
 
 
 Specs = Mapping[str, "TriggerSpec | Sequence[str]"]
@@ -176,7 +178,12 @@ class TriggerFinder:
                     (
                         n,
                         FamilyExamples(
-                            s.examples, s.not_examples, s.threshold, s.min_similarity, s.no_family_veto
+                            s.examples,
+                            s.not_examples,
+                            s.threshold,
+                            s.min_similarity,
+                            s.no_family_veto,
+                            s.veto_min_sentiment,
                         ),
                     )
                     for n, s in sorted(self.specs.items())
@@ -222,15 +229,41 @@ class TriggerFinder:
             start += len(group)
             quiet = matcher.quiet(scores[rows])  # per unit: the clauses, veto, no_family
             whole = [i for i, parent in enumerate(parents) if parent == i]
-            matches = matcher.matches(item.vectors, scores[rows], quiet[parents], every[rows])
+            mood = self._moods(group, quiet, parents)
+            matches = matcher.matches(item.vectors, scores[rows], quiet[parents], every[rows], mood)
             item.semantic = matcher.hits(group, item.vectors, matches)
             item.similarity = {n: m.score for n, m in matches.items()}
             item.no_family = float(quiet[whole].min()) if whole else 0.0
-            self._veto_keywords(item, quiet, scores[rows], whole, matcher.names)
+            self._veto_keywords(item, quiet, scores[rows], whole, matcher.names, mood)
         return found
 
+    def _moods(self, units: Sequence[str], quiet: np.ndarray, parents: Sequence[int]) -> np.ndarray | None:
+        """Per unit, the sentiment of its whole sentence, where it matters: None when no family asks.
+
+        Only a sentence that could veto (reads as no family at least as surely as the lowest
+        ``no_family_veto``) is scored; the others get 1.0 (calm), which changes nothing for them.
+        """
+        vetoes = [
+            s.no_family_veto
+            for s in self.specs.values()
+            if s.veto_min_sentiment is not None and s.no_family_veto is not None
+        ]
+        if not vetoes:
+            return None
+        lowest = min(vetoes)
+        mood = np.ones(len(units), dtype=np.float32)
+        for i in {p for p in parents if quiet[p] >= lowest}:
+            mood[i] = message_sentiment(units[i])
+        return mood[list(parents)]
+
     def _veto_keywords(
-        self, item: Found, quiet: np.ndarray, scores: np.ndarray, whole: Sequence[int], names: Sequence[str]
+        self,
+        item: Found,
+        quiet: np.ndarray,
+        scores: np.ndarray,
+        whole: Sequence[int],
+        names: Sequence[str],
+        mood: np.ndarray | None = None,
     ) -> None:
         """Drop a family's keyword hits when no sentence holding them means what the family means.
 
@@ -238,7 +271,8 @@ class TriggerFinder:
         question. "I'm a nurse doing nights at the hospital" holds ``hospital`` and reads as no
         family only half surely, but nothing in it is a safety matter. A family keeps its keyword hits
         only when at least one whole sentence (``whole``: their positions among the units) holding
-        one reads as no family (``quiet``, per unit) less surely than its ``no_family_veto`` and has
+        one reads as no family (``quiet``, per unit) less surely than its ``no_family_veto`` (or is
+        angrier than its ``veto_min_sentiment``: ``mood``, per unit, from ``_moods``) and has
         at least its ``keyword_min_score`` as the family's own score (``scores``, per unit, one column
         per family in ``names``). A phrase that spans sentences is kept.
         """
@@ -252,7 +286,10 @@ class TriggerFinder:
                 continue
             meant = scores[rows, list(names).index(name)] >= spec.keyword_min_score
             if spec.no_family_veto is not None:
-                meant &= quiet[rows] < spec.no_family_veto
+                vetoing = quiet[rows] >= spec.no_family_veto
+                if spec.veto_min_sentiment is not None and mood is not None:
+                    vetoing &= mood[rows] >= spec.veto_min_sentiment  # anger is no calm context
+                meant &= ~vetoing
             if not meant.any():
                 item.vetoed[name] = item.keywords.pop(name)
 

@@ -42,6 +42,11 @@ def triggers_digest(policy: Policy) -> str:
             f"min_similarity={family.min_similarity}",
             f"no_family_veto={policy.family_veto(name)}",
             *([f"keyword_min_score={bar}"] if (bar := policy.family_keyword_bar(name)) else []),
+            *(
+                [f"veto_min_sentiment={calm}"]
+                if (calm := policy.no_family_veto_min_sentiment) is not None
+                else []
+            ),
         ]
         for name, family in policy.triggers.items()
     }

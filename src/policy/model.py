@@ -188,6 +188,7 @@ class Policy(_Strict):
     vip: VipRule = Field(default_factory=VipRule)
     other_examples: list[str] = Field(default_factory=list)
     no_family_veto: float | None = Field(default=None, gt=0.0, le=1.0)
+    no_family_veto_min_sentiment: float | None = Field(default=None, ge=-1.0, le=1.0)
     keyword_min_score: float = Field(default=0.0, ge=0.0, le=1.0)
     low_confidence_band: float = Field(default=0.0, ge=0.0, le=0.5)
     escalation_rules: list[EscalationRule] = Field(default_factory=list)
@@ -285,6 +286,7 @@ class Policy(_Strict):
                 f.min_similarity,
                 self.family_veto(name) if semantic and f.examples else None,
                 self.family_keyword_bar(name) if semantic and f.examples else 0.0,
+                self.no_family_veto_min_sentiment if semantic and f.examples else None,
             )
             for name, f in self.triggers.items()
         }

@@ -189,6 +189,25 @@ def test_a_clause_fires_only_when_its_whole_sentence_does_not_read_as_no_family(
     assert unguarded.semantic["human"].sentence == "I don't need to talk to a real person"
 
 
+def test_an_angry_sentence_does_not_veto_what_its_clauses_ask_for(engine, tmp_path):
+    from ticketbuddy.policy.drift import triggers_digest
+
+    angry = "This is awful, I am furious, nobody helps me and I want a refund now."
+    calm = "I don't need to talk to a real person, just tell me your opening hours on Sunday please"
+    raw = yaml.safe_load(default_policy_path().read_text())
+    assert raw.pop("no_family_veto_min_sentiment") < 0
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    every_sentence_vetoes = load_policy(path)
+    facts = engine.facts(ticket(angry), None, None)
+    vetoed = PolicyEngine(every_sentence_vetoes).facts(ticket(angry), None, None)
+    assert vetoed.no_family >= every_sentence_vetoes.no_family_veto  # it reads as no family as a whole
+    assert "refund" not in vetoed.triggers
+    assert "refund" in facts.triggers  # the clause "nobody helps me and I want a refund now" fires
+    assert "human_request" not in engine.facts(ticket(calm), None, None).triggers  # calm still vetoes
+    assert triggers_digest(every_sentence_vetoes) != triggers_digest(engine.policy)
+
+
 def test_a_keep_rule_keeps_a_routine_message_the_model_would_escalate(tmp_path):
     raw = yaml.safe_load(default_policy_path().read_text())
     raw["keep_rules"] = [{"name": "routine-message", "when": {"min_no_family": 0.5, "max_probability": 0.3}}]

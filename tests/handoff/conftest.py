@@ -30,9 +30,9 @@ from ticketbuddy.scoring.scorer import Scorer
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 LINK_WINDOW = timedelta(hours=72)
 LEGAL = "I am talking to my solicitor about taking legal action against you."
-# A refund demand (P3 by the refund family) after plain anger. In one sentence with the anger, the
-# veto reads it as no family (0.707 against 0.7) and it fires nothing: docs/EVALUATION.md, latest stop.
-ANGRY = "This is awful, I am furious, nobody helps me. I want a refund now."
+# A refund demand (P3 by the refund family) in one sentence with plain anger: the whole sentence reads
+# as no family (0.707), but an angry sentence does not veto (``no_family_veto_min_sentiment``).
+ANGRY = "This is awful, I am furious, nobody helps me and I want a refund now."
 CALM = "Do you sell gift cards?"
 SOUR = "This is awful, I am furious, nobody helps me."
 
