@@ -136,10 +136,9 @@ def _score_all(lean: Any, chunks: Sequence[Any], workers: int) -> tuple[float, l
 def bench_batch(tickets: Sequence[Any], lean: Any, encoder: Any) -> dict:
     """Tickets per second: batch scoring against the bare encoder on the texts it has to embed.
 
-    Workers scoring chunks side by side each embed a sentence they share with a chunk still being
-    scored (a memo has it only once that chunk's call returns): about 4 % more texts on generated
-    tickets. The reference is the bare encoder on the texts of a one-worker run, each embedded once
-    per file as far as the memo keeps them, at its fastest of the two ways the machine allows.
+    The reference is the bare encoder on the texts of a one-worker run (each embedded once per file
+    as far as the memo keeps them), at its fastest of the two ways the machine allows. Workers embed
+    the same texts (``InFlight``; ``batch_score_texts`` says so), which this part checks, not assumes.
     """
     from ticketbuddy.features.encoder import OnnxEncoder
     from ticketbuddy.handoff.batch import in_order

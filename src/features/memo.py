@@ -23,7 +23,7 @@ class InFlight(Generic[K]):
 
     Two chunks of a file scored side by side (``handoff.batch``) often hold the same sentence ("thank
     you"); without this, each worker's encoder call embeds it, since neither is kept until a call
-    returns: about 4 % more texts on generated tickets.
+    returns (4.3 % more texts on 2,000 generated tickets, before this was built).
 
     Example:
         >>> flight: InFlight[str] = InFlight()

@@ -202,6 +202,24 @@ class FamilyExamples:
     veto_min_sentiment: float | None = None
 
 
+def vetoing(quiet: np.ndarray, mood: np.ndarray | None, veto: float, calm_at: float | None) -> np.ndarray:
+    """Which sentences veto a family: they read as no family at least ``veto`` surely and are calm.
+
+    ``quiet``: each sentence's "no family" probability; ``mood``: its sentiment (None: not scored);
+    ``calm_at``: the family's ``veto_min_sentiment`` (None: every sentence is calm enough). Plain
+    anger reads as no family too, but is no calm context for what its clauses ask for.
+
+    Example:
+        >>> vetoing(np.array([0.9, 0.9, 0.2]), np.array([0.1, -0.8, 0.1]), 0.7, -0.5).tolist()
+        [True, False, False]
+
+    """
+    out = quiet >= veto
+    if calm_at is not None and mood is not None:
+        out &= mood >= calm_at
+    return out
+
+
 @dataclass(frozen=True)
 class Match:
     """The best sentence of a ticket for one family: its score, and the example nearest to it."""
@@ -329,10 +347,7 @@ class SemanticMatcher:
             nearest = sims.max(axis=1)
             allowed = nearest >= family.min_similarity
             if context is not None and family.no_family_veto is not None:
-                vetoing = context >= family.no_family_veto
-                if family.veto_min_sentiment is not None and mood is not None:
-                    vetoing &= mood >= family.veto_min_sentiment
-                allowed &= ~vetoing
+                allowed &= ~vetoing(context, mood, family.no_family_veto, family.veto_min_sentiment)
             close = np.where(allowed, scores[:, j], 0.0)
             sentence = int(close.argmax())
             example = int(sims[sentence].argmax())

@@ -29,6 +29,7 @@ from ticketbuddy.features.semantic import (
     SemanticMatcher,
     SentenceEncoder,
     units_in_context,
+    vetoing,
 )
 from ticketbuddy.features.sentiment import message_sentiment
 
@@ -167,6 +168,13 @@ class TriggerFinder:
         self.encoder = SentenceEncoder(encoder_path)
         self.semantic = semantic and any(s.examples for s in self.specs.values())
         self._matcher: SemanticMatcher | None = None
+        calm_checked = [
+            s.no_family_veto
+            for s in self.specs.values()
+            if s.veto_min_sentiment is not None and s.no_family_veto is not None
+        ]
+        #: The "no family" probability from which a sentence's sentiment matters (``_moods``).
+        self._mood_from = min(calm_checked, default=None)
         described = repr((sorted(self.specs.items()), self.others)).encode()
         self.identity = hashlib.sha256(described).hexdigest()
 
@@ -243,16 +251,10 @@ class TriggerFinder:
         Only a sentence that could veto (reads as no family at least as surely as the lowest
         ``no_family_veto``) is scored; the others get 1.0 (calm), which changes nothing for them.
         """
-        vetoes = [
-            s.no_family_veto
-            for s in self.specs.values()
-            if s.veto_min_sentiment is not None and s.no_family_veto is not None
-        ]
-        if not vetoes:
+        if self._mood_from is None:
             return None
-        lowest = min(vetoes)
         mood = np.ones(len(units), dtype=np.float32)
-        for i in {p for p in parents if quiet[p] >= lowest}:
+        for i in {p for p in parents if quiet[p] >= self._mood_from}:
             mood[i] = message_sentiment(units[i])
         return mood[list(parents)]
 
@@ -286,10 +288,8 @@ class TriggerFinder:
                 continue
             meant = scores[rows, list(names).index(name)] >= spec.keyword_min_score
             if spec.no_family_veto is not None:
-                vetoing = quiet[rows] >= spec.no_family_veto
-                if spec.veto_min_sentiment is not None and mood is not None:
-                    vetoing &= mood[rows] >= spec.veto_min_sentiment  # anger is no calm context
-                meant &= ~vetoing
+                sentences_mood = None if mood is None else mood[rows]
+                meant &= ~vetoing(quiet[rows], sentences_mood, spec.no_family_veto, spec.veto_min_sentiment)
             if not meant.any():
                 item.vetoed[name] = item.keywords.pop(name)
 
