@@ -110,7 +110,7 @@ def base_head(params: TrainParams, multiclass: bool = False) -> Any:
             max_iter=h.max_iter,
             max_leaf_nodes=h.max_leaf_nodes,
             l2_regularization=h.l2_regularization,
-            class_weight=None if multiclass else params.classifier.class_weight,
+            class_weight=None if multiclass else h.class_weight,
             early_stopping=True,
             random_state=params.seed,
         )

@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -103,3 +104,17 @@ def test_both_heads_fit_and_calibrate_on_a_small_problem():
         router = label_head(params, list(routes)).fit(X, routes)
         assert (router.predict(X) == routes).mean() > 0.8, head
     assert label_head(TrainParams(), ["senior_cx", "senior_cx"]) is None
+
+
+def test_the_boosted_head_weighs_classes_only_when_params_yaml_asks():
+    """Its class weights are its own setting (unweighted as shipped), not the linear head's."""
+    from ticketbuddy.train.heads import base_head
+
+    shipped = load_params(Path(__file__).parents[2] / "params.yaml")
+    assert shipped.train.classifier.class_weight == "balanced"
+    assert base_head(shipped.train.model_copy(update={"head": "hgb"})).class_weight is None
+    weighted = shipped.train.model_copy(
+        update={"head": "hgb", "hgb": shipped.train.hgb.model_copy(update={"class_weight": "balanced"})}
+    )
+    assert base_head(weighted).class_weight == "balanced"
+    assert base_head(weighted, multiclass=True).class_weight is None
