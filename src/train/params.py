@@ -53,9 +53,8 @@ class HgbParams(_Section):
     max_leaf_nodes: int = Field(default=31, ge=2)
     l2_regularization: float = Field(default=1.0, ge=0)
     #: None by default, unlike the linear head: scikit-learn 1.9 bins the features of a weighted fit
-    #: with 254 weighted percentiles per feature, which made a fit 33 times slower (322 s against
-    #: 9.6 s on 2,500 tickets) for no steady gain (test PR-AUC 0.710 against 0.701, out-of-fold
-    #: 0.679 against 0.690); the calibration after it sets the probabilities either way.
+    #: with a weighted percentile per bin edge, 33 times slower for no steady gain (EVALUATION.md,
+    #: "The gradient-boosted head no longer weighs its classes").
     class_weight: Literal["balanced"] | None = None
 
 
