@@ -89,7 +89,7 @@ def _scorers() -> tuple[Any, Any, Any]:
 def bench_one(tickets: Sequence[Any], lean: Any, pyfunc: Any, encoder: Any) -> dict:
     """Median milliseconds for one ticket: lean scorer, the encoder on its texts, the pyfunc scorer.
 
-    BLAS runs on one thread, as in the scoring service (``use_blas_threads``); batch scoring keeps two.
+    BLAS runs on one thread, as in the scoring service (``use_numeric_threads``); batch scoring keeps two.
     """
     from threadpoolctl import threadpool_limits
 

@@ -81,7 +81,7 @@ def score(
     Batch scoring is offline analysis: it writes each escalation's packet to the output but queues
     nothing (no hand-off, no ticket record); live tickets go through the API, which stores them.
     """
-    from ticketbuddy.features.encoder import use_blas_threads, use_encoder_threads
+    from ticketbuddy.features.encoder import use_encoder_threads, use_numeric_threads
     from ticketbuddy.handoff.batch import score_file
     from ticketbuddy.policy.model import PolicyError, load_policy
     from ticketbuddy.scoring.lookup import ModelUnavailable
@@ -92,7 +92,7 @@ def score(
     workers = workers or BatchSettings().workers()
     if workers > 1:  # one core each: an encoder thread pool per call would oversubscribe them
         use_encoder_threads(1)
-        use_blas_threads(1)
+        use_numeric_threads(1)
     try:
         scorer = Scorer(load_policy(policy), load_model(model_uri or ServiceSettings().model_uri))
     except (ModelUnavailable, PolicyError) as exc:

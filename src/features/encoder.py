@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -239,20 +240,45 @@ def use_encoder_threads(threads: int) -> None:
     _default_threads = threads
 
 
-def use_blas_threads(threads: int) -> None:
-    """Cap numpy's BLAS thread pools at ``threads`` for the rest of this process.
+#: The OpenMP cap ``use_numeric_threads`` set for the threads that score (None: not capped).
+_openmp_threads: int | None = None
+#: The cap applied in each thread, by ``openmp_threads_here``.
+_openmp_here = threading.local()
+
+
+def use_numeric_threads(threads: int) -> None:
+    """Cap numpy's BLAS thread pools and OpenMP at ``threads`` in every thread that scores.
 
     Scoring multiplies small matrices (a ticket's sentences against the families' examples, one
     feature row against a head): a second BLAS thread there only wakes up to contend with the
     encoder's threads and the other requests for the cores. On 2 cores one ticket took 36 ms with
-    OpenBLAS's default of one thread per core and 24 ms with one (docs/PERFORMANCE.md). The scoring
-    service calls this, and so does ``ticketbuddy score`` with several workers (one core each).
-    Training keeps the default; so does batch scoring with one worker, whose products are large
-    (``ticketbuddy score`` ran 88 tickets/s with two threads, 80 with one, when it had one worker).
+    OpenBLAS's default of one thread per core and 24 ms with one (docs/PERFORMANCE.md). The boosted
+    head (``train.head: hgb``) predicts its trees with OpenMP, which contends the same way (one
+    ticket 62 ms with two OpenMP threads, 46 ms with one). The scoring service calls this, and so
+    does ``ticketbuddy score`` with several workers (one core each). Training keeps the default; so
+    does batch scoring with one worker, whose products are large (``ticketbuddy score`` ran 88
+    tickets/s with two threads, 80 with one, when it had one worker).
+
+    The BLAS cap holds for the whole process at once. OpenMP (libgomp) keeps a cap per thread, and
+    a thread that set none reads the process default: ``Scorer.assess`` applies this cap in its own
+    thread through ``openmp_threads_here``.
     """
     from threadpoolctl import threadpool_limits
 
+    global _openmp_threads
     threadpool_limits(threads, user_api="blas")
+    _openmp_threads = threads
+    openmp_threads_here()
+
+
+def openmp_threads_here() -> None:
+    """Apply ``use_numeric_threads``' OpenMP cap in the calling thread (once per thread, about 3 ms)."""
+    if _openmp_threads is None or getattr(_openmp_here, "threads", None) == _openmp_threads:
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(_openmp_threads, user_api="openmp")
+    _openmp_here.threads = _openmp_threads
 
 
 def encoder_threads() -> int:

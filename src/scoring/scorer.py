@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ticketbuddy.explain import parse_contributions
 from ticketbuddy.features.conversation import tickets_to_frame
+from ticketbuddy.features.encoder import openmp_threads_here
 from ticketbuddy.features.pipeline import text_embedder
 from ticketbuddy.model import EscalationModel
 from ticketbuddy.policy.drift import keyword_differences
@@ -145,8 +146,10 @@ class Scorer:
         """The facts and the policy's decision for each ticket, in order (no packet is built).
 
         With ``slots`` the call first waits for a free slot: CPU work beyond the cores only interleaves.
+        The calling thread takes the process's OpenMP cap, if one is set (``use_numeric_threads``).
         """
         with self.slots or nullcontext():
+            openmp_threads_here()
             threshold = self.model.threshold if self.model else None
             predicted = self.predictions(tickets)
             every = self.engine.facts_many(

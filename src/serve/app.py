@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ticketbuddy import __version__
-from ticketbuddy.features.encoder import use_blas_threads, use_encoder_threads
+from ticketbuddy.features.encoder import use_encoder_threads, use_numeric_threads
 from ticketbuddy.handoff import sweeper
 from ticketbuddy.handoff.clock import Clock, SystemClock
 from ticketbuddy.handoff.monitor import timer as monitor_timer
@@ -87,12 +87,12 @@ def load_served_model(settings: ServiceSettings) -> tuple[LoadedModel | None, st
 def serving_holder(settings: ServiceSettings) -> ModelHolder:
     """The policy and model the service starts with, in a holder that follows the served alias.
 
-    Tickets are scored ``settings.scoring_slots`` at a time, each encoder call and each BLAS
-    product on one thread. Every scorer, the first and each reloaded one, is warmed up before it
-    takes a request (``scoring.warm.ready``).
+    Tickets are scored ``settings.scoring_slots`` at a time, each encoder call, each BLAS product and
+    the boosted head's OpenMP on one thread. Every scorer, the first and each reloaded one, is warmed
+    up before it takes a request (``scoring.warm.ready``).
     """
     use_encoder_threads(1)
-    use_blas_threads(1)
+    use_numeric_threads(1)
     model, error = load_served_model(settings)
     slots = threading.BoundedSemaphore(settings.scoring_slots)
 

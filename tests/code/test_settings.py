@@ -1,6 +1,8 @@
 """One settings module: every environment variable is a typed field there, in the README's table."""
 
 import ast
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -178,21 +180,44 @@ def test_encoder_threads_do_not_spin_unless_asked(monkeypatch):
     assert spinning() == "1"
 
 
-def test_the_scoring_service_caps_blas_at_one_thread(tmp_path, monkeypatch):
-    from threadpoolctl import threadpool_info, threadpool_limits
+def _in_a_new_thread(work: Callable[[], object]) -> dict[str, set[int]]:
+    """Run ``work`` in a fresh thread; the BLAS and OpenMP threads that thread then sees, by API."""
+    from threadpoolctl import threadpool_info
+
+    seen: dict[str, set[int]] = {}
+
+    def run() -> None:
+        work()
+        for pool in threadpool_info():
+            seen.setdefault(pool["user_api"], set()).add(pool["num_threads"])
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return seen
+
+
+def test_the_scoring_service_scores_on_one_blas_and_one_openmp_thread(tmp_path, monkeypatch, faq_ticket):
+    """BLAS is capped for the process; OpenMP per thread, so each thread that scores takes the cap."""
+    import sklearn.ensemble  # noqa: F401  (loads libgomp, which the boosted head predicts with)
+    from threadpoolctl import threadpool_limits
 
     from ticketbuddy.features import encoder
+    from ticketbuddy.policy.model import load_policy
+    from ticketbuddy.scoring.scorer import Scorer
     from ticketbuddy.serve.app import serving_holder
 
     monkeypatch.setattr(encoder, "_default_threads", encoder._default_threads)  # put back after
-
-    def blas_threads() -> set[int]:
-        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
-
-    with threadpool_limits(2, user_api="blas"):
-        assert blas_threads() == {2}
+    monkeypatch.setattr(encoder, "_openmp_threads", encoder._openmp_threads)
+    rules_only = Scorer(load_policy(), None)
+    with threadpool_limits(2, user_api="blas"), threadpool_limits(2, user_api="openmp"):
+        before = _in_a_new_thread(lambda: rules_only.assess([faq_ticket]))
+        assert before["blas"] == {2}
+        if before["openmp"] == {1}:
+            pytest.skip("a fresh thread's OpenMP default is one thread already (one core, OMP_NUM_THREADS)")
         monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
-        serving_holder(
+        holder = serving_holder(
             ServiceSettings(_env_file=None, model_uri="models:/nothing@champion", require_model=False)
         )
-        assert blas_threads() == {1}
+        after = _in_a_new_thread(lambda: holder.current().assess([faq_ticket]))
+        assert after == {"blas": {1}, "openmp": {1}}
