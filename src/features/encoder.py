@@ -263,6 +263,7 @@ def use_numeric_threads(threads: int) -> None:
     a thread that set none reads the process default: ``Scorer.assess`` applies this cap in its own
     thread through ``openmp_threads_here``.
     """
+    import sklearn.ensemble  # noqa: F401  (loads libgomp now, so a head loaded later is capped too)
     from threadpoolctl import threadpool_limits
 
     global _openmp_threads
