@@ -250,26 +250,22 @@ def use_numeric_threads(threads: int) -> None:
     """Cap numpy's BLAS thread pools and OpenMP at ``threads`` in every thread that scores.
 
     Scoring multiplies small matrices (a ticket's sentences against the families' examples, one
-    feature row against a head): a second BLAS thread there only wakes up to contend with the
-    encoder's threads and the other requests for the cores. On 2 cores one ticket took 36 ms with
-    OpenBLAS's default of one thread per core and 24 ms with one (docs/PERFORMANCE.md). The boosted
-    head (``train.head: hgb``) predicts its trees with OpenMP, which contends the same way (one
-    ticket 62 ms with two OpenMP threads, 46 ms with one). The scoring service calls this, and so
-    does ``ticketbuddy score`` with several workers (one core each). Training keeps the default; so
-    does batch scoring with one worker, whose products are large (``ticketbuddy score`` ran 88
-    tickets/s with two threads, 80 with one, when it had one worker).
+    feature row against a head), and the boosted head (``train.head: hgb``) predicts its trees with
+    OpenMP: a second thread there only wakes up to contend with the encoder's threads and the other
+    requests for the cores (docs/PERFORMANCE.md, items 6 and 14). The scoring service calls this, and
+    so does ``ticketbuddy score`` with several workers (one core each). Training keeps the default;
+    so does batch scoring with one worker, whose products are large.
 
     The BLAS cap holds for the whole process at once. OpenMP (libgomp) keeps a cap per thread, and
-    a thread that set none reads the process default: ``Scorer.assess`` applies this cap in its own
-    thread through ``openmp_threads_here``.
+    a thread that set none reads the process default: ``Scorer.assess`` applies this cap in the
+    thread it runs in (``openmp_threads_here``).
     """
-    import sklearn.ensemble  # noqa: F401  (loads libgomp now, so a head loaded later is capped too)
+    import sklearn  # noqa: F401  (loads scikit-learn's libgomp, so the cap finds it in every thread)
     from threadpoolctl import threadpool_limits
 
     global _openmp_threads
     threadpool_limits(threads, user_api="blas")
     _openmp_threads = threads
-    openmp_threads_here()
 
 
 def openmp_threads_here() -> None:

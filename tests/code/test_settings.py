@@ -1,6 +1,9 @@
 """One settings module: every environment variable is a typed field there, in the README's table."""
 
 import ast
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -199,7 +202,7 @@ def _in_a_new_thread(work: Callable[[], object]) -> dict[str, set[int]]:
 
 def test_the_scoring_service_scores_on_one_blas_and_one_openmp_thread(tmp_path, monkeypatch, faq_ticket):
     """BLAS is capped for the process; OpenMP per thread, so each thread that scores takes the cap."""
-    import sklearn.ensemble  # noqa: F401  (loads libgomp, which the boosted head predicts with)
+    import sklearn  # noqa: F401  (loads libgomp, which the boosted head predicts with)
     from threadpoolctl import threadpool_limits
 
     from ticketbuddy.features import encoder
@@ -221,3 +224,27 @@ def test_the_scoring_service_scores_on_one_blas_and_one_openmp_thread(tmp_path, 
         )
         after = _in_a_new_thread(lambda: holder.current().assess([faq_ticket]))
         assert after == {"blas": {1}, "openmp": {1}}
+
+
+def test_the_openmp_cap_reaches_a_scoring_thread_when_nothing_had_loaded_scikit_learn_yet():
+    """The service caps before it loads its model: the cap must not depend on what was imported first."""
+    script = """
+import threading
+from ticketbuddy.features.encoder import openmp_threads_here, use_numeric_threads
+use_numeric_threads(1)
+from threadpoolctl import threadpool_info
+seen = []
+def score():
+    openmp_threads_here()
+    seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp")
+thread = threading.Thread(target=score)
+thread.start()
+thread.join()
+print(seen)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1]", "no OpenMP library capped in the scoring thread"
